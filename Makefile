@@ -1,0 +1,35 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO := demo
+export TIERWISE_DB ?= $(CURDIR)/$(DEMO)/tierwise.duckdb
+
+.PHONY: run test install lint bench clean
+
+$(BIN)/tierwise: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(BIN)/tierwise
+
+run: install
+	$(BIN)/tierwise data generate --out $(DEMO)/data --scale small --seed 7
+	$(BIN)/tierwise data load $(DEMO)/data --db $(TIERWISE_DB)
+	$(BIN)/tierwise data info --db $(TIERWISE_DB)
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+test: install lint
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python bench/load.py
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,290 @@
+"""The canonical data contract as data: every table, column, type, key and enum.
+
+The loader, the validator, the generator and the documentation test all read this one
+description, so `docs/data-contract.md` and the code cannot drift apart silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ColumnType = Literal["str", "int", "num", "money", "bool", "date", "ts"]
+
+#: DuckDB storage type of each contract type. `money` is the contract's `num` for amounts:
+#: exact decimal, compared with thresholds; `num` holds ratios, scores and fact values.
+DUCKDB_TYPES: dict[ColumnType, str] = {
+    "str": "VARCHAR",
+    "int": "BIGINT",
+    "num": "DECIMAL(18,6)",
+    "money": "DECIMAL(18,4)",
+    "bool": "BOOLEAN",
+    "date": "DATE",
+    "ts": "TIMESTAMPTZ",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType
+    nullable: bool = False
+    enum: tuple[str, ...] | None = None
+    #: Smallest allowed value (money and counts are never negative).
+    minimum: int | None = None
+    #: `table.column` this column refers to; an unresolved reference is a warning.
+    references: str | None = None
+    doc: str = ""
+
+    @property
+    def sql_type(self) -> str:
+        return DUCKDB_TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    group: str
+    doc: str = ""
+    #: Whether the key is the contract's own (False: chosen by tierwise, documented).
+    key_from_contract: bool = True
+    column_index: dict[str, Column] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "column_index", {c.name: c for c in self.columns})
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        return self.column_index[name]
+
+
+def _c(name: str, type_: ColumnType, **kw: object) -> Column:
+    return Column(name, type_, **kw)  # type: ignore[arg-type]
+
+
+MARKET_DOC = "market code, e.g. TH, ID, CN"
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "partners",
+        (
+            _c("partner_id", "str"),
+            _c("name", "str"),
+            _c("kind", "str", enum=("isv", "tsp", "mcn")),
+            _c("market", "str", doc=MARKET_DOC),
+            _c("joined_on", "date"),
+        ),
+        key=("partner_id",),
+        group="Parties",
+    ),
+    Table(
+        "sellers",
+        (_c("seller_id", "str"), _c("name", "str"), _c("market", "str", doc=MARKET_DOC)),
+        key=("seller_id",),
+        group="Parties",
+    ),
+    Table(
+        "creators",
+        (
+            _c("creator_id", "str"),
+            _c("handle", "str"),
+            _c("region", "str"),
+            _c("followers", "int", minimum=0),
+            _c("seller_id", "str", nullable=True, references="sellers.seller_id",
+               doc="set for a seller's own account"),
+            _c("account_type", "str", nullable=True, enum=("official", "marketing", "affiliate")),
+        ),
+        key=("creator_id",),
+        group="Parties",
+    ),
+    Table(
+        "bindings",
+        (
+            _c("partner_id", "str", references="partners.partner_id"),
+            _c("subject_kind", "str", enum=("seller", "creator")),
+            _c("subject_id", "str"),
+            _c("service", "str", enum=("fulfillment", "content", "mcn")),
+            _c("started_on", "date"),
+            _c("ended_on", "date", nullable=True, doc="exclusive; null = still bound"),
+        ),
+        key=("partner_id", "subject_kind", "subject_id", "service", "started_on"),
+        group="Parties",
+    ),
+    Table(
+        "orders",
+        (
+            _c("order_id", "str"),
+            _c("seller_id", "str", references="sellers.seller_id"),
+            _c("creator_id", "str", nullable=True, references="creators.creator_id"),
+            _c("product_id", "str"),
+            _c("channel", "str", enum=("live", "video", "showcase", "shop_tab", "other")),
+            _c("content_id", "str", nullable=True, doc="live_id or video_id"),
+            _c("buyer_id", "str", nullable=True),
+            _c("created_at", "ts"),
+            _c("paid_at", "ts", nullable=True),
+            _c("amount", "money", minimum=0, doc="paid amount"),
+            _c("refund_amount", "money", minimum=0, doc="0 <= refund <= amount"),
+            _c("currency", "str"),
+            _c("cancelled_by", "str", nullable=True, enum=("seller", "buyer", "system")),
+            _c("late_dispatch", "bool"),
+            _c("return_fault", "str", nullable=True, enum=("seller", "buyer")),
+            _c("review_rating", "int", nullable=True, doc="1-5; <= 2 is negative"),
+            _c("abnormal", "bool"),
+            _c("good_goods", "bool", doc="抖in好物"),
+            _c("worry_free", "bool", doc="无忧服务"),
+        ),
+        key=("order_id",),
+        group="Activity",
+    ),
+    Table(
+        "livestreams",
+        (
+            _c("live_id", "str"),
+            _c("creator_id", "str", references="creators.creator_id"),
+            _c("seller_id", "str", nullable=True),
+            _c("started_at", "ts"),
+            _c("ended_at", "ts", nullable=True),
+            _c("views", "int", minimum=0),
+            _c("viewers", "int", minimum=0),
+            _c("product_impressions", "int", minimum=0),
+            _c("product_clicks", "int", minimum=0),
+        ),
+        key=("live_id",),
+        group="Activity",
+    ),
+    Table(
+        "videos",
+        (
+            _c("video_id", "str"),
+            _c("creator_id", "str", references="creators.creator_id"),
+            _c("seller_id", "str", nullable=True),
+            _c("posted_at", "ts"),
+            _c("duration_s", "int", minimum=0),
+            _c("views", "int", minimum=0),
+            _c("finish_rate", "num", minimum=0),
+            _c("likes", "int", minimum=0),
+            _c("comments", "int", minimum=0),
+            _c("shares", "int", minimum=0),
+            _c("new_followers", "int", minimum=0),
+            _c("product_impressions", "int", minimum=0),
+            _c("product_clicks", "int", minimum=0),
+            _c("status", "str", enum=("active", "inactive", "private", "deleted")),
+        ),
+        key=("video_id",),
+        group="Activity",
+    ),
+    Table(
+        "products",
+        (
+            _c("product_id", "str"),
+            _c("seller_id", "str", references="sellers.seller_id"),
+            _c("title", "str"),
+            _c("stock", "int", nullable=True, minimum=0),
+        ),
+        key=("product_id",),
+        group="Activity",
+    ),
+    Table(
+        "violations",
+        (
+            _c("violation_id", "str"),
+            _c("subject_kind", "str", enum=("seller", "creator", "partner")),
+            _c("subject_id", "str"),
+            _c("kind", "str", doc="ipr, content, data_leak, complaint, …"),
+            _c("severe", "bool"),
+            _c("points", "num", minimum=0),
+            _c("occurred_at", "ts"),
+            _c("revoked_at", "ts", nullable=True, doc="appeal granted"),
+        ),
+        key=("violation_id",),
+        group="Activity",
+    ),
+    Table(
+        "apps",
+        (
+            _c("app_id", "str"),
+            _c("partner_id", "str", references="partners.partner_id"),
+            _c("published_on", "date", nullable=True),
+            _c("status", "str", enum=("published", "unpublished")),
+        ),
+        key=("app_id",),
+        group="ISV activity",
+    ),
+    Table(
+        "subscriptions",
+        (
+            _c("app_id", "str", references="apps.app_id"),
+            _c("seller_id", "str", references="sellers.seller_id"),
+            _c("started_on", "date"),
+            _c("ended_on", "date", nullable=True, doc="exclusive; null = active"),
+        ),
+        key=("app_id", "seller_id", "started_on"),
+        key_from_contract=False,
+        group="ISV activity",
+    ),
+    Table(
+        "api_calls",
+        (
+            _c("app_id", "str", references="apps.app_id"),
+            _c("day", "date"),
+            _c("calls", "int", minimum=0),
+        ),
+        key=("app_id", "day"),
+        group="ISV activity",
+    ),
+    Table(
+        "facts",
+        (
+            _c("subject_kind", "str", enum=("seller", "creator", "partner")),
+            _c("subject_id", "str"),
+            _c("name", "str"),
+            _c("as_of", "date"),
+            _c("value", "num"),
+        ),
+        key=("subject_kind", "subject_id", "name", "as_of"),
+        group="Facts computed elsewhere on the platform",
+    ),
+    Table(
+        "fx_rates",
+        (
+            _c("currency", "str"),
+            _c("valid_from", "date"),
+            _c("usd_per_unit", "num", minimum=0),
+        ),
+        key=("currency", "valid_from"),
+        key_from_contract=False,
+        group="Facts computed elsewhere on the platform",
+    ),
+)
+
+TABLE_INDEX: dict[str, Table] = {t.name: t for t in TABLES}
+
+#: Fact names the built-in programs read.
+FACT_NAMES: tuple[str, ...] = (
+    "creator_level",
+    "author_level",
+    "reputation",
+    "credit_score",
+    "abnormal",
+    "key_project",
+    "new_capability",
+    "compliance",
+    "complaint_response",
+    "bug_fix",
+    "adaptation",
+    "activity",
+)
+
+
+def table(name: str) -> Table:
+    return TABLE_INDEX[name]
+
+
+def create_table_sql(t: Table, name: str | None = None) -> str:
+    cols = ", ".join(f'"{c.name}" {c.sql_type}' for c in t.columns)
+    return f'CREATE TABLE IF NOT EXISTS "{name or t.name}" ({cols})'
