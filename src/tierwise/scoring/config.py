@@ -193,3 +193,15 @@ SCORING_METHODS: tuple[str, ...] = (
     "additive_components",
     "dimension_scorecard",
 )
+
+
+class StatusRules(Frozen):
+    """How a partner's status for a period is decided (spec: assessed, novice, observation,
+    ineligible). Checked in this order: novice, ineligible, observation, else assessed."""
+
+    #: The month a partner joined and the next `novice_months − 1` months are novice (0: none).
+    novice_months: int = 0
+    #: All must hold, else the partner is `ineligible` (no level, no rank; score still shown).
+    eligible_when: tuple[Condition, ...] = ()
+    #: Any holding puts the partner in `observation` (no level shown, a warning is issued).
+    observation_when: tuple[Condition, ...] = ()
