@@ -22,8 +22,9 @@ class Window(BaseModel):
     days: int | None = Field(default=None, gt=0)
 
 
-#: The day a state (a binding, a fact, a subscription) is read on.
-Day = Literal["last_day", "day_after_end"]
+#: The day a state (a binding, a fact, a subscription) is read on: the period's last day,
+#: or the 1st or 2nd of the month after it (百应 author levels are updated on the 2nd).
+Day = Literal["last_day", "first_of_next", "second_of_next"]
 
 Attribution = Literal[
     # orders of creators bound to the partner (service mcn) at the order's paid time

@@ -1,0 +1,593 @@
+"""Compile a program's metrics for one period into one set-wise SQL query.
+
+Every metric becomes a common table expression producing `(partner_id, value)` over all
+partners at once; shared pieces (binding attribution, facts in force, converted orders) are
+built once and reused. The SQL is written in DuckDB's dialect using only constructs SQLGlot
+transpiles to Spark SQL (see docs/architecture.md): the same plan can run on either engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from tierwise.core.periods import Period
+from tierwise.metrics import catalog as lib
+
+#: Metric values leave the plan as exact decimals with this many places.
+SCALE = 10
+_VALUE = f"DECIMAL(38,{SCALE})"
+_FAR = "DATE '9999-12-31'"
+#: The registered binding among several: the earliest started_on, then the smallest partner_id.
+_REGISTERED = "arg_min(partner_id, struct_pack(s := started_on, p := partner_id))"
+
+
+class PlanError(ValueError):
+    """A metric request the plan cannot compile (e.g. a cycle between derived metrics)."""
+
+
+@dataclass(frozen=True)
+class MetricRequest:
+    """One metric of a program: its name there, the library metric and its parameters."""
+
+    name: str
+    metric: str
+    params: lib.Params
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who is evaluated, when, and in which clock and currency."""
+
+    period: Period
+    partner_kind: str
+    time_zone: str
+    currency: str
+    markets: tuple[str, ...] | None = None
+    generation_date: date | None = None
+
+    @property
+    def generated_on(self) -> date:
+        return self.generation_date or self.period.generation_date
+
+    def day(self, which: lib.Day) -> date:
+        offset = {"last_day": 0, "first_of_next": 1, "second_of_next": 2}[which]
+        return self.period.last_day + timedelta(days=offset)
+
+    def window(self, w: lib.Window) -> tuple[date, date]:
+        """The window as local dates `[first, end)`."""
+        if w.days is None:
+            return self.period.start, self.period.end
+        return self.period.end - timedelta(days=w.days), self.period.end
+
+    def instant(self, d: date) -> str:
+        """Midnight of a local date as a UTC timestamp literal."""
+        local = datetime.combine(d, time(0), tzinfo=ZoneInfo(self.time_zone))
+        utc = local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+        return f"TIMESTAMPTZ '{utc.isoformat(sep=' ')}+00'"
+
+
+def _d(d: date) -> str:
+    return f"DATE '{d.isoformat()}'"
+
+
+def _q(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _in(values: Sequence[str]) -> str:
+    return "(" + ", ".join(_q(v) for v in values) + ")"
+
+
+@dataclass
+class _Plan:
+    scope: Scope
+    ctes: dict[str, str]
+    #: Prefix of this plan's table expressions (a growth metric's previous period has one).
+    prefix: str = ""
+
+    def cte(self, name: str, sql: str) -> str:
+        name = self.prefix + name
+        self.ctes.setdefault(name, sql)
+        return name
+
+    # -- shared building blocks -------------------------------------------------------
+
+    def scope_partners(self) -> str:
+        s = self.scope
+        markets = f" AND market IN {_in(s.markets)}" if s.markets else ""
+        return self.cte(
+            "scope_partners",
+            f"SELECT partner_id, market, joined_on FROM partners "
+            f"WHERE kind = {_q(s.partner_kind)} AND joined_on <= {_d(s.period.last_day)}{markets}",
+        )
+
+    def bindings(self, kind: str, service: str) -> str:
+        """Bindings of scope partners, with an open end made far."""
+        partners = self.scope_partners()
+        return self.cte(
+            f"bind_{kind}_{service}",
+            f"SELECT b.subject_id, b.partner_id, b.started_on, "
+            f"COALESCE(b.ended_on, {_FAR}) AS ended_on FROM bindings b "
+            f"JOIN {partners} p ON p.partner_id = b.partner_id "
+            f"WHERE b.subject_kind = {_q(kind)} AND b.service = {_q(service)} "
+            f"AND b.started_on < COALESCE(b.ended_on, {_FAR})",
+        )
+
+    def attributed_on(self, kind: str, service: str, day: date) -> str:
+        """Subject → partner on a day: among bindings in force, earliest start, then id."""
+        b = self.bindings(kind, service)
+        return self.cte(
+            f"attr_{kind}_{service}_on_{day:%Y%m%d}",
+            f"SELECT subject_id, {_REGISTERED} AS partner_id FROM {b} "
+            f"WHERE started_on <= {_d(day)} AND ended_on > {_d(day)} "
+            f"GROUP BY subject_id",
+        )
+
+    def attributed_during(self, kind: str, service: str, first: date, end: date) -> str:
+        """Subject → its registered partner over a window: bindings overlapping it."""
+        b = self.bindings(kind, service)
+        return self.cte(
+            f"attr_{kind}_{service}_during_{first:%Y%m%d}_{end:%Y%m%d}",
+            f"SELECT subject_id, {_REGISTERED} AS partner_id FROM {b} "
+            f"WHERE started_on < {_d(end)} AND ended_on > {_d(first)} "
+            f"GROUP BY subject_id",
+        )
+
+    def attributed_segments(self, kind: str, service: str) -> str:
+        """Subject → partner per stretch of time, so an order joins the binding in force at
+        its paid time (single attribution where bindings overlap)."""
+        b = self.bindings(kind, service)
+        tz = _q(self.scope.time_zone)
+        edges = self.cte(
+            f"edges_{kind}_{service}",
+            f"SELECT DISTINCT subject_id, started_on AS d FROM {b} "
+            f"UNION SELECT DISTINCT subject_id, ended_on AS d FROM {b}",
+        )
+        segs = self.cte(
+            f"segs_{kind}_{service}",
+            f"SELECT subject_id, d AS seg_from, "
+            f"LEAD(d) OVER (PARTITION BY subject_id ORDER BY d) AS seg_to FROM {edges}",
+        )
+        return self.cte(
+            f"attr_{kind}_{service}_segments",
+            f"SELECT s.subject_id, "
+            f"arg_min(b.partner_id, struct_pack(s := b.started_on, p := b.partner_id)) "
+            f"AS partner_id, "
+            f"timezone({tz}, CAST(s.seg_from AS TIMESTAMP)) AS seg_from, "
+            f"timezone({tz}, CAST(LEAST(s.seg_to, DATE '9000-01-01') AS TIMESTAMP)) AS seg_to "
+            f"FROM {segs} s JOIN {b} b ON b.subject_id = s.subject_id "
+            f"AND b.started_on <= s.seg_from AND b.ended_on >= s.seg_to "
+            f"WHERE s.seg_to IS NOT NULL GROUP BY s.subject_id, s.seg_from, s.seg_to",
+        )
+
+    def abnormal_creators(self) -> str:
+        facts = self.facts_on("creator", "abnormal", self.scope.period.last_day)
+        return self.cte(
+            "abnormal_creators", f"SELECT subject_id AS creator_id FROM {facts} WHERE value = 1"
+        )
+
+    def facts_on(self, kind: str, name: str, day: date) -> str:
+        """The value of a fact in force on a day: the latest `as_of` on or before it."""
+        return self.cte(
+            f"fact_{kind}_{name}_{day:%Y%m%d}",
+            f"SELECT subject_id, arg_max(value, as_of) AS value FROM facts "
+            f"WHERE subject_kind = {_q(kind)} AND name = {_q(name)} AND as_of <= {_d(day)} "
+            f"GROUP BY subject_id",
+        )
+
+    def bound_creators(self, service: str, day: date) -> str:
+        """Creators attributed to a partner on a day, abnormal creators left out."""
+        attr = self.attributed_on("creator", service, day)
+        abn = self.abnormal_creators()
+        return self.cte(
+            f"bound_creators_{service}_{day:%Y%m%d}",
+            f"SELECT a.subject_id AS creator_id, a.partner_id FROM {attr} a "
+            f"WHERE a.subject_id NOT IN (SELECT creator_id FROM {abn})",
+        )
+
+    def fx(self) -> str:
+        """Rate from each currency to the program's, in force from each valid_from instant."""
+        cur = _q(self.scope.currency)
+        tz = _q(self.scope.time_zone)
+        return self.cte(
+            "fx",
+            f"SELECT f.currency, timezone({tz}, CAST(f.valid_from AS TIMESTAMP)) AS valid_from, "
+            f"CAST(f.usd_per_unit / t.usd_per_unit AS DECIMAL(18,10)) AS rate "
+            f"FROM fx_rates f ASOF JOIN fx_rates t "
+            f"ON t.currency = {cur} AND f.valid_from >= t.valid_from "
+            f"WHERE f.currency <> {cur}",
+        )
+
+    def paid_orders(self, first: date, end: date) -> str:
+        """Paid, normal orders of normal creators in a window, with amounts converted."""
+        s = self.scope
+        fx = self.fx()
+        abn = self.abnormal_creators()
+        cur = _q(s.currency)
+        return self.cte(
+            f"orders_{first:%Y%m%d}_{end:%Y%m%d}",
+            f"SELECT o.order_id, o.seller_id, o.creator_id, o.channel, o.content_id, o.paid_at, "
+            f"o.good_goods, o.worry_free, o.currency, "
+            f"CASE WHEN o.currency = {cur} THEN o.amount ELSE o.amount * fx.rate END AS amount, "
+            f"CASE WHEN o.currency = {cur} THEN o.refund_amount "
+            f"ELSE o.refund_amount * fx.rate END AS refund_amount, "
+            f"o.currency = {cur} OR fx.rate IS NOT NULL AS has_rate "
+            f"FROM orders o ASOF LEFT JOIN {fx} fx "
+            f"ON fx.currency = o.currency AND o.paid_at >= fx.valid_from "
+            f"WHERE o.paid_at >= {s.instant(first)} AND o.paid_at < {s.instant(end)} "
+            f"AND NOT o.abnormal "
+            f"AND (o.creator_id IS NULL OR o.creator_id NOT IN (SELECT creator_id FROM {abn}))",
+        )
+
+    def long_lives(self, minutes: int) -> str:
+        return self.cte(
+            f"lives_over_{minutes}",
+            f"SELECT live_id FROM livestreams WHERE ended_at IS NOT NULL "
+            f"AND date_diff('second', started_at, ended_at) > {minutes * 60}",
+        )
+
+    def content_sellers(self, service: str) -> str:
+        p = self.scope.period
+        return self.attributed_during("seller", service, p.start, p.end)
+
+    def content_creators(self, service: str) -> str:
+        """Official and marketing accounts of the partner's content sellers."""
+        sellers = self.content_sellers(service)
+        return self.cte(
+            f"content_creators_{service}",
+            f"SELECT c.creator_id, c.seller_id, s.partner_id FROM creators c "
+            f"JOIN {sellers} s ON s.subject_id = c.seller_id "
+            f"WHERE c.account_type IN ('official', 'marketing')",
+        )
+
+
+def _order_filters(plan: _Plan, p: lib.OrderParams, alias: str = "o") -> list[str]:
+    where: list[str] = []
+    if p.channels:
+        where.append(f"{alias}.channel IN {_in(p.channels)}")
+    if p.good_goods is not None:
+        where.append(f"{'' if p.good_goods else 'NOT '}{alias}.good_goods")
+    if p.worry_free is not None:
+        where.append(f"{'' if p.worry_free else 'NOT '}{alias}.worry_free")
+    if p.live_longer_than_min is not None:
+        lives = plan.long_lives(p.live_longer_than_min)
+        where.append(
+            f"{alias}.channel = 'live' AND {alias}.content_id IN (SELECT live_id FROM {lives})"
+        )
+    return where
+
+
+def _attributed_orders(plan: _Plan, p: lib.OrderParams) -> tuple[str, list[str]]:
+    """FROM clause joining the window's orders to their partner, and the filters."""
+    first, end = plan.scope.window(p.window)
+    orders = plan.paid_orders(first, end)
+    where = _order_filters(plan, p)
+    if p.attribution == "seller_creators":
+        creators = plan.content_creators(p.service)
+        return f"{orders} o JOIN {creators} a ON a.creator_id = o.creator_id", where
+    kind, col = (
+        ("creator", "creator_id")
+        if p.attribution == "creator_binding"
+        else (
+            "seller",
+            "seller_id",
+        )
+    )
+    segs = plan.attributed_segments(kind, p.service)
+    join = (
+        f"{orders} o JOIN {segs} a ON a.subject_id = o.{col} "
+        f"AND o.paid_at >= a.seg_from AND o.paid_at < a.seg_to"
+    )
+    return join, where
+
+
+def _where(conds: list[str]) -> str:
+    return (" WHERE " + " AND ".join(conds)) if conds else ""
+
+
+def _metric_sql(plan: _Plan, req: MetricRequest) -> str:
+    s = plan.scope
+    p = req.params
+    m = req.metric
+    if m in ("gmv", "settled_gmv", "settled_orders"):
+        assert isinstance(p, lib.OrderParams)
+        src, where = _attributed_orders(plan, p)
+        value = {
+            "gmv": "SUM(o.amount)",
+            "settled_gmv": "SUM(GREATEST(o.amount - o.refund_amount, 0))",
+            "settled_orders": "COUNT(*) FILTER (WHERE o.refund_amount < o.amount)",
+        }[m]
+        return f"SELECT a.partner_id, {value} AS value FROM {src}{_where(where)} GROUP BY 1"
+    if m == "bound_subjects":
+        assert isinstance(p, lib.BoundParams)
+        if p.at == "day":
+            if p.subject_kind == "creator":
+                src = plan.bound_creators(p.service, s.day(p.on))
+                return f"SELECT partner_id, COUNT(*) AS value FROM {src} GROUP BY 1"
+            src = plan.attributed_on(p.subject_kind, p.service, s.day(p.on))
+        else:
+            first, end = s.window(p.window)
+            src = plan.attributed_during(p.subject_kind, p.service, first, end)
+        return f"SELECT partner_id, COUNT(*) AS value FROM {src} GROUP BY 1"
+    if m == "creators_with_fact":
+        assert isinstance(p, lib.FactCountParams)
+        bound = plan.bound_creators(p.service, s.period.last_day)
+        facts = plan.facts_on("creator", p.fact, s.day(p.on))
+        return (
+            f"SELECT b.partner_id, COUNT(*) AS value FROM {bound} b "
+            f"JOIN {facts} f ON f.subject_id = b.creator_id "
+            f"WHERE f.value >= {p.at_least} GROUP BY 1"
+        )
+    if m == "creator_fact_mean":
+        assert isinstance(p, lib.FactMeanParams)
+        bound = plan.bound_creators(p.service, s.period.last_day)
+        facts = plan.facts_on("creator", p.fact, s.day(p.on))
+        return (
+            f"SELECT b.partner_id, AVG(f.value) AS value FROM {bound} b "
+            f"JOIN {facts} f ON f.subject_id = b.creator_id GROUP BY 1"
+        )
+    if m == "partner_fact":
+        assert isinstance(p, lib.PartnerFactParams)
+        day = s.day(p.on)
+        since = f" AND as_of >= {_d(s.period.start)}" if p.within_period else ""
+        return (
+            f"SELECT subject_id AS partner_id, arg_max(value, as_of) AS value FROM facts "
+            f"WHERE subject_kind = 'partner' AND name = {_q(p.fact)} "
+            f"AND as_of <= {_d(day)}{since} GROUP BY 1"
+        )
+    if m == "creators_with_sales":
+        assert isinstance(p, lib.CreatorSalesParams)
+        bound = plan.bound_creators(p.service, s.period.last_day)
+        orders = plan.paid_orders(s.period.start, s.period.end)
+        chan = f" AND o.channel IN {_in(p.channels)}" if p.channels else ""
+        return (
+            f"SELECT b.partner_id, COUNT(*) AS value FROM {bound} b "
+            f"WHERE EXISTS (SELECT 1 FROM {orders} o WHERE o.creator_id = b.creator_id "
+            f"AND o.refund_amount < o.amount{chan}) GROUP BY 1"
+        )
+    if m == "live_days_per_creator":
+        assert isinstance(p, lib.LiveDaysParams)
+        bound = plan.bound_creators(p.service, s.period.last_day)
+        tz = _q(s.time_zone)
+        days = plan.cte(
+            "live_days",
+            f"SELECT creator_id, COUNT(DISTINCT CAST(timezone({tz}, started_at) AS DATE)) AS d "
+            f"FROM livestreams WHERE started_at >= {s.instant(s.period.start)} "
+            f"AND started_at < {s.instant(s.period.end)} GROUP BY 1",
+        )
+        return (
+            f"SELECT b.partner_id, AVG(COALESCE(d.d, 0)) AS value FROM {bound} b "
+            f"LEFT JOIN {days} d ON d.creator_id = b.creator_id GROUP BY 1"
+        )
+    if m == "seller_rate":
+        assert isinstance(p, lib.SellerRateParams)
+        return _seller_rate(plan, p)
+    if m in ("active_sellers", "live_hours", "live_count", "video_count", "gpm"):
+        assert isinstance(p, lib.ContentParams)
+        return _content(plan, m, p)
+    if m == "violations":
+        assert isinstance(p, lib.ViolationParams)
+        return _violations(plan, p)
+    if m in ("published_apps", "subscribed_sellers", "active_subscriptions"):
+        assert isinstance(p, lib.IsvParams)
+        on = _d(s.day(p.on))
+        apps = (
+            f"SELECT app_id, partner_id FROM apps WHERE status = 'published' "
+            f"AND published_on <= {on}"
+        )
+        if m == "published_apps":
+            return f"SELECT partner_id, COUNT(*) AS value FROM ({apps}) GROUP BY 1"
+        count = "COUNT(DISTINCT s.seller_id)" if m == "subscribed_sellers" else "COUNT(*)"
+        return (
+            f"SELECT a.partner_id, {count} AS value FROM subscriptions s "
+            f"JOIN ({apps}) a ON a.app_id = s.app_id WHERE s.started_on <= {on} "
+            f"AND COALESCE(s.ended_on, {_FAR}) > {on} GROUP BY 1"
+        )
+    if m == "api_calls_per_day":
+        assert isinstance(p, lib.ApiParams)
+        first, end = s.window(p.window)
+        n_days = (end - first).days
+        return (
+            f"SELECT a.partner_id, CAST(SUM(c.calls) AS DECIMAL(38,{SCALE})) / {n_days} AS value "
+            f"FROM api_calls c JOIN apps a ON a.app_id = c.app_id "
+            f"WHERE c.day >= {_d(first)} AND c.day < {_d(end)} GROUP BY 1"
+        )
+    raise PlanError(f"metric {req.name!r}: library metric {m!r} has no plan")
+
+
+_RATES = {
+    "seller_cancellation": ("created_at", "o.cancelled_by = 'seller'", "TRUE"),
+    "late_dispatch": ("paid_at", "o.late_dispatch", "o.cancelled_by IS NULL"),
+    "seller_return": ("paid_at", "o.return_fault = 'seller'", "o.cancelled_by IS NULL"),
+    "negative_review": ("paid_at", "o.review_rating <= 2", "o.cancelled_by IS NULL"),
+}
+
+
+def _seller_rate(plan: _Plan, p: lib.SellerRateParams) -> str:
+    s = plan.scope
+    sellers = plan.attributed_during("seller", p.service, s.period.start, s.period.end)
+    first, end = s.window(p.window)
+    col, hit, base = _RATES[p.rate]
+    per_seller = plan.cte(
+        f"rate_{p.rate}_{first:%Y%m%d}",
+        f"SELECT o.seller_id, AVG(CASE WHEN {hit} THEN 1.0 ELSE 0.0 END) AS r FROM orders o "
+        f"WHERE o.{col} >= {s.instant(first)} AND o.{col} < {s.instant(end)} "
+        f"AND NOT o.abnormal AND {base} GROUP BY 1",
+    )
+    return (
+        f"SELECT a.partner_id, AVG(r.r) AS value FROM {sellers} a "
+        f"JOIN {per_seller} r ON r.seller_id = a.subject_id GROUP BY 1"
+    )
+
+
+def _content(plan: _Plan, m: str, p: lib.ContentParams) -> str:
+    s = plan.scope
+    creators = plan.content_creators(p.service)
+    first, end = s.window(p.window)
+    lo, hi = s.instant(first), s.instant(end)
+    longer = (
+        f" AND l.ended_at IS NOT NULL AND date_diff('second', l.started_at, l.ended_at) > "
+        f"{p.live_longer_than_min * 60}"
+        if p.live_longer_than_min is not None
+        else ""
+    )
+    lives = (
+        f"SELECT c.partner_id, c.seller_id, l.live_id, l.views, "
+        f"date_diff('second', l.started_at, COALESCE(l.ended_at, l.started_at)) AS secs "
+        f"FROM livestreams l JOIN {creators} c ON c.creator_id = l.creator_id "
+        f"WHERE l.started_at >= {lo} AND l.started_at < {hi}{longer}"
+    )
+    videos = (
+        f"SELECT c.partner_id, c.seller_id, v.video_id, v.views FROM videos v "
+        f"JOIN {creators} c ON c.creator_id = v.creator_id "
+        f"WHERE v.posted_at >= {lo} AND v.posted_at < {hi}"
+    )
+    if m == "live_hours":
+        return f"SELECT partner_id, SUM(secs) / 3600.0 AS value FROM ({lives}) GROUP BY 1"
+    if m == "live_count":
+        return f"SELECT partner_id, COUNT(*) AS value FROM ({lives}) GROUP BY 1"
+    if m == "video_count":
+        return f"SELECT partner_id, COUNT(*) AS value FROM ({videos}) GROUP BY 1"
+    if m == "active_sellers":
+        return (
+            f"SELECT partner_id, COUNT(DISTINCT seller_id) AS value FROM ("
+            f"SELECT partner_id, seller_id FROM ({lives}) UNION ALL "
+            f"SELECT partner_id, seller_id FROM ({videos})) GROUP BY 1"
+        )
+    assert isinstance(p, lib.GpmParams)
+    content = lives if p.content == "live" else videos
+    cid = "live_id" if p.content == "live" else "video_id"
+    # Orders made from the content, paid by the generation date.
+    orders = plan.paid_orders(first, s.generated_on)
+    return (
+        f"SELECT c.partner_id, CASE WHEN SUM(c.views) > 0 "
+        f"THEN COALESCE(SUM(g.gmv), 0) * 1000.0 / SUM(c.views) ELSE 0 END AS value "
+        f"FROM ({content}) c LEFT JOIN (SELECT content_id, SUM(amount) AS gmv FROM {orders} "
+        f"WHERE content_id IS NOT NULL GROUP BY 1) g ON g.content_id = c.{cid} GROUP BY 1"
+    )
+
+
+def _violations(plan: _Plan, p: lib.ViolationParams) -> str:
+    s = plan.scope
+    sellers = plan.attributed_during("seller", p.service, s.period.start, s.period.end)
+    first, end = s.window(p.window)
+    severe = "" if p.severe is None else f" AND {'' if p.severe else 'NOT '}v.severe"
+    # Revoked on or before the generation date: does not count.
+    counted = (
+        f"(v.revoked_at IS NULL OR v.revoked_at >= {s.instant(s.generated_on + timedelta(1))})"
+    )
+    subjects = (
+        f"SELECT subject_id AS seller_id, partner_id, 'seller' AS kind, subject_id AS sid "
+        f"FROM {sellers}"
+    )
+    if p.subjects == "sellers_and_creators":
+        subjects += (
+            f" UNION ALL SELECT a.subject_id, a.partner_id, 'creator', c.creator_id "
+            f"FROM {sellers} a JOIN creators c ON c.seller_id = a.subject_id "
+            f"AND c.account_type IN ('official', 'marketing')"
+        )
+    per_seller = (
+        f"SELECT x.partner_id, x.seller_id, COUNT(v.violation_id) AS n, "
+        f"COALESCE(SUM(v.points), 0) AS pts FROM ({subjects}) x "
+        f"LEFT JOIN violations v ON v.subject_kind = x.kind AND v.subject_id = x.sid "
+        f"AND v.kind = {_q(p.kind)} AND v.occurred_at >= {s.instant(first)} "
+        f"AND v.occurred_at < {s.instant(end)}{severe} AND {counted} "
+        f"GROUP BY 1, 2"
+    )
+    value = {
+        "count": "SUM(n)",
+        "max_per_seller": "MAX(n)",
+        "points_per_seller": "SUM(pts) / COUNT(*)",
+    }[p.aggregate]
+    return f"SELECT partner_id, {value} AS value FROM ({per_seller}) GROUP BY 1"
+
+
+def _order(requests: Sequence[MetricRequest]) -> list[MetricRequest]:
+    """Base metrics first, then derived metrics after what they read."""
+    by_name = {r.name: r for r in requests}
+    done: dict[str, MetricRequest] = {}
+
+    def visit(r: MetricRequest, path: tuple[str, ...]) -> None:
+        if r.name in done:
+            return
+        if r.name in path:
+            raise PlanError(f"metrics {' → '.join((*path, r.name))} form a cycle")
+        for dep in _depends_on(r):
+            if dep not in by_name:
+                raise PlanError(f"metric {r.name!r} reads {dep!r}, which the program lacks")
+            visit(by_name[dep], (*path, r.name))
+        done[r.name] = r
+
+    for r in requests:
+        visit(r, ())
+    return list(done.values())
+
+
+def _depends_on(r: MetricRequest) -> tuple[str, ...]:
+    if isinstance(r.params, lib.RatioParams):
+        return (r.params.numerator, r.params.denominator)
+    if isinstance(r.params, lib.GrowthParams):
+        return (r.params.of,)
+    return ()
+
+
+def _col(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _value(expr: str) -> str:
+    return f"CAST(ROUND(CAST({expr} AS DOUBLE), {SCALE}) AS {_VALUE})"
+
+
+def compile_plan(requests: Sequence[MetricRequest], scope: Scope) -> str:
+    """One SQL query: a row per partner in scope with `partner_id, market, joined_on` and a
+    column per requested metric (exact decimals; null only where a metric has no value)."""
+    plan = _Plan(scope, {})
+    partners = plan.scope_partners()
+    ordered = _order(requests)
+    exprs: dict[str, str] = {}
+    joins: list[str] = []
+    previous: _Plan | None = None
+    for i, r in enumerate(ordered):
+        params = r.params
+        if isinstance(params, lib.RatioParams):
+            num, den = exprs[params.numerator], exprs[params.denominator]
+            exprs[r.name] = f"CASE WHEN {den} = 0 THEN 0 ELSE CAST({num} AS DOUBLE) / {den} END"
+            continue
+        if isinstance(params, lib.GrowthParams):
+            base = next(x for x in ordered if x.name == params.of)
+            if previous is None:
+                # The previous period's pieces share the one WITH list under their own names.
+                previous = _Plan(replace(scope, period=scope.period.previous), plan.ctes, "prev_")
+            prev_name = previous.cte(f"m{i}", _metric_sql(previous, base))
+            joins.append(f"LEFT JOIN {prev_name} USING (partner_id)")
+            cur = exprs[params.of]
+            prv = f"COALESCE({prev_name}.value, 0)"
+            exprs[r.name] = (
+                f"CASE WHEN {prv} = 0 THEN (CASE WHEN {cur} > 0 THEN 1 ELSE 0 END) "
+                f"ELSE (CAST({cur} AS DOUBLE) - {prv}) / {prv} END"
+            )
+            continue
+        alias = f"m{i}"
+        plan.cte(alias, _metric_sql(plan, r))
+        joins.append(f"LEFT JOIN {alias} USING (partner_id)")
+        nullable = r.metric == "creator_fact_mean" or (
+            r.metric == "partner_fact"
+            and isinstance(params, lib.PartnerFactParams)
+            and params.default is None
+        )
+        default = "NULL" if nullable else "0"
+        if isinstance(params, lib.PartnerFactParams) and params.default is not None:
+            default = repr(params.default)
+        exprs[r.name] = f"COALESCE({alias}.value, {default})"
+    with_sql = ",\n".join(f"{n} AS ({q})" for n, q in plan.ctes.items())
+    cols = ", ".join(f"{_value(exprs[r.name])} AS {_col(r.name)}" for r in requests)
+    body = (
+        f"SELECT p.partner_id, p.market, p.joined_on, {cols} FROM {partners} p "
+        + " ".join(joins)
+        + " ORDER BY p.partner_id"
+    )
+    return f"WITH {with_sql}\n{body}"

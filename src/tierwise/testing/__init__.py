@@ -1,0 +1,1 @@
+"""Helpers shipped for tests: build small worlds of platform data by hand."""
