@@ -15,11 +15,14 @@ from zoneinfo import ZoneInfo
 
 from tierwise.core.periods import Period
 from tierwise.metrics import catalog as lib
+from tierwise.metrics.dialect import DUCKDB, Dialect
 
 #: Metric values leave the plan as exact decimals with this many places.
 SCALE = 10
 _VALUE = f"DECIMAL(38,{SCALE})"
 _FAR = "DATE '9999-12-31'"
+#: An open segment's end, kept where a local midnight can still be computed.
+_SEG_END = "LEAST(s.seg_to, DATE '9000-01-01')"
 #: The registered binding among several: the earliest started_on, then the smallest partner_id.
 _REGISTERED = "arg_min(partner_id, struct_pack(s := started_on, p := partner_id))"
 
@@ -47,6 +50,7 @@ class Scope:
     currency: str
     markets: tuple[str, ...] | None = None
     generation_date: date | None = None
+    dialect: Dialect = DUCKDB
 
     @property
     def generated_on(self) -> date:
@@ -65,8 +69,10 @@ class Scope:
     def instant(self, d: date) -> str:
         """Midnight of a local date as a UTC timestamp literal."""
         local = datetime.combine(d, time(0), tzinfo=ZoneInfo(self.time_zone))
-        utc = local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-        return f"TIMESTAMPTZ '{utc.isoformat(sep=' ')}+00'"
+        return self.dialect.instant(local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None))
+
+    def local_midnight(self, date_expr: str) -> str:
+        return self.dialect.local_midnight(date_expr, self.time_zone)
 
 
 def _d(d: date) -> str:
@@ -140,7 +146,7 @@ class _Plan:
         """Subject → partner per stretch of time, so an order joins the binding in force at
         its paid time (single attribution where bindings overlap)."""
         b = self.bindings(kind, service)
-        tz = _q(self.scope.time_zone)
+        s = self.scope
         edges = self.cte(
             f"edges_{kind}_{service}",
             f"SELECT DISTINCT subject_id, started_on AS d FROM {b} "
@@ -156,8 +162,8 @@ class _Plan:
             f"SELECT s.subject_id, "
             f"arg_min(b.partner_id, struct_pack(s := b.started_on, p := b.partner_id)) "
             f"AS partner_id, "
-            f"timezone({tz}, CAST(s.seg_from AS TIMESTAMP)) AS seg_from, "
-            f"timezone({tz}, CAST(LEAST(s.seg_to, DATE '9000-01-01') AS TIMESTAMP)) AS seg_to "
+            f"{s.local_midnight('s.seg_from')} AS seg_from, "
+            f"{s.local_midnight(_SEG_END)} AS seg_to "
             f"FROM {segs} s JOIN {b} b ON b.subject_id = s.subject_id "
             f"AND b.started_on <= s.seg_from AND b.ended_on >= s.seg_to "
             f"WHERE s.seg_to IS NOT NULL GROUP BY s.subject_id, s.seg_from, s.seg_to",
@@ -190,15 +196,19 @@ class _Plan:
 
     def fx(self) -> str:
         """Rate from each currency to the program's, in force from each valid_from instant."""
-        cur = _q(self.scope.currency)
-        tz = _q(self.scope.time_zone)
+        s = self.scope
+        cur = _q(s.currency)
+        target = self.cte(
+            "fx_target",
+            f"SELECT currency AS key, valid_from, usd_per_unit FROM fx_rates "
+            f"WHERE currency = {cur}",
+        )
+        join = s.dialect.asof_left_join(target, "t", cur, "f.valid_from")
         return self.cte(
             "fx",
-            f"SELECT f.currency, timezone({tz}, CAST(f.valid_from AS TIMESTAMP)) AS valid_from, "
+            f"SELECT f.currency AS key, {s.local_midnight('f.valid_from')} AS valid_from, "
             f"CAST(f.usd_per_unit / t.usd_per_unit AS DECIMAL(18,10)) AS rate "
-            f"FROM fx_rates f ASOF JOIN fx_rates t "
-            f"ON t.currency = {cur} AND f.valid_from >= t.valid_from "
-            f"WHERE f.currency <> {cur}",
+            f"FROM fx_rates f {join} WHERE f.currency <> {cur} AND t.usd_per_unit > 0",
         )
 
     def paid_orders(self, first: date, end: date) -> str:
@@ -215,8 +225,7 @@ class _Plan:
             f"CASE WHEN o.currency = {cur} THEN o.refund_amount "
             f"ELSE o.refund_amount * fx.rate END AS refund_amount, "
             f"o.currency = {cur} OR fx.rate IS NOT NULL AS has_rate "
-            f"FROM orders o ASOF LEFT JOIN {fx} fx "
-            f"ON fx.currency = o.currency AND o.paid_at >= fx.valid_from "
+            f"FROM orders o {s.dialect.asof_left_join(fx, 'fx', 'o.currency', 'o.paid_at')} "
             f"WHERE o.paid_at >= {s.instant(first)} AND o.paid_at < {s.instant(end)} "
             f"AND NOT o.abnormal "
             f"AND (o.creator_id IS NULL OR o.creator_id NOT IN (SELECT creator_id FROM {abn}))",
@@ -351,10 +360,10 @@ def _metric_sql(plan: _Plan, req: MetricRequest) -> str:
     if m == "live_days_per_creator":
         assert isinstance(p, lib.LiveDaysParams)
         bound = plan.bound_creators(p.service, s.period.last_day)
-        tz = _q(s.time_zone)
+        local_day = s.dialect.local_date("started_at", s.time_zone)
         days = plan.cte(
             "live_days",
-            f"SELECT creator_id, COUNT(DISTINCT CAST(timezone({tz}, started_at) AS DATE)) AS d "
+            f"SELECT creator_id, COUNT(DISTINCT {local_day}) AS d "
             f"FROM livestreams WHERE started_at >= {s.instant(s.period.start)} "
             f"AND started_at < {s.instant(s.period.end)} GROUP BY 1",
         )
