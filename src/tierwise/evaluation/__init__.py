@@ -1,0 +1,1 @@
+"""The orchestrator: a program and a period in, scored and explained results out."""

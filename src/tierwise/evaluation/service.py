@@ -1,0 +1,186 @@
+"""Evaluate one program for one period: definitions → metric plan → scoring → results.
+
+The only I/O is the one query against the event store; everything after it is the pure
+scoring package. The CLI, and later the lifecycle runs and the portal, call `evaluate`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from tierwise.core.periods import Period
+from tierwise.definitions.model import Program
+from tierwise.metrics import catalog as lib
+from tierwise.metrics.plan import MetricRequest, Scope, compile_plan
+from tierwise.scoring.evaluate import Outcome, Subject
+from tierwise.scoring.evaluate import evaluate as score
+
+
+class EvaluationError(ValueError):
+    """Input the evaluation cannot use; the message says what and where."""
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    program: Program
+    period: Period
+    generated_on: date
+    outcomes: tuple[Outcome, ...]
+    metrics: Mapping[str, Mapping[str, Decimal | None]]
+    warnings: tuple[str, ...] = ()
+
+    def result(self, partner_id: str) -> dict[str, Any]:
+        for outcome in self.outcomes:
+            if outcome.partner_id == partner_id:
+                return self._result(outcome)
+        raise KeyError(partner_id)
+
+    def _result(self, outcome: Outcome) -> dict[str, Any]:
+        body = outcome.to_dict()
+        values = self.metrics[outcome.partner_id]
+        body["metrics"] = {
+            name: _json_metric(self.program, name, values[name]) for name in self.program.metrics
+        }
+        return body
+
+    def to_dict(self) -> dict[str, Any]:
+        """The document of the CLI contract (`evaluate --format json`)."""
+        return {
+            "program": self.program.id,
+            "period": str(self.period),
+            "results": [self._result(o) for o in self.outcomes],
+        }
+
+
+def _json_metric(program: Program, name: str, value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    if program.metric_unit(name) == "count" and value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def requests(program: Program) -> list[MetricRequest]:
+    return [MetricRequest(name, m.metric, m.params) for name, m in program.metrics.items()]
+
+
+def scope(program: Program, period: Period, as_of: date | None = None) -> Scope:
+    return Scope(
+        period=period,
+        partner_kind=program.subject_kind,
+        time_zone=program.time_zone,
+        currency=program.currency,
+        markets=program.markets,
+        generation_date=as_of,
+    )
+
+
+def evaluate(
+    con: duckdb.DuckDBPyConnection,
+    program: Program,
+    period: Period,
+    as_of: date | None = None,
+) -> Evaluation:
+    """Score every partner of the program's kind and markets for one period, no history."""
+    sc = scope(program, period, as_of)
+    reqs = requests(program)
+    warnings = tuple(_empty_tables(con, program))
+    if any("orders" in lib.LIBRARY[m.metric].tables for m in program.metrics.values()):
+        _check_rates(con, sc)
+    rel = con.sql(compile_plan(reqs, sc))
+    columns = rel.columns
+    rows = rel.fetchall()
+    names = [r.name for r in reqs]
+    metrics: dict[str, dict[str, Decimal | None]] = {}
+    subjects: list[Subject] = []
+    for row in rows:  # one row per partner, already aggregated by the engine
+        record = dict(zip(columns, row, strict=True))
+        values = {n: record[n] for n in names}
+        metrics[record["partner_id"]] = values
+        subjects.append(
+            Subject(
+                partner_id=record["partner_id"],
+                market=record["market"],
+                joined_on=record["joined_on"],
+                metrics=values,
+            )
+        )
+    outcomes = score(
+        program.scoring,
+        program.status,
+        program.level_ids,
+        subjects,
+        period.start,
+        period.end,
+    )
+    return Evaluation(
+        program=program,
+        period=period,
+        generated_on=sc.generated_on,
+        outcomes=tuple(sorted(outcomes, key=lambda o: o.partner_id)),
+        metrics=metrics,
+        warnings=warnings,
+    )
+
+
+def _empty_tables(con: duckdb.DuckDBPyConnection, program: Program) -> list[str]:
+    needed = sorted({t for m in program.metrics.values() for t in lib.LIBRARY[m.metric].tables})
+    if not needed:
+        return []
+    counts = con.sql(
+        " UNION ALL ".join(
+            f"SELECT '{t}' AS t, COUNT(*) AS n FROM (SELECT 1 FROM {t} LIMIT 1)" for t in needed
+        )
+    ).fetchall()
+    return [
+        f"{program.id} reads table {t!r}, which is empty: its metrics will be 0"
+        for t, n in counts
+        if n == 0
+    ]
+
+
+def _check_rates(con: duckdb.DuckDBPyConnection, sc: Scope) -> None:
+    """Money is converted at the rate in force on the paid day; a missing one is an error.
+
+    Rates stay in force from `valid_from` on, so a rate is missing exactly for orders paid
+    before a currency's first `valid_from`: one grouped scan finds the earliest such day.
+    Only orders of sellers in the program's markets are the program's concern."""
+    first = sc.period.start - timedelta(days=120)
+    target = _q(sc.currency)
+    markets = (
+        " AND seller_id IN (SELECT seller_id FROM sellers WHERE market IN ("
+        + ", ".join(_q(m) for m in sc.markets)
+        + "))"
+        if sc.markets
+        else ""
+    )
+    row = con.sql(
+        f"WITH paid AS (SELECT currency, MIN(paid_at) AS first_paid FROM orders "
+        f"WHERE currency <> {target}{markets} AND paid_at >= {sc.instant(first)} "
+        f"AND paid_at < {sc.instant(sc.generated_on)} GROUP BY 1), "
+        f"rates AS (SELECT currency, MIN(valid_from) AS first_rate FROM fx_rates GROUP BY 1) "
+        f"SELECT p.currency, CAST(timezone({_q(sc.time_zone)}, p.first_paid) AS DATE), "
+        f"r.first_rate, t.first_rate FROM paid p LEFT JOIN rates r USING (currency) "
+        f"LEFT JOIN rates t ON t.currency = {target} ORDER BY 1"
+    ).fetchall()
+    for currency, day, first_rate, target_rate in row:
+        if first_rate is None or first_rate > day:
+            raise EvaluationError(
+                f"no exchange rate for {currency} on {day} in fx_rates "
+                f"(needed to convert orders to {sc.currency})"
+            )
+        if target_rate is None or target_rate > day:
+            raise EvaluationError(
+                f"no exchange rate for {sc.currency} on {day} in fx_rates "
+                f"(needed to convert {currency} orders to {sc.currency})"
+            )
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
