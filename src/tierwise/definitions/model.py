@@ -1,0 +1,325 @@
+"""The Program: one grading program's definition, validated (frozen, no unknown keys).
+
+The scoring and status parts are the models of `tierwise.scoring.config`; each metric entry
+is validated against its library metric's parameter model (`tierwise.metrics.catalog`).
+Cross-field checks (references, weights, bands, level order) are not here but in
+`definitions.rules`, so that each reports its own code and YAML line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SerializeAsAny,
+    ValidationError,
+    create_model,
+    field_validator,
+)
+
+from tierwise.core.periods import PeriodKind
+from tierwise.metrics.catalog import LIBRARY, LibraryMetric, Params, Unit
+from tierwise.scoring.config import Scoring, StatusRules
+
+SubjectKind = Literal["isv", "tsp", "mcn"]
+StatusName = Literal["novice", "observation", "ineligible"]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Text(Frozen):
+    """A short text in English and Chinese (titles are shown to partners in both)."""
+
+    en: str
+    zh: str
+
+
+class TextList(Frozen):
+    """Bullet points in English and Chinese (rights, obligations); either may be empty."""
+
+    en: tuple[str, ...] = ()
+    zh: tuple[str, ...] = ()
+
+
+class PeriodRule(Frozen):
+    """The evaluated period and when its result is published."""
+
+    kind: PeriodKind
+    #: Day of the next period's first month on which results are published (Douyin: 3).
+    publication_day: int | None = Field(default=None, ge=1, le=28)
+    #: Other period kinds the score is also generated for (TSP: a monthly report).
+    also_scored: tuple[PeriodKind, ...] = ()
+
+
+class ProgramMetric(Frozen):
+    """One named metric of a program: a library metric with its parameters.
+
+    Per library metric a subclass narrows `metric` to its name and `params` to its
+    parameter model, so unknown metrics and parameters fail validation with a location.
+    """
+
+    metric: str
+    params: SerializeAsAny[Params] = Params()
+    title: Text | None = None
+    #: False for intermediate metrics (a numerator); results still carry every metric.
+    show: bool = True
+
+    @property
+    def library(self) -> LibraryMetric:
+        return LIBRARY[self.metric]
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        """The other metrics of the program this derived metric is computed from."""
+        names = [getattr(self.params, f, None) for f in ("numerator", "denominator", "of")]
+        return tuple(n for n in names if isinstance(n, str))
+
+
+def _metric_variants() -> tuple[type[ProgramMetric], ...]:
+    variants: list[type[ProgramMetric]] = []
+    for name, lib in LIBRARY.items():
+        try:
+            lib.params()
+            default: Any = Field(default_factory=lib.params)
+        except ValidationError:
+            default = ...  # the metric has required parameters
+        cls_name = "".join(part.title() for part in name.split("_")) + "Metric"
+        tag: Any = Literal[name]
+        variant = create_model(
+            cls_name,
+            __base__=ProgramMetric,
+            __doc__=lib.doc,
+            metric=(tag, ...),
+            params=(lib.params, default),
+        )
+        variants.append(variant)
+    return tuple(variants)
+
+
+METRIC_VARIANTS = _metric_variants()
+
+if TYPE_CHECKING:
+    MetricEntry = ProgramMetric
+else:
+    MetricEntry = Annotated[Union[METRIC_VARIANTS], Field(discriminator="metric")]  # noqa: UP007
+
+
+class Badge(Frozen):
+    """A badge a level carries, and where it is shown."""
+
+    name: str
+    shown_in: TextList = TextList()
+
+
+class Level(Frozen):
+    """One level (class, award, tier); a program lists its levels lowest first."""
+
+    id: str = Field(min_length=1)
+    title: Text
+    badge: Badge | None = None
+    rights: TextList = TextList()
+    obligations: TextList = TextList()
+    #: How the platform communicates with partners of this level (ISV table 3.4).
+    communication: TextList = TextList()
+
+
+# -- lifecycle policies -------------------------------------------------------------------
+
+
+class ComputedLevelPolicy(Frozen):
+    """集星: the level held is the level computed for the period; nothing carries over."""
+
+    policy: Literal["computed"]
+    #: The first period a partner is evaluated: the one it joined in (集星: joined in M,
+    #: M is evaluated and shown on the 3rd of M+1) or the one after.
+    first_period: Literal["joining", "after_joining"] = "joining"
+
+
+class OneStepUpPolicy(Frozen):
+    """百应: up at most `max_steps_up` levels a period, down straight to the computed level."""
+
+    policy: Literal["one_step_up"]
+    max_steps_up: int = Field(default=1, ge=1)
+    #: `to_computed`: V4 → V1 at once; `one_step`: one level a period.
+    down: Literal["to_computed", "one_step"] = "to_computed"
+    #: The level compared with: the last level from an assessed period, kept across
+    #: novice and observation stints.
+    baseline: Literal["last_assessed"] = "last_assessed"
+    #: With no baseline (first assessment) the computed level is taken directly.
+    without_baseline: Literal["computed", "lowest"] = "computed"
+
+
+class AwardPolicy(Frozen):
+    """TSP: an award for a period is valid for the following period(s), then expires."""
+
+    policy: Literal["award"]
+    #: How many periods after the awarded one the award is valid for.
+    valid_periods: int = Field(default=1, ge=1)
+    #: Whether the award itself can be appealed (TSP: final).
+    appeal: bool = False
+
+
+class ClassReview(Frozen):
+    """An operator review opened for each partner of the given classes every `every`."""
+
+    classes: tuple[str, ...]
+    every: Literal["quarter", "half", "year"] = "half"
+    decides: Literal["invitation_next_year"] = "invitation_next_year"
+
+
+class ClassPromotion(Frozen):
+    """A move up, only by invitation, effective at the start of the next year."""
+
+    to: str
+    from_: str = Field(alias="from")
+    by: Literal["invitation"] = "invitation"
+    #: The partner met the higher standard class in the review half-year.
+    proposed_when: Literal["met_higher_standard"] = "met_higher_standard"
+    review_period: Literal["quarter", "half", "year"] = "half"
+    effective: Literal["next_year_start"] = "next_year_start"
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class ClassDowngrade(Frozen):
+    """An operator move down or out, proposed (not automatic) unless `effective: immediately`."""
+
+    from_: str = Field(alias="from")
+    #: The class moved to; null: removed from the program.
+    to: str | None = None
+    by: Literal["operator"] = "operator"
+    effective: Literal["next_year_start", "immediately"] = "next_year_start"
+    reasons: TextList = TextList()
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class AnnualExcellence(Frozen):
+    """The yearly choice of excellent partners from a periodic evaluation's average."""
+
+    evaluation: str
+    per_class: int = Field(ge=1)
+    aggregate: Literal["mean"] = "mean"
+
+
+class InvitedClassPolicy(Frozen):
+    """ISV: the standard class is a proposal; classes change by invitation or operator."""
+
+    policy: Literal["invited_class"]
+    #: The first time a partner is classed it takes its standard class.
+    first_class: Literal["standard"] = "standard"
+    #: Classes neither promoted nor relegated by score (S).
+    fixed_classes: tuple[str, ...] = ()
+    reviews: tuple[ClassReview, ...] = ()
+    promotions: tuple[ClassPromotion, ...] = ()
+    downgrades: tuple[ClassDowngrade, ...] = ()
+    annual_excellence: AnnualExcellence | None = None
+
+
+Lifecycle = Annotated[
+    ComputedLevelPolicy | OneStepUpPolicy | AwardPolicy | InvitedClassPolicy,
+    Field(discriminator="policy"),
+]
+LIFECYCLE_POLICIES: tuple[str, ...] = ("computed", "one_step_up", "award", "invited_class")
+
+
+# -- secondary evaluations and extra rights ----------------------------------------------
+
+
+class Evaluation(Frozen):
+    """A secondary evaluation with its own period (ISV quarterly dimension scorecard)."""
+
+    id: str
+    title: Text
+    period: PeriodKind
+    scoring: Scoring
+
+
+class BindingQuota(Frozen):
+    """集星: how many high-level creators an agency may bind, by the agency's level."""
+
+    #: The creator fact and minimum value that make a creator count against the quota.
+    fact: str
+    at_least: Decimal
+    #: level → maximum bound creators; null = unlimited.
+    per_level: dict[str, int | None]
+    #: The quota of an agency with no level.
+    without_level: int | None = 0
+
+
+# -- the program --------------------------------------------------------------------------
+
+
+class Program(Frozen):
+    """One grading program, as its definition file states it."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: Text
+    version: int = Field(ge=1)
+    effective: dt.date
+    subject_kind: SubjectKind
+    markets: tuple[Annotated[str, Field(pattern=r"^[A-Z]{2}$")], ...] = Field(min_length=1)
+    period: PeriodRule
+    time_zone: str
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    metrics: dict[str, MetricEntry] = Field(min_length=1)
+    scoring: Scoring
+    status: StatusRules = StatusRules()
+    levels: tuple[Level, ...] = Field(min_length=1)
+    lifecycle: Lifecycle | None = None
+    evaluations: tuple[Evaluation, ...] = ()
+    binding_quota: BindingQuota | None = None
+    #: Rights that apply instead of a level's while in a status (百应 observation).
+    status_rights: dict[StatusName, TextList] = {}
+    _units: dict[str, Unit] | None = PrivateAttr(default=None)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def period_kind(self) -> PeriodKind:
+        return self.period.kind
+
+    @property
+    def publication_day(self) -> int | None:
+        return self.period.publication_day
+
+    @property
+    def level_ids(self) -> tuple[str, ...]:
+        """Level ids, lowest first."""
+        return tuple(level.id for level in self.levels)
+
+    def level(self, level_id: str) -> Level:
+        for level in self.levels:
+            if level.id == level_id:
+                return level
+        raise KeyError(level_id)
+
+    def level_rank(self, level_id: str) -> int:
+        """0 for the lowest level; higher is better."""
+        return self.level_ids.index(level_id)
+
+    def metric_unit(self, name: str) -> Unit:
+        """The unit of a program metric (a ratio of money per count is money)."""
+        if self._units is None:
+            from tierwise.definitions.thresholds import effective_units
+
+            raw = {
+                n: {"metric": m.metric, "params": m.params.model_dump()}
+                for n, m in self.metrics.items()
+            }
+            self._units = effective_units(raw)
+        return self._units.get(name, self.metrics[name].library.unit)
