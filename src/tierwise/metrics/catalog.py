@@ -151,6 +151,8 @@ class LibraryMetric:
     doc: str
     #: Whether the metric is computed from other metrics of the program (ratio, growth).
     derived: bool = False
+    #: Tables it reads beyond partners (an empty one is reported when a program runs).
+    tables: tuple[str, ...] = ()
 
 
 LIBRARY: dict[str, LibraryMetric] = {
@@ -162,18 +164,21 @@ LIBRARY: dict[str, LibraryMetric] = {
             "money",
             "Paid amount of paid orders in the window that belong to the partner, refunds "
             "included; abnormal orders and abnormal creators excluded; in the program currency.",
+            tables=("orders", "bindings"),
         ),
         LibraryMetric(
             "settled_gmv",
             OrderParams,
             "money",
             "Σ max(amount − refund_amount, 0) over the same orders as `gmv`.",
+            tables=("orders", "bindings"),
         ),
         LibraryMetric(
             "settled_orders",
             OrderParams,
             "count",
             "Orders of the `gmv` set with refund_amount < amount.",
+            tables=("orders", "bindings"),
         ),
         LibraryMetric(
             "bound_subjects",
@@ -182,6 +187,7 @@ LIBRARY: dict[str, LibraryMetric] = {
             "Subjects bound to the partner (on a day, or during the window) under the "
             "single-attribution rule: a subject bound to several partners of one service "
             "counts for the one with the earliest started_on, then the smallest partner_id.",
+            tables=("bindings",),
         ),
         LibraryMetric(
             "creators_with_fact",
@@ -189,6 +195,7 @@ LIBRARY: dict[str, LibraryMetric] = {
             "count",
             "Creators bound on the period's last day whose fact in force on `on` is ≥ "
             "`at_least`; abnormal creators excluded.",
+            tables=("bindings", "facts"),
         ),
         LibraryMetric(
             "creator_fact_mean",
@@ -196,18 +203,21 @@ LIBRARY: dict[str, LibraryMetric] = {
             "score",
             "Mean of the fact in force on `on` over the creators bound on the last day that "
             "have one (null when none has).",
+            tables=("bindings", "facts"),
         ),
         LibraryMetric(
             "partner_fact",
             PartnerFactParams,
             "score",
             "The partner's own fact in force on `on` (or `default`).",
+            tables=("facts",),
         ),
         LibraryMetric(
             "creators_with_sales",
             CreatorSalesParams,
             "count",
             "Creators bound on the last day with ≥ 1 settled order in the period (channels).",
+            tables=("bindings", "orders"),
         ),
         LibraryMetric(
             "live_days_per_creator",
@@ -215,6 +225,7 @@ LIBRARY: dict[str, LibraryMetric] = {
             "days",
             "Mean over creators bound on the last day of the distinct days of the period on "
             "which they started a livestream.",
+            tables=("bindings", "livestreams"),
         ),
         LibraryMetric(
             "seller_rate",
@@ -222,6 +233,7 @@ LIBRARY: dict[str, LibraryMetric] = {
             "ratio",
             "Mean over bound sellers of each seller's own rate in the window, skipping sellers "
             "with no orders in the rate's base (0 when none has any).",
+            tables=("bindings", "orders"),
         ),
         LibraryMetric(
             "active_sellers",
@@ -229,6 +241,7 @@ LIBRARY: dict[str, LibraryMetric] = {
             "count",
             "Content sellers whose creators started ≥ 1 livestream or posted ≥ 1 video in the "
             "window.",
+            tables=("bindings", "creators"),
         ),
         LibraryMetric(
             "live_hours",
@@ -236,18 +249,21 @@ LIBRARY: dict[str, LibraryMetric] = {
             "hours",
             "Σ duration in hours of the content sellers' creators' livestreams started in the "
             "window (longer than `live_longer_than_min` when given).",
+            tables=("bindings", "creators", "livestreams"),
         ),
         LibraryMetric(
             "live_count",
             ContentParams,
             "count",
             "Livestreams started in the window by the content sellers' creators.",
+            tables=("bindings", "creators", "livestreams"),
         ),
         LibraryMetric(
             "video_count",
             ContentParams,
             "count",
             "Videos (any status) posted in the window by the content sellers' creators.",
+            tables=("bindings", "creators", "videos"),
         ),
         LibraryMetric(
             "gpm",
@@ -255,6 +271,7 @@ LIBRARY: dict[str, LibraryMetric] = {
             "money",
             "GMV of orders from the content (livestreams or videos) in the window / Σ views × "
             "1000; 0 when there is none.",
+            tables=("bindings", "creators", "orders"),
         ),
         LibraryMetric(
             "violations",
@@ -262,12 +279,14 @@ LIBRARY: dict[str, LibraryMetric] = {
             "count",
             "Violations of the kind occurred in the window and not revoked by the generation "
             "date: a count, the maximum count of any one seller, or points per seller.",
+            tables=("bindings", "violations"),
         ),
         LibraryMetric(
             "published_apps",
             IsvParams,
             "count",
             "The ISV's apps with status published and published_on ≤ the day.",
+            tables=("apps",),
         ),
         LibraryMetric(
             "subscribed_sellers",
@@ -275,18 +294,21 @@ LIBRARY: dict[str, LibraryMetric] = {
             "count",
             "Distinct sellers with an active subscription to any of the ISV's published apps "
             "on the day.",
+            tables=("apps", "subscriptions"),
         ),
         LibraryMetric(
             "active_subscriptions",
             IsvParams,
             "count",
             "Active subscriptions to the ISV's published apps on the day.",
+            tables=("apps", "subscriptions"),
         ),
         LibraryMetric(
             "api_calls_per_day",
             ApiParams,
             "per_day",
             "Σ API calls of the ISV's apps in the window / days in the window.",
+            tables=("apps", "api_calls"),
         ),
         LibraryMetric("ratio", RatioParams, "ratio", RatioParams.__doc__ or "", derived=True),
         LibraryMetric("growth", GrowthParams, "ratio", GrowthParams.__doc__ or "", derived=True),

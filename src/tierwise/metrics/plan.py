@@ -254,6 +254,7 @@ class _Plan:
 
 
 def _order_filters(plan: _Plan, p: lib.OrderParams, alias: str = "o") -> list[str]:
+    """The filters that tell metrics of one order scan apart (FILTER clauses)."""
     where: list[str] = []
     if p.channels:
         where.append(f"{alias}.channel IN {_in(p.channels)}")
@@ -269,8 +270,48 @@ def _order_filters(plan: _Plan, p: lib.OrderParams, alias: str = "o") -> list[st
     return where
 
 
+_ORDER_VALUES = {
+    "gmv": "SUM(o.amount)",
+    "settled_gmv": "SUM(GREATEST(o.amount - o.refund_amount, 0))",
+    "settled_orders": "COUNT(*) FILTER (WHERE o.refund_amount < o.amount)",
+}
+
+
+def _order_scan_key(p: lib.OrderParams) -> tuple[str, str, int | None]:
+    """Order metrics sharing attribution, service and window are read in one scan."""
+    return (p.attribution, p.service, p.window.days)
+
+
+def _fused_order_metrics(plan: _Plan, requests: Sequence[MetricRequest]) -> dict[str, str]:
+    """One aggregate per order scan, a column per metric; returns metric → column ref."""
+    scans: dict[tuple[str, str, int | None], list[MetricRequest]] = {}
+    for r in requests:
+        if r.metric in _ORDER_VALUES and isinstance(r.params, lib.OrderParams):
+            scans.setdefault(_order_scan_key(r.params), []).append(r)
+    refs: dict[str, str] = {}
+    for n, reqs in enumerate(scans.values()):
+        first = reqs[0].params
+        assert isinstance(first, lib.OrderParams)
+        src, _ = _attributed_orders(plan, first)
+        cols = []
+        for k, r in enumerate(reqs):
+            assert isinstance(r.params, lib.OrderParams)
+            value = _ORDER_VALUES[r.metric]
+            conds = _order_filters(plan, r.params)
+            if conds:
+                cond = " AND ".join(conds)
+                if value.endswith(")") and "FILTER" in value:
+                    value = value[:-1] + f" AND {cond})"
+                else:
+                    value = f"{value} FILTER (WHERE {cond})"
+            cols.append(f"{value} AS v{k}")
+            refs[r.name] = f"scan{n}.v{k}"
+        plan.cte(f"scan{n}", f"SELECT a.partner_id, {', '.join(cols)} FROM {src} GROUP BY 1")
+    return refs
+
+
 def _attributed_orders(plan: _Plan, p: lib.OrderParams) -> tuple[str, list[str]]:
-    """FROM clause joining the window's orders to their partner, and the filters."""
+    """FROM clause joining the window's orders to their partner, and the metric's filters."""
     first, end = plan.scope.window(p.window)
     orders = plan.paid_orders(first, end)
     where = _order_filters(plan, p)
@@ -301,14 +342,10 @@ def _metric_sql(plan: _Plan, req: MetricRequest) -> str:
     s = plan.scope
     p = req.params
     m = req.metric
-    if m in ("gmv", "settled_gmv", "settled_orders"):
+    if m in _ORDER_VALUES:
         assert isinstance(p, lib.OrderParams)
         src, where = _attributed_orders(plan, p)
-        value = {
-            "gmv": "SUM(o.amount)",
-            "settled_gmv": "SUM(GREATEST(o.amount - o.refund_amount, 0))",
-            "settled_orders": "COUNT(*) FILTER (WHERE o.refund_amount < o.amount)",
-        }[m]
+        value = _ORDER_VALUES[m]
         return f"SELECT a.partner_id, {value} AS value FROM {src}{_where(where)} GROUP BY 1"
     if m == "bound_subjects":
         assert isinstance(p, lib.BoundParams)
@@ -558,10 +595,15 @@ def compile_plan(requests: Sequence[MetricRequest], scope: Scope) -> str:
     partners = plan.scope_partners()
     ordered = _order(requests)
     exprs: dict[str, str] = {}
-    joins: list[str] = []
+    fused = _fused_order_metrics(plan, ordered)
+    joins = [f"LEFT JOIN {ref.split('.')[0]} USING (partner_id)" for ref in fused.values()]
+    joins = list(dict.fromkeys(joins))
     previous: _Plan | None = None
     for i, r in enumerate(ordered):
         params = r.params
+        if r.name in fused:
+            exprs[r.name] = f"COALESCE({fused[r.name]}, 0)"
+            continue
         if isinstance(params, lib.RatioParams):
             num, den = exprs[params.numerator], exprs[params.denominator]
             exprs[r.name] = f"CASE WHEN {den} = 0 THEN 0 ELSE CAST({num} AS DOUBLE) / {den} END"
