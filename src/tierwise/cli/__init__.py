@@ -12,6 +12,7 @@ _COMMAND_MODULES = (
     "tierwise.cli.data_generate",
     "tierwise.cli.programs",
     "tierwise.cli.evaluate",
+    "tierwise.cli.overview",
 )
 
 

@@ -184,3 +184,23 @@ def _check_rates(con: duckdb.DuckDBPyConnection, sc: Scope) -> None:
 
 def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def data_end(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The last day the store has activity for (orders paid, API calls, livestreams)."""
+    rows = con.execute(
+        "SELECT GREATEST("
+        "(SELECT CAST(MAX(paid_at) AS DATE) FROM orders), "
+        "(SELECT MAX(day) FROM api_calls), "
+        "(SELECT CAST(MAX(started_at) AS DATE) FROM livestreams))"
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def latest_complete_period(con: duckdb.DuckDBPyConnection, program: Program) -> Period | None:
+    """The latest period of the program's kind that the data covers to its last day."""
+    end = data_end(con)
+    if end is None:
+        return None
+    period = Period.containing(end, program.period_kind)
+    return period if period.last_day <= end else period.previous
