@@ -19,6 +19,7 @@ run: install
 	$(BIN)/tierwise data generate --out $(DEMO)/data --scale small --seed 7
 	$(BIN)/tierwise data load $(DEMO)/data --db $(TIERWISE_DB)
 	$(BIN)/tierwise data info --db $(TIERWISE_DB)
+	$(BIN)/tierwise overview --db $(TIERWISE_DB)
 
 lint: install
 	$(BIN)/ruff check src tests bench
@@ -29,7 +30,9 @@ test: install lint
 	$(BIN)/pytest -q
 
 bench: install
-	$(BIN)/python bench/load.py
+	$(BIN)/tierwise data generate --out bench/out/medium --scale medium --seed 1
+	$(BIN)/python bench/load.py --data bench/out/medium
+	$(BIN)/python bench/evaluate.py --data bench/out/medium
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache
