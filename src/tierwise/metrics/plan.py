@@ -75,6 +75,11 @@ class Scope:
         return self.dialect.local_midnight(date_expr, self.time_zone)
 
 
+def _convert(money: str) -> str:
+    """An amount in the program's currency, exact to 1/10,000 of it."""
+    return f"CAST(CAST({money} AS DECIMAL(38,4)) * fx.rate AS DECIMAL(18,4))"
+
+
 def _d(d: date) -> str:
     return f"DATE '{d.isoformat()}'"
 
@@ -198,17 +203,22 @@ class _Plan:
         """Rate from each currency to the program's, in force from each valid_from instant."""
         s = self.scope
         cur = _q(s.currency)
+        # USD is worth one USD whether or not fx_rates says so.
+        rates = self.cte(
+            "fx_all",
+            "SELECT currency, valid_from, usd_per_unit FROM fx_rates "
+            "UNION ALL SELECT 'USD', DATE '1900-01-01', 1",
+        )
         target = self.cte(
             "fx_target",
-            f"SELECT currency AS key, valid_from, usd_per_unit FROM fx_rates "
-            f"WHERE currency = {cur}",
+            f"SELECT currency AS key, valid_from, usd_per_unit FROM {rates} WHERE currency = {cur}",
         )
         join = s.dialect.asof_left_join(target, "t", cur, "f.valid_from")
         return self.cte(
             "fx",
             f"SELECT f.currency AS key, {s.local_midnight('f.valid_from')} AS valid_from, "
-            f"CAST(f.usd_per_unit / t.usd_per_unit AS DECIMAL(18,10)) AS rate "
-            f"FROM fx_rates f {join} WHERE f.currency <> {cur} AND t.usd_per_unit > 0",
+            f"CAST(f.usd_per_unit / t.usd_per_unit AS DECIMAL(38,12)) AS rate "
+            f"FROM {rates} f {join} WHERE f.currency <> {cur} AND t.usd_per_unit > 0",
         )
 
     def paid_orders(self, first: date, end: date) -> str:
@@ -221,9 +231,10 @@ class _Plan:
             f"orders_{first:%Y%m%d}_{end:%Y%m%d}",
             f"SELECT o.order_id, o.seller_id, o.creator_id, o.channel, o.content_id, o.paid_at, "
             f"o.good_goods, o.worry_free, o.currency, "
-            f"CASE WHEN o.currency = {cur} THEN o.amount ELSE o.amount * fx.rate END AS amount, "
+            f"CASE WHEN o.currency = {cur} THEN o.amount ELSE {_convert('o.amount')} END "
+            f"AS amount, "
             f"CASE WHEN o.currency = {cur} THEN o.refund_amount "
-            f"ELSE o.refund_amount * fx.rate END AS refund_amount, "
+            f"ELSE {_convert('o.refund_amount')} END AS refund_amount, "
             f"o.currency = {cur} OR fx.rate IS NOT NULL AS has_rate "
             f"FROM orders o {s.dialect.asof_left_join(fx, 'fx', 'o.currency', 'o.paid_at')} "
             f"WHERE o.paid_at >= {s.instant(first)} AND o.paid_at < {s.instant(end)} "
@@ -387,12 +398,19 @@ def _metric_sql(plan: _Plan, req: MetricRequest) -> str:
     if m == "creators_with_sales":
         assert isinstance(p, lib.CreatorSalesParams)
         bound = plan.bound_creators(p.service, s.period.last_day)
-        orders = plan.paid_orders(s.period.start, s.period.end)
-        chan = f" AND o.channel IN {_in(p.channels)}" if p.channels else ""
+        # Settled sales that belong to the partner: the binding in force when paid.
+        src, where = _attributed_orders(
+            plan, lib.OrderParams(service=p.service, channels=p.channels)
+        )
+        sold = plan.cte(
+            f"sold_{'_'.join(p.channels or ('all',))}_{p.service}",
+            f"SELECT DISTINCT a.partner_id, o.creator_id FROM {src} "
+            f"{_where([*where, 'o.refund_amount < o.amount'])}",
+        )
         return (
             f"SELECT b.partner_id, COUNT(*) AS value FROM {bound} b "
-            f"WHERE EXISTS (SELECT 1 FROM {orders} o WHERE o.creator_id = b.creator_id "
-            f"AND o.refund_amount < o.amount{chan}) GROUP BY 1"
+            f"JOIN {sold} x ON x.partner_id = b.partner_id AND x.creator_id = b.creator_id "
+            f"GROUP BY 1"
         )
     if m == "live_days_per_creator":
         assert isinstance(p, lib.LiveDaysParams)

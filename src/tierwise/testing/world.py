@@ -7,6 +7,7 @@ about, so a test states only what its hand-computed expectation depends on.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,8 @@ class World:
         for t in TABLES:
             self.con.execute(create_table_sql(t))
         self._ids = itertools.count(1)
+        #: Every row added, in order, as (table, values): `replay` inserts them elsewhere.
+        self.rows: list[tuple[str, dict[str, Any]]] = []
 
     def _next(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids)}"
@@ -35,7 +38,14 @@ class World:
         row = [values.get(c) for c in t.column_names]
         marks = ", ".join("?" for _ in row)
         self.con.execute(f'INSERT INTO "{table_name}" VALUES ({marks})', row)
+        self.rows.append((table_name, dict(values)))
         return values
+
+    def replay(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> World:
+        """Insert rows recorded by another World (e.g. shuffled); returns self."""
+        for table_name, values in rows:
+            self.add(table_name, **values)
+        return self
 
     def partner(
         self,
@@ -234,3 +244,34 @@ class World:
         self.add(
             "fx_rates", currency=currency, valid_from=valid_from, usd_per_unit=Decimal(usd_per_unit)
         )
+
+    def app(
+        self,
+        partner_id: str,
+        app_id: str | None = None,
+        published_on: date | None = date(2020, 1, 1),
+        status: str = "published",
+    ) -> str:
+        app_id = app_id or self._next("A")
+        self.add(
+            "apps", app_id=app_id, partner_id=partner_id, published_on=published_on, status=status
+        )
+        return app_id
+
+    def subscribe(
+        self,
+        app_id: str,
+        seller_id: str,
+        started_on: date = date(2020, 1, 1),
+        ended_on: date | None = None,
+    ) -> None:
+        self.add(
+            "subscriptions",
+            app_id=app_id,
+            seller_id=seller_id,
+            started_on=started_on,
+            ended_on=ended_on,
+        )
+
+    def api_calls(self, app_id: str, day: date, calls: int) -> None:
+        self.add("api_calls", app_id=app_id, day=day, calls=calls)
