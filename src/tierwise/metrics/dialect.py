@@ -1,7 +1,7 @@
 """The few SQL fragments that differ between engines.
 
 The metric plan is written in DuckDB's SQL and reaches other engines through SQLGlot; what
-SQLGlot cannot translate (time-zone arithmetic, as-of joins) is asked of a `Dialect`, so the
+SQLGlot cannot translate (time-zone arithmetic) is asked of a `Dialect`, so the
 plan itself never branches on an engine's name.
 """
 
@@ -21,10 +21,6 @@ class Dialect(Protocol):
     def local_date(self, ts_expr: str, time_zone: str) -> str:
         """The local calendar day of an instant."""
 
-    def asof_left_join(self, right: str, alias: str, equal: str, left_ts: str) -> str:
-        """LEFT JOIN `right` on `alias.key = equal`, taking the row with the latest
-        `alias.valid_from` at or before `left_ts`."""
-
 
 class DuckDB:
     def instant(self, utc: datetime) -> str:
@@ -35,12 +31,6 @@ class DuckDB:
 
     def local_date(self, ts_expr: str, time_zone: str) -> str:
         return f"CAST(timezone('{time_zone}', {ts_expr}) AS DATE)"
-
-    def asof_left_join(self, right: str, alias: str, equal: str, left_ts: str) -> str:
-        return (
-            f"ASOF LEFT JOIN {right} {alias} "
-            f"ON {alias}.key = {equal} AND {left_ts} >= {alias}.valid_from"
-        )
 
 
 DUCKDB = DuckDB()

@@ -76,8 +76,12 @@ class Scope:
 
 
 def _convert(money: str) -> str:
-    """An amount in the program's currency, exact to 1/10,000 of it."""
-    return f"CAST(CAST({money} AS DECIMAL(38,4)) * fx.rate AS DECIMAL(18,4))"
+    """An amount in the program's currency, rounded to 1/10,000 of it.
+
+    The product is taken in binary floating point (16 significant digits, so exact to the
+    0.0001 for amounts below 10^11) and stored back as DECIMAL: sums stay exact decimals.
+    A DECIMAL(38) product here costs twenty times the whole scan."""
+    return f"CAST(CAST({money} AS DOUBLE) * fx.rate AS DECIMAL(18,4))"
 
 
 def _d(d: date) -> str:
@@ -199,32 +203,39 @@ class _Plan:
             f"WHERE a.subject_id NOT IN (SELECT creator_id FROM {abn})",
         )
 
-    def fx(self) -> str:
-        """Rate from each currency to the program's, in force from each valid_from instant."""
+    def fx(self, first: date, end: date) -> str:
+        """Rates from each currency to the program's over the window, as validity spans.
+
+        A rate is in force from its `valid_from` day until the next one; spans of the source
+        and the program currency are intersected, and only spans touching the window kept,
+        so each order joins on currency and finds its one span among a handful."""
         s = self.scope
         cur = _q(s.currency)
         # USD is worth one USD whether or not fx_rates says so.
-        rates = self.cte(
-            "fx_all",
-            "SELECT currency, valid_from, usd_per_unit FROM fx_rates "
-            "UNION ALL SELECT 'USD', DATE '1900-01-01', 1",
+        spans = self.cte(
+            "fx_spans",
+            "SELECT currency, valid_from, COALESCE(LEAD(valid_from) OVER "
+            "(PARTITION BY currency ORDER BY valid_from), DATE '9000-01-01') AS valid_to, "
+            "usd_per_unit FROM (SELECT currency, valid_from, usd_per_unit FROM fx_rates "
+            "UNION ALL SELECT 'USD', DATE '1900-01-01', 1)",
         )
-        target = self.cte(
-            "fx_target",
-            f"SELECT currency AS key, valid_from, usd_per_unit FROM {rates} WHERE currency = {cur}",
-        )
-        join = s.dialect.asof_left_join(target, "t", cur, "f.valid_from")
+        since = "GREATEST(f.valid_from, t.valid_from)"
+        until = "LEAST(f.valid_to, t.valid_to)"
         return self.cte(
-            "fx",
-            f"SELECT f.currency AS key, {s.local_midnight('f.valid_from')} AS valid_from, "
-            f"CAST(f.usd_per_unit / t.usd_per_unit AS DECIMAL(38,12)) AS rate "
-            f"FROM {rates} f {join} WHERE f.currency <> {cur} AND t.usd_per_unit > 0",
+            f"fx_{first:%Y%m%d}_{end:%Y%m%d}",
+            f"SELECT f.currency AS key, {s.local_midnight(since)} AS valid_from, "
+            f"{s.local_midnight(until)} AS valid_to, "
+            f"CAST(f.usd_per_unit AS DOUBLE) / CAST(t.usd_per_unit AS DOUBLE) AS rate "
+            f"FROM {spans} f JOIN {spans} t ON t.currency = {cur} "
+            f"AND f.valid_from < t.valid_to AND t.valid_from < f.valid_to "
+            f"WHERE f.currency <> {cur} AND t.usd_per_unit > 0 "
+            f"AND {since} <= {_d(end)} AND {until} >= {_d(first - timedelta(days=1))}",
         )
 
     def paid_orders(self, first: date, end: date) -> str:
         """Paid, normal orders of normal creators in a window, with amounts converted."""
         s = self.scope
-        fx = self.fx()
+        fx = self.fx(first, end)
         abn = self.abnormal_creators()
         cur = _q(s.currency)
         return self.cte(
@@ -236,16 +247,22 @@ class _Plan:
             f"CASE WHEN o.currency = {cur} THEN o.refund_amount "
             f"ELSE {_convert('o.refund_amount')} END AS refund_amount, "
             f"o.currency = {cur} OR fx.rate IS NOT NULL AS has_rate "
-            f"FROM orders o {s.dialect.asof_left_join(fx, 'fx', 'o.currency', 'o.paid_at')} "
+            f"FROM orders o LEFT JOIN {fx} fx ON fx.key = o.currency "
+            f"AND o.paid_at >= fx.valid_from AND o.paid_at < fx.valid_to "
             f"WHERE o.paid_at >= {s.instant(first)} AND o.paid_at < {s.instant(end)} "
             f"AND NOT o.abnormal "
             f"AND (o.creator_id IS NULL OR o.creator_id NOT IN (SELECT creator_id FROM {abn}))",
         )
 
-    def long_lives(self, minutes: int) -> str:
+    def long_lives(self, minutes: int, first: date, end: date) -> str:
+        """Livestreams longer than `minutes` that can have sold in the window (started in
+        it, or on the two days before it)."""
+        s = self.scope
         return self.cte(
-            f"lives_over_{minutes}",
+            f"lives_over_{minutes}_{first:%Y%m%d}_{end:%Y%m%d}",
             f"SELECT live_id FROM livestreams WHERE ended_at IS NOT NULL "
+            f"AND started_at >= {s.instant(first - timedelta(days=2))} "
+            f"AND started_at < {s.instant(end)} "
             f"AND date_diff('second', started_at, ended_at) > {minutes * 60}",
         )
 
@@ -267,6 +284,7 @@ class _Plan:
 def _order_filters(plan: _Plan, p: lib.OrderParams, alias: str = "o") -> list[str]:
     """The filters that tell metrics of one order scan apart (FILTER clauses)."""
     where: list[str] = []
+    first, end = plan.scope.window(p.window)
     if p.channels:
         where.append(f"{alias}.channel IN {_in(p.channels)}")
     if p.good_goods is not None:
@@ -274,7 +292,7 @@ def _order_filters(plan: _Plan, p: lib.OrderParams, alias: str = "o") -> list[st
     if p.worry_free is not None:
         where.append(f"{'' if p.worry_free else 'NOT '}{alias}.worry_free")
     if p.live_longer_than_min is not None:
-        lives = plan.long_lives(p.live_longer_than_min)
+        lives = plan.long_lives(p.live_longer_than_min, first, end)
         where.append(
             f"{alias}.channel = 'live' AND {alias}.content_id IN (SELECT live_id FROM {lives})"
         )
@@ -462,6 +480,7 @@ def _metric_sql(plan: _Plan, req: MetricRequest) -> str:
     raise PlanError(f"metric {req.name!r}: library metric {m!r} has no plan")
 
 
+#: rate → (window column, hit condition, base condition), over one seller's orders.
 _RATES = {
     "seller_cancellation": ("created_at", "o.cancelled_by = 'seller'", "TRUE"),
     "late_dispatch": ("paid_at", "o.late_dispatch", "o.cancelled_by IS NULL"),
@@ -474,16 +493,24 @@ def _seller_rate(plan: _Plan, p: lib.SellerRateParams) -> str:
     s = plan.scope
     sellers = plan.attributed_during("seller", p.service, s.period.start, s.period.end)
     first, end = s.window(p.window)
-    col, hit, base = _RATES[p.rate]
-    per_seller = plan.cte(
-        f"rate_{p.rate}_{first:%Y%m%d}",
-        f"SELECT o.seller_id, AVG(CASE WHEN {hit} THEN 1.0 ELSE 0.0 END) AS r FROM orders o "
-        f"WHERE o.{col} >= {s.instant(first)} AND o.{col} < {s.instant(end)} "
-        f"AND NOT o.abnormal AND {base} GROUP BY 1",
+    lo, hi = s.instant(first), s.instant(end)
+    # Every rate's base and hits per seller in one scan of the window's orders.
+    cols = []
+    for rate, (col, hit, base) in _RATES.items():
+        inside = f"o.{col} >= {lo} AND o.{col} < {hi} AND {base}"
+        cols.append(f"COUNT(*) FILTER (WHERE {inside}) AS {rate}_n")
+        cols.append(f"COUNT(*) FILTER (WHERE {inside} AND {hit}) AS {rate}_hit")
+    stats = plan.cte(
+        f"seller_stats_{first:%Y%m%d}_{end:%Y%m%d}",
+        f"SELECT o.seller_id, {', '.join(cols)} FROM orders o "
+        f"WHERE ((o.created_at >= {lo} AND o.created_at < {hi}) "
+        f"OR (o.paid_at >= {lo} AND o.paid_at < {hi})) AND NOT o.abnormal GROUP BY 1",
     )
+    r = p.rate
     return (
-        f"SELECT a.partner_id, AVG(r.r) AS value FROM {sellers} a "
-        f"JOIN {per_seller} r ON r.seller_id = a.subject_id GROUP BY 1"
+        f"SELECT a.partner_id, AVG(CAST(x.{r}_hit AS DOUBLE) / x.{r}_n) AS value "
+        f"FROM {sellers} a JOIN {stats} x ON x.seller_id = a.subject_id "
+        f"WHERE x.{r}_n > 0 GROUP BY 1"
     )
 
 
@@ -608,19 +635,31 @@ def _value(expr: str) -> str:
 
 def compile_plan(requests: Sequence[MetricRequest], scope: Scope) -> str:
     """One SQL query: a row per partner in scope with `partner_id, market, joined_on` and a
-    column per requested metric (exact decimals; null only where a metric has no value)."""
+    column per requested metric (exact decimals; null only where a metric has no value).
+
+    Base metrics meet in one long `(partner_id, k, v)` union pivoted by `k` rather than a
+    chain of joins: the optimizer plans a union in a fraction of the time of a dozen joins."""
     plan = _Plan(scope, {})
     partners = plan.scope_partners()
     ordered = _order(requests)
     exprs: dict[str, str] = {}
+    branches: list[str] = []
+
+    def column(source: str, value: str) -> str:
+        k = len(branches)
+        branches.append(
+            f"SELECT partner_id, {k} AS k, CAST({value} AS {_VALUE}) AS v FROM {source}"
+        )
+        return f"w.c{k}"
+
     fused = _fused_order_metrics(plan, ordered)
-    joins = [f"LEFT JOIN {ref.split('.')[0]} USING (partner_id)" for ref in fused.values()]
-    joins = list(dict.fromkeys(joins))
+    for name, ref in fused.items():
+        scan, col = ref.split(".")
+        exprs[name] = f"COALESCE({column(scan, col)}, 0)"
     previous: _Plan | None = None
     for i, r in enumerate(ordered):
         params = r.params
-        if r.name in fused:
-            exprs[r.name] = f"COALESCE({fused[r.name]}, 0)"
+        if r.name in exprs:
             continue
         if isinstance(params, lib.RatioParams):
             num, den = exprs[params.numerator], exprs[params.denominator]
@@ -632,17 +671,14 @@ def compile_plan(requests: Sequence[MetricRequest], scope: Scope) -> str:
                 # The previous period's pieces share the one WITH list under their own names.
                 previous = _Plan(replace(scope, period=scope.period.previous), plan.ctes, "prev_")
             prev_name = previous.cte(f"m{i}", _metric_sql(previous, base))
-            joins.append(f"LEFT JOIN {prev_name} USING (partner_id)")
             cur = exprs[params.of]
-            prv = f"COALESCE({prev_name}.value, 0)"
+            prv = f"COALESCE({column(prev_name, 'value')}, 0)"
             exprs[r.name] = (
                 f"CASE WHEN {prv} = 0 THEN (CASE WHEN {cur} > 0 THEN 1 ELSE 0 END) "
                 f"ELSE (CAST({cur} AS DOUBLE) - {prv}) / {prv} END"
             )
             continue
-        alias = f"m{i}"
-        plan.cte(alias, _metric_sql(plan, r))
-        joins.append(f"LEFT JOIN {alias} USING (partner_id)")
+        alias = plan.cte(f"m{i}", _metric_sql(plan, r))
         nullable = r.metric == "creator_fact_mean" or (
             r.metric == "partner_fact"
             and isinstance(params, lib.PartnerFactParams)
@@ -651,12 +687,18 @@ def compile_plan(requests: Sequence[MetricRequest], scope: Scope) -> str:
         default = "NULL" if nullable else "0"
         if isinstance(params, lib.PartnerFactParams) and params.default is not None:
             default = repr(params.default)
-        exprs[r.name] = f"COALESCE({alias}.value, {default})"
+        exprs[r.name] = f"COALESCE({column(alias, 'value')}, {default})"
+    if branches:
+        pivot = ", ".join(f"MAX(v) FILTER (WHERE k = {k}) AS c{k}" for k in range(len(branches)))
+        plan.cte("long", " UNION ALL ".join(branches))
+        plan.cte("w", f"SELECT partner_id, {pivot} FROM long GROUP BY partner_id")
+        joined = "LEFT JOIN w USING (partner_id)"
+    else:
+        joined = ""
     with_sql = ",\n".join(f"{n} AS ({q})" for n, q in plan.ctes.items())
     cols = ", ".join(f"{_value(exprs[r.name])} AS {_col(r.name)}" for r in requests)
     body = (
-        f"SELECT p.partner_id, p.market, p.joined_on, {cols} FROM {partners} p "
-        + " ".join(joins)
-        + " ORDER BY p.partner_id"
+        f"SELECT p.partner_id, p.market, p.joined_on, {cols} FROM {partners} p {joined} "
+        "ORDER BY p.partner_id"
     )
     return f"WITH {with_sql}\n{body}"
