@@ -7,7 +7,7 @@ scoring package. The CLI, and later the lifecycle runs and the portal, call `eva
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -34,6 +34,7 @@ class Evaluation:
     outcomes: tuple[Outcome, ...]
     metrics: Mapping[str, Mapping[str, Decimal | None]]
     warnings: tuple[str, ...] = ()
+    joined_on: Mapping[str, date] = field(default_factory=dict)
 
     def result(self, partner_id: str) -> dict[str, Any]:
         for outcome in self.outcomes:
@@ -126,6 +127,7 @@ def evaluate(
         outcomes=tuple(sorted(outcomes, key=lambda o: o.partner_id)),
         metrics=metrics,
         warnings=warnings,
+        joined_on={s.partner_id: s.joined_on for s in subjects if s.joined_on is not None},
     )
 
 

@@ -1,0 +1,1 @@
+"""Runs over time: periods evaluated in order with the lifecycle applied, gated, stored."""

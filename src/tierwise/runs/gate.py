@@ -1,0 +1,91 @@
+"""The data-completeness gate: a run is publishable only when its inputs cover the period.
+
+No partner should be demoted because a day of orders is missing from the feed: the gate
+names what is missing, and a run that fails it can be previewed but not published.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import duckdb
+
+from tierwise.definitions.model import Program
+from tierwise.metrics import catalog as lib
+from tierwise.metrics.plan import Scope
+
+#: A fact read on a day must have been refreshed within this many days before it.
+FACT_FRESHNESS_DAYS = 45
+
+
+@dataclass(frozen=True)
+class GateReport:
+    problems: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "problems": list(self.problems)}
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def check(con: duckdb.DuckDBPyConnection, program: Program, scope: Scope) -> GateReport:
+    """Tables the program reads are non-empty, every day of the period has the daily feeds
+    it reads (orders paid, API calls), and facts it reads are fresh on the day read."""
+    problems: list[str] = []
+    metrics = list(program.metrics.values())
+    tables = sorted({t for m in metrics for t in lib.LIBRARY[m.metric].tables})
+    for t in tables:
+        if not con.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchall():
+            problems.append(f"table {t} is empty; {program.id} reads it")
+    period = scope.period
+    days = period.days
+    tz = _q(scope.time_zone)
+    if "orders" in tables:
+        markets = ", ".join(_q(m) for m in scope.markets or ())
+        market_filter = (
+            f" AND seller_id IN (SELECT seller_id FROM sellers WHERE market IN ({markets}))"
+            if markets
+            else ""
+        )
+        rows = con.execute(
+            f"SELECT COUNT(DISTINCT CAST(timezone({tz}, paid_at) AS DATE)) FROM orders "
+            f"WHERE paid_at >= {scope.instant(period.start)} "
+            f"AND paid_at < {scope.instant(period.end)}{market_filter}"
+        ).fetchall()
+        covered = rows[0][0] if rows else 0
+        if covered < days:
+            problems.append(
+                f"orders: {days - covered} of {days} days of {period} have no paid order"
+            )
+    if "api_calls" in tables:
+        rows = con.execute(
+            f"SELECT COUNT(DISTINCT day) FROM api_calls "
+            f"WHERE day >= DATE '{period.start}' AND day < DATE '{period.end}'"
+        ).fetchall()
+        covered = rows[0][0] if rows else 0
+        if covered < days:
+            problems.append(f"api_calls: {days - covered} of {days} days of {period} have no rows")
+    for m in metrics:
+        fact = getattr(m.params, "fact", None)
+        if fact is None or getattr(m.params, "default", None) is not None:
+            continue
+        on = scope.day(m.params.on)  # type: ignore[attr-defined]
+        since = on - timedelta(days=FACT_FRESHNESS_DAYS)
+        rows = con.execute(
+            f"SELECT 1 FROM facts WHERE name = {_q(fact)} AND as_of <= DATE '{on}' "
+            f"AND as_of > DATE '{since}' LIMIT 1"
+        ).fetchall()
+        if not rows:
+            problems.append(
+                f"facts: no {fact} fact dated in the {FACT_FRESHNESS_DAYS} days up to {on}, "
+                f"the day {program.id} reads it"
+            )
+    return GateReport(tuple(dict.fromkeys(problems)))
