@@ -94,7 +94,8 @@ def step_period(
         due = _due(mine, after_day, evaluation.generated_on)
         step = advance(policy, before, period, result, due)
         if not gate.ok and step.change in ("down", "lost") and before is not None:
-            step = advance(policy, before, period, _held(result, step), due)
+            held = advance(policy, before, period, _held(result, step), due)
+            step = replace(held, computed_level=step.computed_level, status=step.status)
         standings[pid] = step.standing
         steps.append(step)
     return tuple(steps)
