@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+from typer.testing import CliRunner
+
+import tierwise.cli.runs  # noqa: F401  (registers the command)
+from tierwise.cli.app import app as main_app
 from tierwise.core.periods import Period
 from tierwise.definitions.registry import load_program
 from tierwise.runs.history import run_history
@@ -113,3 +119,44 @@ def test_tsp_awards_are_valid_the_following_quarter() -> None:
             "valid_to": "2024-06-30",
         }
     ]
+
+
+def test_run_command_prints_the_contract_document(tmp_path: Path) -> None:
+    w = _world()
+    for table in ("partners", "sellers", "creators", "bindings", "orders", "livestreams", "facts"):
+        w.con.execute(f"COPY {table} TO '{tmp_path / table}.parquet' (FORMAT parquet)")
+    runner = CliRunner()
+    result = runner.invoke(
+        main_app,
+        [
+            "run",
+            "buyin-mcn",
+            "--from",
+            "2024-07",
+            "--to",
+            "2024-09",
+            "--data",
+            str(tmp_path),
+            "--format",
+            "json",
+        ],
+        env={"TIERWISE_CACHE_DIR": str(tmp_path / "cache")},
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["program"] == "buyin-mcn"
+    assert [p["period"] for p in doc["periods"]] == ["2024-07", "2024-08", "2024-09"]
+    a = next(r for r in doc["periods"][1]["results"] if r["partner_id"] == "A")
+    assert {k: a[k] for k in ("status", "score", "computed_level", "level", "previous_level")} == {
+        "status": "assessed",
+        "score": 601,
+        "computed_level": "V5",
+        "level": "V3",
+        "previous_level": "V2",
+    }
+    assert doc["awards"] == []
+    bad = runner.invoke(
+        main_app,
+        ["run", "buyin-mcn", "--from", "2024Q1", "--to", "2024Q2", "--data", str(tmp_path)],
+    )
+    assert bad.exit_code == 2

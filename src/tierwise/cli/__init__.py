@@ -13,6 +13,7 @@ _COMMAND_MODULES = (
     "tierwise.cli.programs",
     "tierwise.cli.evaluate",
     "tierwise.cli.overview",
+    "tierwise.cli.runs",
 )
 
 

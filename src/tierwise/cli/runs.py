@@ -1,0 +1,91 @@
+"""`tierwise run`: many periods in order, with the program's level lifecycle."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tierwise.cli.app import app
+from tierwise.cli.evaluate import AsOfOption, ProgramArg, ProgramFileOption, _as_of, _period
+from tierwise.cli.source import DataOption, DbOption, events, fail
+from tierwise.definitions.registry import load_program
+from tierwise.evaluation.service import EvaluationError
+from tierwise.lifecycle import LifecycleError
+from tierwise.runs.history import History, run_history
+
+err = Console(stderr=True)
+
+
+@app.command("run")
+def run_command(
+    program: ProgramArg,
+    first: Annotated[str, typer.Option("--from", help="First period, e.g. 2024-01 or 2024Q1.")],
+    last: Annotated[str, typer.Option("--to", help="Last period (inclusive).")],
+    data: DataOption = None,
+    db: DbOption = None,
+    output: Annotated[str, typer.Option("--format", help="json or table.")] = "table",
+    as_of: AsOfOption = None,
+    program_file: ProgramFileOption = None,
+) -> None:
+    """Evaluate every period from --from to --to in order and apply the level lifecycle."""
+    if output not in ("json", "table"):
+        raise typer.BadParameter("use json or table", param_hint="--format")
+    p1, p2 = _period(first), _period(last)
+    if p1.kind != p2.kind or p2 < p1:
+        raise typer.BadParameter(f"{first} .. {last} is not a range of one period kind")
+    day = _as_of(as_of)
+    try:
+        definition = load_program(program_file or program)
+        if p1.kind != definition.period_kind:
+            raise typer.BadParameter(
+                f"{definition.id} runs by {definition.period_kind}, not {p1.kind}",
+                param_hint="--from",
+            )
+        with events(data, db) as con:
+            history = run_history(con, definition, p1, p2, as_of=day)
+    except (EvaluationError, LifecycleError, LookupError, ValueError) as exc:
+        if isinstance(exc, typer.BadParameter):
+            raise
+        fail(str(exc))
+    doc = history.to_dict()
+    if output == "json":
+        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        _print(history, doc)
+
+
+def _print(history: History, doc: dict[str, Any]) -> None:
+    console = Console()
+    periods = [p["period"] for p in doc["periods"]]
+    table = Table(title=f"{history.program.id} · levels held, {periods[0]} → {periods[-1]}")
+    table.add_column("partner")
+    for p in doc["periods"]:
+        table.add_column(p["period"] + ("" if p["gate"]["ok"] else " ⚠"))
+    rows: dict[str, list[str]] = {}
+    for i, p in enumerate(doc["periods"]):
+        for r in p["results"]:
+            cells = rows.setdefault(r["partner_id"], [""] * len(periods))
+            level = r["level"] or "—"
+            shown = (
+                level
+                if r["computed_level"] in (r["level"], None)
+                else (f"{level} ({r['computed_level']})")
+            )
+            cells[i] = shown if r["status"] == "assessed" else f"{shown} {r['status']}"
+    for pid in sorted(rows):
+        table.add_row(pid, *rows[pid])
+    console.print(table)
+    for p in doc["periods"]:
+        for problem in p["gate"]["problems"]:
+            err.print(f"[yellow]{p['period']}: incomplete data:[/] {problem}")
+    for a in doc["awards"]:
+        console.print(
+            f"award {a['award']} to {a['partner_id']} for {a['for_period']}: "
+            f"valid {a['valid_from']} to {a['valid_to']}"
+        )
