@@ -348,7 +348,7 @@ BAD_CASES: list[tuple[str, dict[str, str | bytes | None], str]] = [
                 },
             ),
         },
-        "fx_rates.parquet:1: usd_per_unit: negative (-0.500000)",
+        "fx_rates.parquet:1: usd_per_unit: negative (-0.500000000000)",
     ),
 ]
 

@@ -35,19 +35,24 @@ def fail(message: str) -> NoReturn:
 @contextmanager
 def events(data: Path | None, db: Path | None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read connection to the event store named by `--data` or `--db`."""
-    from tierwise.store.events import EventStore
+    from tierwise.store import EventStore, LoadRefused, StoreError
 
     if data is not None and db is not None:
         raise typer.BadParameter("give --data or --db, not both")
-    if data is not None:
-        if not data.is_dir():
-            fail(f"{data}: not a folder")
-        store = EventStore.for_folder(data)
-    else:
-        path = db or default_db()
-        if not path.exists():
-            fail(f"{path}: no such store (load data with `tierwise data load DIR`, or use --data)")
-        store = EventStore.open(path, read_only=True)
+    try:
+        if data is not None:
+            if not data.is_dir():
+                fail(f"{data}: not a folder")
+            store = EventStore.for_folder(data)
+        else:
+            path = db or default_db()
+            if not path.exists():
+                fail(f"{path}: no such store (load data with `tierwise data load DIR`, or --data)")
+            store = EventStore.open(path, read_only=True)
+    except LoadRefused as exc:
+        fail(str(exc))
+    except StoreError as exc:
+        fail(str(exc))
     try:
         yield store.con
     finally:

@@ -35,10 +35,12 @@ class Column:
     #: `table.column` this column refers to; an unresolved reference is a warning.
     references: str | None = None
     doc: str = ""
+    #: A storage type other than the contract type's default (more decimal places).
+    storage: str | None = None
 
     @property
     def sql_type(self) -> str:
-        return DUCKDB_TYPES[self.type]
+        return self.storage or DUCKDB_TYPES[self.type]
 
 
 @dataclass(frozen=True)
@@ -259,7 +261,8 @@ TABLES: tuple[Table, ...] = (
         (
             _c("currency", "str"),
             _c("valid_from", "date"),
-            _c("usd_per_unit", "num", minimum=0),
+            # 12 places: a rupiah is about 0.000062 USD, which 6 places would cut to 2 digits.
+            _c("usd_per_unit", "num", minimum=0, storage="DECIMAL(18,12)"),
         ),
         key=("currency", "valid_from"),
         key_from_contract=False,
