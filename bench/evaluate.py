@@ -30,7 +30,13 @@ import psutil
 
 from tierwise.core.periods import Period
 from tierwise.definitions.registry import load_program
-from tierwise.evaluation.service import evaluate, latest_complete_period, requests, scope
+from tierwise.evaluation.service import (
+    checked_scope,
+    evaluate,
+    latest_complete_period,
+    requests,
+    scope,
+)
 from tierwise.metrics.plan import compile_plan
 from tierwise.store.events import EventStore
 
@@ -284,7 +290,7 @@ def main() -> None:
             f"SELECT COUNT(*) FROM orders WHERE paid_at >= {s.instant(period.start)} "
             f"AND paid_at < {s.instant(period.end)}"
         ).fetchall()[0][0]
-        sql = compile_plan(requests(program), s)
+        sql = compile_plan(requests(program), checked_scope(con, program, period))
         _, mq = measured(f"{pid} metrics", lambda sql=sql: con.execute(sql).fetchall(), args.repeat)
         _, me = measured(
             f"{pid} evaluate",

@@ -7,7 +7,7 @@ scoring package. The CLI, and later the lifecycle runs and the portal, call `eva
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -82,6 +82,18 @@ def scope(program: Program, period: Period, as_of: date | None = None) -> Scope:
     )
 
 
+def checked_scope(
+    con: duckdb.DuckDBPyConnection, program: Program, period: Period, as_of: date | None = None
+) -> Scope:
+    """The scope of a plan, after checking that every order can be converted to the
+    program's currency (and noting whether any needs to be)."""
+    sc = scope(program, period, as_of)
+    if any("orders" in lib.LIBRARY[m.metric].tables for m in program.metrics.values()):
+        _check_rates(con, sc)
+        sc = replace(sc, foreign_currencies=_foreign_currencies(con, sc))
+    return sc
+
+
 def evaluate(
     con: duckdb.DuckDBPyConnection,
     program: Program,
@@ -89,11 +101,9 @@ def evaluate(
     as_of: date | None = None,
 ) -> Evaluation:
     """Score every partner of the program's kind and markets for one period, no history."""
-    sc = scope(program, period, as_of)
+    sc = checked_scope(con, program, period, as_of)
     reqs = requests(program)
     warnings = tuple(_empty_tables(con, program))
-    if any("orders" in lib.LIBRARY[m.metric].tables for m in program.metrics.values()):
-        _check_rates(con, sc)
     rel = con.sql(compile_plan(reqs, sc))
     columns = rel.columns
     rows = rel.fetchall()
@@ -183,6 +193,16 @@ def _check_rates(con: duckdb.DuckDBPyConnection, sc: Scope) -> None:
                 f"no exchange rate for {sc.currency} on {day} in fx_rates "
                 f"(needed to convert {currency} orders to {sc.currency})"
             )
+
+
+def _foreign_currencies(con: duckdb.DuckDBPyConnection, sc: Scope) -> bool:
+    """Whether any order paid in the windows a plan may read is in another currency."""
+    first = sc.period.start - timedelta(days=120)
+    rows = con.execute(
+        f"SELECT 1 FROM orders WHERE currency <> {_q(sc.currency)} "
+        f"AND paid_at >= {sc.instant(first)} AND paid_at < {sc.instant(sc.generated_on)} LIMIT 1"
+    ).fetchall()
+    return bool(rows)
 
 
 def _q(text: str) -> str:

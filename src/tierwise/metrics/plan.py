@@ -51,6 +51,9 @@ class Scope:
     markets: tuple[str, ...] | None = None
     generation_date: date | None = None
     dialect: Dialect = DUCKDB
+    #: Whether any order the plan may read is in another currency (None: not known). When
+    #: none is, the plan skips the currency conversion join.
+    foreign_currencies: bool | None = None
 
     @property
     def generated_on(self) -> date:
@@ -235,9 +238,21 @@ class _Plan:
     def paid_orders(self, first: date, end: date) -> str:
         """Paid, normal orders of normal creators in a window, with amounts converted."""
         s = self.scope
-        fx = self.fx(first, end)
         abn = self.abnormal_creators()
         cur = _q(s.currency)
+        normal = (
+            f"WHERE o.paid_at >= {s.instant(first)} AND o.paid_at < {s.instant(end)} "
+            f"AND NOT o.abnormal "
+            f"AND (o.creator_id IS NULL OR o.creator_id NOT IN (SELECT creator_id FROM {abn}))"
+        )
+        if s.foreign_currencies is False:
+            return self.cte(
+                f"orders_{first:%Y%m%d}_{end:%Y%m%d}",
+                f"SELECT o.order_id, o.seller_id, o.creator_id, o.channel, o.content_id, "
+                f"o.paid_at, o.good_goods, o.worry_free, o.currency, o.amount, o.refund_amount, "
+                f"TRUE AS has_rate FROM orders o {normal}",
+            )
+        fx = self.fx(first, end)
         return self.cte(
             f"orders_{first:%Y%m%d}_{end:%Y%m%d}",
             f"SELECT o.order_id, o.seller_id, o.creator_id, o.channel, o.content_id, o.paid_at, "
@@ -248,10 +263,7 @@ class _Plan:
             f"ELSE {_convert('o.refund_amount')} END AS refund_amount, "
             f"o.currency = {cur} OR fx.rate IS NOT NULL AS has_rate "
             f"FROM orders o LEFT JOIN {fx} fx ON fx.key = o.currency "
-            f"AND o.paid_at >= fx.valid_from AND o.paid_at < fx.valid_to "
-            f"WHERE o.paid_at >= {s.instant(first)} AND o.paid_at < {s.instant(end)} "
-            f"AND NOT o.abnormal "
-            f"AND (o.creator_id IS NULL OR o.creator_id NOT IN (SELECT creator_id FROM {abn}))",
+            f"AND o.paid_at >= fx.valid_from AND o.paid_at < fx.valid_to {normal}",
         )
 
     def long_lives(self, minutes: int, first: date, end: date) -> str:
