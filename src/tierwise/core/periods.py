@@ -43,9 +43,7 @@ class Period:
                 break
             first_month = 1 + (n - 1) * _MONTHS[kind]
             return cls(date(year, first_month, 1), kind)
-        raise PeriodError(
-            f"{text!r} is not a period: use 2024-09 (month), 2024Q1, 2024H1 or 2024"
-        )
+        raise PeriodError(f"{text!r} is not a period: use 2024-09 (month), 2024Q1, 2024H1 or 2024")
 
     @classmethod
     def containing(cls, day: date, kind: PeriodKind) -> Period:

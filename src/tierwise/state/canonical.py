@@ -1,0 +1,77 @@
+"""Canonical JSON: one byte sequence per value, whatever the engine or the dict order.
+
+Hashes (definition, results, audit chain) are computed in Python from this text, never
+from values read back from a database, so SQLite and PostgreSQL give the same bytes.
+Decimals are written as their exact text, dates as ISO 8601, keys sorted, no spaces.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+
+from tierwise.core.periods import Period
+from tierwise.definitions.model import Program
+
+
+def plain(value: Any) -> Any:
+    """`value` as JSON data (dict, list, str, int, float, bool, None), canonical types only."""
+    if value is None or isinstance(value, bool | str | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} has no JSON form")
+        return value
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{value!r} has no JSON form")
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Period):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return plain(value.value)
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"JSON object keys are text, not {type(key).__name__}: {key!r}")
+            out[key] = plain(item)
+        return out
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, BaseModel):
+        return plain(value.model_dump(mode="json", by_alias=True))
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return plain(to_dict())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return plain(dataclasses.asdict(value))
+    raise TypeError(f"{type(value).__name__} has no canonical JSON form: {value!r}")
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no whitespace, UTF-8 text kept as is."""
+    return json.dumps(
+        plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def sha256_hex(value: Any) -> str:
+    """SHA-256 of the canonical JSON of `value`, as 64 hex digits."""
+    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+
+
+def definition_hash(program: Program) -> str:
+    """The content hash of a program definition (what a run was evaluated with)."""
+    return sha256_hex(program.model_dump(mode="json", by_alias=True))

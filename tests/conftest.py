@@ -1,0 +1,142 @@
+"""Shared fixtures. `state_url` runs a test on both engines of the state store: a SQLite
+file per test, and one throwaway PostgreSQL database per test session (random name,
+migrated once, tables emptied before each test, dropped at the end)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
+
+if TYPE_CHECKING:
+    from tierwise.state import StateStore
+
+ENGINES = ("sqlite", "postgresql")
+#: The server's maintenance database; the tests create (and drop) their own beside it.
+PG_ADMIN_URL = os.environ.get(
+    "TIERWISE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _admin() -> sa.Engine:
+    return sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+def pg_create_database() -> str:
+    """A new, empty PostgreSQL database with a random name; its URL."""
+    name = f"tierwise_test_{secrets.token_hex(6)}"
+    admin = _admin()
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except OperationalError as exc:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {PG_ADMIN_URL} ({exc.orig}); start it with "
+            "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` or "
+            "point $TIERWISE_TEST_PG_URL at a server",
+            pytrace=False,
+        )
+    finally:
+        admin.dispose()
+    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def pg_drop_database(url: str) -> None:
+    admin = _admin()
+    try:
+        with admin.connect() as connection:
+            name = make_url(url).database
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """The session's throwaway PostgreSQL database, migrated to head."""
+    from tierwise.state import StateStore
+
+    url = pg_create_database()
+    try:
+        StateStore.open(url).close()
+        yield url
+    finally:
+        pg_drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite state file migrated to head, copied for each test."""
+    from tierwise.state import StateStore
+
+    path = tmp_path_factory.mktemp("state") / "template.db"
+    StateStore.open(str(path)).close()
+    return path
+
+
+def _empty_postgresql(url: str) -> None:
+    from tierwise.state.audit import GENESIS
+    from tierwise.state.models import AuditHead, Base
+
+    engine = sa.create_engine(url, poolclass=NullPool)
+    try:
+        with engine.begin() as connection:
+            tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+            # TRUNCATE fires no row trigger: the append-only audit_log empties too.
+            connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+            connection.execute(sa.insert(AuditHead).values(id=1, seq=0, hash=GENESIS))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=ENGINES)
+def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty state store at head, on each engine."""
+    if request.param == "sqlite":
+        path = tmp_path / "state.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("pg_database")
+    _empty_postgresql(url)
+    return url
+
+
+@pytest.fixture
+def pg_state_url(pg_database: str) -> str:
+    """The PostgreSQL state store alone, empty (for tests that compare both engines)."""
+    _empty_postgresql(pg_database)
+    return pg_database
+
+
+@pytest.fixture(params=ENGINES)
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a database with nothing in it, on each engine (PostgreSQL: a new one)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    url = pg_create_database()
+    try:
+        yield url
+    finally:
+        pg_drop_database(url)
+
+
+@pytest.fixture
+def store(state_url: str) -> Iterator[StateStore]:
+    """An open state store on each engine, empty."""
+    from tierwise.state import StateStore
+
+    opened = StateStore.open(state_url)
+    try:
+        yield opened
+    finally:
+        opened.close()
