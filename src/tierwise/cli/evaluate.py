@@ -89,7 +89,7 @@ def evaluate_command(
     result = run_evaluation(program, program_file, period, data, db, as_of)
     doc = result.to_dict()
     if output == "json":
-        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
         sys.stdout.write("\n")
     elif output == "csv":
         _write_csv(doc)
@@ -157,7 +157,7 @@ def explain_command(
     except KeyError:
         fail(f"partner {partner!r} is not in {result.program.id} for {result.period}")
     if output == "json":
-        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
         sys.stdout.write("\n")
         return
     from tierwise.cli.render import render_explanation

@@ -13,10 +13,13 @@ from rich.table import Table
 from tierwise.cli.app import app
 from tierwise.cli.evaluate import AsOfOption, ProgramArg, ProgramFileOption, _as_of, _period
 from tierwise.cli.source import DataOption, DbOption, events, fail
+from tierwise.cli.state import ActorOption, StateOption, open_state
 from tierwise.definitions.registry import load_program
 from tierwise.evaluation.service import EvaluationError
 from tierwise.lifecycle import LifecycleError
 from tierwise.runs.history import History, run_history
+from tierwise.runs.service import record_run
+from tierwise.state import StateError
 
 err = Console(stderr=True)
 
@@ -31,8 +34,19 @@ def run_command(
     output: Annotated[str, typer.Option("--format", help="json or table.")] = "table",
     as_of: AsOfOption = None,
     program_file: ProgramFileOption = None,
+    state: StateOption = None,
+    store: Annotated[
+        bool, typer.Option("--store/--no-store", help="Store each period as a preview run.")
+    ] = True,
+    publish: Annotated[
+        bool, typer.Option("--publish", help="Publish each stored run whose data is complete.")
+    ] = False,
+    actor: ActorOption = "cli",
 ) -> None:
-    """Evaluate every period from --from to --to in order and apply the level lifecycle."""
+    """Evaluate every period from --from to --to in order and apply the level lifecycle.
+
+    Stored runs continue from the published levels before --from; the same inputs reuse
+    the stored run."""
     if output not in ("json", "table"):
         raise typer.BadParameter("use json or table", param_hint="--format")
     p1, p2 = _period(first), _period(last)
@@ -47,14 +61,21 @@ def run_command(
                 param_hint="--from",
             )
         with events(data, db) as con:
-            history = run_history(con, definition, p1, p2, as_of=day)
-    except (EvaluationError, LifecycleError, LookupError, ValueError) as exc:
+            if store:
+                with open_state(state) as st:
+                    recorded = record_run(
+                        st, con, definition, p1, p2, actor=actor, as_of=day, publish=publish
+                    )
+                history, doc = recorded.history, recorded.to_dict()
+            else:
+                history = run_history(con, definition, p1, p2, as_of=day)
+                doc = history.to_dict()
+    except (EvaluationError, LifecycleError, StateError, LookupError, ValueError) as exc:
         if isinstance(exc, typer.BadParameter):
             raise
         fail(str(exc))
-    doc = history.to_dict()
     if output == "json":
-        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
         sys.stdout.write("\n")
     else:
         _print(history, doc)
@@ -84,6 +105,9 @@ def _print(history: History, doc: dict[str, Any]) -> None:
     for p in doc["periods"]:
         for problem in p["gate"]["problems"]:
             err.print(f"[yellow]{p['period']}: incomplete data:[/] {problem}")
+    for p in doc["periods"]:
+        if "run_id" in p:
+            console.print(f"{p['period']}: run {p['run_id']}")
     for a in doc["awards"]:
         console.print(
             f"award {a['award']} to {a['partner_id']} for {a['for_period']}: "

@@ -157,10 +157,8 @@ def score_additive(
         TraceItem(
             kind="level",
             points=score,
-            thresholds=tuple(
-                (i.level, i.from_ if i.from_ is not None else Decimal("-Infinity"))
-                for i in config.intervals
-            ),
+            # The lowest interval is open below: it has no threshold to show.
+            thresholds=tuple((i.level, i.from_) for i in config.intervals if i.from_ is not None),
             reason=(
                 f"{interval.level}: score {interval_text(interval)}"
                 if interval is not None

@@ -1,0 +1,440 @@
+"""Runs stored in the state store: record, publish, diff, what-if, decisions, restatements.
+
+The CLI (and later the portal) call these; each is one transaction of the state store, so
+a run interrupted half-way leaves the old state or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+import duckdb
+
+from tierwise.core.periods import Period
+from tierwise.definitions.model import Program
+from tierwise.evaluation.service import evaluate
+from tierwise.lifecycle import Decision, Notice, Policy, Standing, check
+from tierwise.metrics import catalog as lib
+from tierwise.runs.history import History, PeriodRun, run_history
+from tierwise.state import (
+    AuditLog,
+    Decisions,
+    NewResult,
+    NewRun,
+    Outbox,
+    Run,
+    Runs,
+    StateStore,
+    definition_hash,
+)
+
+#: A partner within this share of a threshold is reported as close to it by `diff`.
+NEAR = Decimal("0.05")
+
+
+def data_fingerprint(con: duckdb.DuckDBPyConnection, program: Program) -> str:
+    """A digest of every table the program reads: the same data gives the same digest."""
+    tables = sorted(
+        {"partners"} | {t for m in program.metrics.values() for t in lib.LIBRARY[m.metric].tables}
+    )
+    parts = []
+    for t in tables:
+        n, h = con.execute(f"SELECT COUNT(*), COALESCE(SUM(hash({t})), 0) FROM {t}").fetchall()[0]
+        parts.append(f"{t}:{n}:{h}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def _partner_markets(con: duckdb.DuckDBPyConnection, program: Program) -> dict[str, str]:
+    rows = con.execute(
+        "SELECT partner_id, market FROM partners WHERE kind = ?", [program.subject_kind]
+    ).fetchall()
+    return {pid: market for pid, market in rows}
+
+
+def _new_run(
+    program: Program,
+    fingerprint: str,
+    pr: PeriodRun,
+    actor: str,
+    kind: str = "run",
+    restates: str | None = None,
+    reason: str | None = None,
+) -> NewRun:
+    results = []
+    for step in pr.steps:
+        body = pr.evaluation.result(step.partner_id)
+        body["notices"] = [n.to_dict() for n in step.notices]
+        body["reviews"] = [r.to_dict() for r in step.reviews]
+        results.append(
+            NewResult(
+                partner_id=step.partner_id,
+                status=step.status,
+                score=step.score,
+                computed_level=step.computed_level,
+                level=step.level,
+                previous_level=step.previous_level,
+                change=step.change,
+                body=body,
+                standing=step.standing,
+            )
+        )
+    return NewRun(
+        program_id=program.id,
+        program_version=program.version,
+        definition_hash=definition_hash(program),
+        data_fingerprint=fingerprint,
+        period=str(pr.period),
+        generated_on=pr.evaluation.generated_on,
+        actor=actor,
+        results=results,
+        awards=[a for s in pr.steps for a in s.awards],
+        kind=kind,  # type: ignore[arg-type]
+        gate_ok=pr.gate.ok,
+        gate_report=pr.gate.to_dict(),
+        restates=restates,
+        reason=reason,
+    )
+
+
+@dataclass(frozen=True)
+class RecordedHistory:
+    history: History
+    run_ids: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        doc = self.history.to_dict()
+        for period, run_id in zip(doc["periods"], self.run_ids, strict=True):
+            period["run_id"] = run_id
+        return doc
+
+
+def record_run(
+    state: StateStore,
+    con: duckdb.DuckDBPyConnection,
+    program: Program,
+    first: Period,
+    last: Period,
+    *,
+    actor: str,
+    as_of: date | None = None,
+    publish: bool = False,
+) -> RecordedHistory:
+    """Run periods in order from the published standings before `first`, store each period
+    as a preview run (the same inputs reuse the stored run), and publish on request."""
+    fingerprint = data_fingerprint(con, program)
+    with state.session() as session:
+        runs = Runs(session)
+        standings = runs.published_standings(program.id, str(first))
+        decisions = Decisions(session).for_program(program.id, last.generation_date)
+    history = run_history(
+        con, program, first, last, standings=standings, decisions=decisions, as_of=as_of
+    )
+    ids: list[str] = []
+    markets = _partner_markets(con, program)
+    with state.session() as session:
+        runs = Runs(session)
+        for pr in history.periods:
+            run = runs.add(_new_run(program, fingerprint, pr, actor))
+            ids.append(run.id)
+            if publish and pr.gate.ok and run.status != "published":
+                runs.publish(run.id, actor, "published with the run")
+                Outbox(session).add_notices(program, _notices(pr), markets)
+    return RecordedHistory(history, tuple(ids))
+
+
+def _notices(pr: PeriodRun) -> list[Notice]:
+    return [n for s in pr.steps for n in s.notices]
+
+
+def publish(
+    state: StateStore,
+    con: duckdb.DuckDBPyConnection | None,
+    program: Program,
+    run_id: str,
+    actor: str,
+    reason: str,
+) -> Run:
+    """Make a run's levels the displayed ones and queue its notices, in one transaction."""
+    with state.session() as session:
+        runs = Runs(session)
+        runs.publish(run_id, actor, reason)
+        notices = [
+            Notice(
+                kind=n["kind"],
+                program_id=n["program_id"],
+                partner_id=n["partner_id"],
+                period=n["period"],
+                params=n["params"],
+            )
+            for r in runs.results(run_id)
+            for n in r.body.get("notices", [])
+        ]
+        markets = _partner_markets(con, program) if con is not None else {}
+        Outbox(session).add_notices(program, notices, markets)
+        return runs.get(run_id)
+
+
+# -- diff -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Move:
+    partner_id: str
+    before: str | None
+    after: str | None
+    kind: str  # up, down, new, lost, unchanged
+
+
+def _rank(program: Program, level: str | None) -> int:
+    return -1 if level is None else program.level_rank(level)
+
+
+def _near(body: Mapping[str, Any]) -> str | None:
+    """Whether a result is within 5% of a threshold, from its own explanation."""
+    score = body.get("score")
+    nxt = (body.get("next_level") or {}).get("gap") or {}
+    keep = body.get("keep") or {}
+    for key in ("score", "points"):
+        gap = nxt.get(key)
+        if isinstance(gap, int | float) and isinstance(score, int | float):
+            target = Decimal(str(score)) + Decimal(str(gap))
+            if target > 0 and Decimal(str(gap)) <= NEAR * target:
+                return f"{gap:g} {key} below {(body.get('next_level') or {}).get('level')}"
+        margin = keep.get(key)
+        if (
+            isinstance(margin, int | float)
+            and isinstance(score, int | float)
+            and score
+            and Decimal(str(margin)) <= NEAR * Decimal(str(score))
+        ):
+            return f"{margin:g} {key} above losing {keep.get('level')}"
+    return None
+
+
+def diff_results(
+    program: Program,
+    before: Mapping[str, Mapping[str, Any]],
+    after: Mapping[str, Mapping[str, Any]],
+    level_key: str = "level",
+) -> dict[str, Any]:
+    """Who moves between two sets of results, the counts per level, who is close."""
+    moves: list[Move] = []
+    for pid in sorted(set(before) | set(after)):
+        a = before.get(pid, {}).get(level_key)
+        b = after.get(pid, {}).get(level_key)
+        if a == b:
+            continue
+        if a is None:
+            kind = "new"
+        elif b is None:
+            kind = "lost"
+        else:
+            kind = "up" if _rank(program, b) > _rank(program, a) else "down"
+        moves.append(Move(pid, a, b, kind))
+    count_before = Counter(r.get(level_key) or "none" for r in before.values())
+    count_after = Counter(r.get(level_key) or "none" for r in after.values())
+    levels = [*program.level_ids, "none"]
+    near = {pid: n for pid, body in after.items() if (n := _near(body)) is not None}
+    return {
+        "moves": [m.__dict__ for m in moves],
+        "summary": dict(Counter(m.kind for m in moves)),
+        "levels": {lv: [count_before.get(lv, 0), count_after.get(lv, 0)] for lv in levels},
+        "near_threshold": near,
+    }
+
+
+def _stored(runs: Runs, run_id: str) -> dict[str, dict[str, Any]]:
+    out = {}
+    for r in runs.results(run_id):
+        body = dict(r.body)
+        body.update(level=r.level, computed_level=r.computed_level, status=r.status)
+        out[r.partner_id] = body
+    return out
+
+
+def diff_runs(
+    state: StateStore, program: Program, run_id: str, other: str | None
+) -> dict[str, Any]:
+    """RUN against RUN2, or against the published run of the same program and period."""
+    with state.session() as session:
+        runs = Runs(session)
+        run = runs.get(run_id)
+        if other is None:
+            published = runs.published_run(run.program_id, run.period)
+            other = published.id if published is not None and published.id != run_id else None
+        before = _stored(runs, other) if other else {}
+        after = _stored(runs, run_id)
+    doc = diff_results(program, before, after)
+    doc.update(program=program.id, run=run_id, against=other)
+    return doc
+
+
+def whatif(
+    state: StateStore,
+    con: duckdb.DuckDBPyConnection,
+    changed: Program,
+    period: Period,
+) -> dict[str, Any]:
+    """Evaluate a changed definition on the same data and diff its computed levels against
+    the published run of the period; stores nothing."""
+    result = evaluate(con, changed, period)
+    after = {}
+    for o in result.outcomes:
+        body = result.result(o.partner_id)
+        body["computed_level"] = o.computed_level
+        after[o.partner_id] = body
+    with state.session() as session:
+        runs = Runs(session)
+        published = runs.published_run(changed.id, str(period))
+        before = _stored(runs, published.id) if published else {}
+    doc = diff_results(changed, before, after, level_key="computed_level")
+    doc.update(program=changed.id, period=str(period), against=published.id if published else None)
+    return doc
+
+
+# -- decisions and restatements -----------------------------------------------------------------
+
+
+def decide(state: StateStore, program: Program, decision: Decision) -> dict[str, Any]:
+    """Check a decision against the program's policy and the partner's published standing,
+    then record it (audited in the same transaction)."""
+    policy = Policy.of(program)
+    with state.session() as session:
+        runs = Runs(session)
+        latest = runs.latest_published(program.id)
+        standing = None
+        if latest is not None:
+            result = runs.result(latest.id, decision.partner_id)
+            if result is not None and result.standing is not None:
+                standing = Standing.from_dict(result.standing)
+        checked = check(policy, standing, decision)
+        recorded = Decisions(session).add(
+            program.id, checked, before=standing and standing.to_dict()
+        )
+        return {"id": recorded.id, **checked.to_dict()}
+
+
+def apply_appeals(
+    state: StateStore,
+    con: duckdb.DuckDBPyConnection,
+    program: Program,
+    *,
+    actor: str,
+    reason: str,
+) -> list[dict[str, Any]]:
+    """Re-evaluate every published period whose inputs changed (a violation revoked on
+    appeal, a corrected order) and record a restatement run with its differences. Levels
+    and awards already granted stand: an award is final."""
+    fingerprint = data_fingerprint(con, program)
+    with state.session() as session:
+        published = [
+            r for r in Runs(session).list(program.id, status="published") if r.kind != "whatif"
+        ]
+    out: list[dict[str, Any]] = []
+    for run in sorted(published, key=lambda r: r.period_start):
+        if run.data_fingerprint == fingerprint:
+            continue
+        period = Period.parse(run.period)
+        with state.session() as session:
+            runs = Runs(session)
+            standings = runs.published_standings(program.id, run.period)
+            decisions = Decisions(session).for_program(program.id, period.generation_date)
+            before = _stored(runs, run.id)
+        history = run_history(
+            con,
+            program,
+            period,
+            period,
+            standings=standings,
+            decisions=decisions,
+            as_of=run.generated_on,
+        )
+        pr = history.periods[0]
+        after = {
+            s.partner_id: {**pr.evaluation.result(s.partner_id), "level": s.level} for s in pr.steps
+        }
+        changes = [
+            {
+                "partner_id": pid,
+                "score": [before.get(pid, {}).get("score"), body.get("score")],
+                "computed_level": [
+                    before.get(pid, {}).get("computed_level"),
+                    body.get("computed_level"),
+                ],
+            }
+            for pid, body in after.items()
+            if before.get(pid, {}).get("score") != body.get("score")
+            or before.get(pid, {}).get("computed_level") != body.get("computed_level")
+        ]
+        if not changes:
+            continue
+        with state.session() as session:
+            runs = Runs(session)
+            new = runs.add(
+                _new_run(
+                    program,
+                    fingerprint,
+                    pr,
+                    actor,
+                    kind="restatement",
+                    restates=run.id,
+                    reason=reason,
+                )
+            )
+            runs.record_restatement(run.id, new.id, actor, reason, {"changes": changes})
+        out.append(
+            {"period": run.period, "restated": run.id, "restatement": new.id, "changes": changes}
+        )
+    return out
+
+
+def verify_audit(state: StateStore) -> Any:
+    with state.session() as session:
+        return AuditLog(session).verify()
+
+
+def outbox(
+    state: StateStore, status: Literal["pending", "sent"] | None, partner_id: str | None
+) -> list[dict[str, Any]]:
+    with state.session() as session:
+        return [
+            {
+                "id": m.id,
+                "created_at": str(m.created_at),
+                "program_id": m.program_id,
+                "partner_id": m.partner_id,
+                "period": m.period,
+                "kind": m.kind,
+                "language": m.language,
+                "subject": m.subject,
+                "body": m.body,
+                "status": m.status,
+            }
+            for m in Outbox(session).list(status=status, partner_id=partner_id)
+        ]
+
+
+def decisions_for(state: StateStore, program_id: str | None) -> list[dict[str, Any]]:
+    with state.session() as session:
+        return [
+            {
+                "id": d.id,
+                "program_id": d.program_id,
+                "partner_id": d.partner_id,
+                "kind": d.kind,
+                "actor": d.actor,
+                "reason": d.reason,
+                "decided_on": str(d.decided_on),
+                "effective": d.effective and str(d.effective),
+                "level": d.level,
+                "mode": d.mode,
+                "until": d.until and str(d.until),
+            }
+            for d in Decisions(session).list(program_id)
+        ]
