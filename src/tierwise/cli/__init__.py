@@ -14,6 +14,7 @@ _COMMAND_MODULES = (
     "tierwise.cli.evaluate",
     "tierwise.cli.overview",
     "tierwise.cli.runs",
+    "tierwise.cli.operate",
 )
 
 
