@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -13,57 +13,10 @@ from tierwise.cli.app import app as main_app
 from tierwise.core.periods import Period
 from tierwise.definitions.registry import load_program
 from tierwise.runs.history import run_history
+from tierwise.testing.scenarios import buyin_three_months, export
 from tierwise.testing.world import World
 
-CREATORS = [f"c{i}" for i in range(20)]
-
-
-def _daily_orders(w: World, month: Period, skip: date | None = None) -> None:
-    """One small order a day by an unbound creator, so every day of the month has orders."""
-    day = month.start
-    while day < month.end:
-        if day != skip:
-            w.order(datetime(day.year, day.month, day.day, 4, tzinfo=UTC), "1", creator_id="x")
-        day += timedelta(days=1)
-
-
-def _world(skip: date | None = None) -> World:
-    """Agency A over three months, engineered so that by hand:
-
-    2024-07: reputation 4.0 → service 160; 20 authors ≥ L5 → 100; 12 live days → 50.
-             310 → V2 (first assessment: taken directly).
-    2024-08: reputation 5 → 200; authors 100; live 50; 100k settled GMV, all showcase and
-             good goods, every author selling → GMV 50 + orders 20/1000×40 = 0.8 + growth
-             80 + 60 + 60 = 200. 600.8 → 601 → V5, but up one level only: V3.
-    2024-09: reputation 4.0 → 160; authors level 0 → 0; no lives, no orders → 160 → V1:
-             straight down to V1.
-    """
-    w = World()
-    w.partner("A", joined_on=date(2024, 1, 1))
-    w.seller("S0")
-    w.creator("x")
-    for c in CREATORS:
-        w.creator(c)
-        w.bind("A", c)
-        w.fact(c, "reputation", "4.0", date(2024, 7, 1))
-        w.fact(c, "reputation", "5", date(2024, 8, 1))
-        w.fact(c, "reputation", "4.0", date(2024, 9, 1))
-        w.fact(c, "author_level", 6, date(2024, 8, 2))
-        w.fact(c, "author_level", 6, date(2024, 9, 2))
-        w.fact(c, "author_level", 0, date(2024, 10, 2))
-        for month in (7, 8):
-            for d in range(1, 13):
-                w.live(c, datetime(2024, month, d, 12, tzinfo=UTC), None)
-        w.order(
-            datetime(2024, 8, 10, 4, tzinfo=UTC),
-            "5000",
-            creator_id=c,
-            channel="showcase",
-            good_goods=True,
-        )
-    for m in ("2024-07", "2024-08", "2024-09"):
-        _daily_orders(w, Period.parse(m), skip)
-    return w
+_world = buyin_three_months
 
 
 def test_buyin_levels_move_one_step_up_and_straight_down() -> None:
@@ -122,9 +75,7 @@ def test_tsp_awards_are_valid_the_following_quarter() -> None:
 
 
 def test_run_command_prints_the_contract_document(tmp_path: Path) -> None:
-    w = _world()
-    for table in ("partners", "sellers", "creators", "bindings", "orders", "livestreams", "facts"):
-        w.con.execute(f"COPY {table} TO '{tmp_path / table}.parquet' (FORMAT parquet)")
+    export(_world(), tmp_path)
     runner = CliRunner()
     result = runner.invoke(
         main_app,
@@ -139,6 +90,7 @@ def test_run_command_prints_the_contract_document(tmp_path: Path) -> None:
             str(tmp_path),
             "--format",
             "json",
+            "--no-store",
         ],
         env={"TIERWISE_CACHE_DIR": str(tmp_path / "cache")},
     )
