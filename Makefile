@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO := demo
 export TIERWISE_DB ?= $(CURDIR)/$(DEMO)/tierwise.duckdb
+export TIERWISE_STATE_URL ?= sqlite:///$(CURDIR)/$(DEMO)/tierwise-state.db
 
 .PHONY: run test install lint bench clean
 
@@ -20,6 +21,13 @@ run: install
 	$(BIN)/tierwise data load $(DEMO)/data --db $(TIERWISE_DB)
 	$(BIN)/tierwise data info --db $(TIERWISE_DB)
 	$(BIN)/tierwise overview --db $(TIERWISE_DB)
+	rm -f $(DEMO)/tierwise-state.db
+	$(BIN)/tierwise run buyin-mcn --from 2025-10 --to 2026-09 --publish --actor demo > /dev/null
+	$(BIN)/tierwise run douyin-jixing-mcn --from 2025-10 --to 2026-09 --publish --actor demo > /dev/null
+	$(BIN)/tierwise run tts-sea-isv --from 2025Q4 --to 2026Q3 --publish --actor demo > /dev/null
+	$(BIN)/tierwise run tts-th-tsp-shop --from 2025Q4 --to 2026Q3 --publish --actor demo > /dev/null
+	$(BIN)/tierwise run tts-th-tsp-content --from 2025Q4 --to 2026Q3 --publish --actor demo > /dev/null
+	$(BIN)/tierwise levels
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -346,3 +346,55 @@ def outbox_list_command(
                 f"[{r['language']}] {r['subject']}"
             )
             console.print(f"    {r['body']}")
+
+
+@app.command("levels")
+def levels_command(
+    program: Annotated[str | None, typer.Option("--program", help="One program only.")] = None,
+    output: FormatOption = "text",
+    state: StateOption = None,
+) -> None:
+    """The displayed levels: each program's latest published run, partners per level."""
+    from tierwise.definitions.registry import all_programs
+
+    programs = [load_program(program)] if program else list(all_programs())
+    rows: list[dict[str, Any]] = []
+    with open_state(state) as st, st.session() as session:
+        runs = Runs(session)
+        for p in programs:
+            run = runs.latest_published(p.id)
+            if run is None:
+                rows.append({"program": p.id, "run": None})
+                continue
+            results = runs.results(run.id)
+            counts = {lv: sum(1 for r in results if r.level == lv) for lv in p.level_ids}
+            statuses: dict[str, int] = {}
+            for r in results:
+                statuses[r.status] = statuses.get(r.status, 0) + 1
+            rows.append(
+                {
+                    "program": p.id,
+                    "run": run.id,
+                    "period": run.period,
+                    "levels": counts,
+                    "none": sum(1 for r in results if r.level is None),
+                    "statuses": statuses,
+                }
+            )
+    if _emit(rows, output):
+        return
+    table = Table(title="Published levels (latest published period of each program)")
+    for col in ("program", "period", "levels (lowest → highest)", "no level", "statuses"):
+        table.add_column(col)
+    for row in rows:
+        if row["run"] is None:
+            table.add_row(row["program"], "—", "nothing published", "", "")
+            continue
+        table.add_row(
+            row["program"],
+            row["period"],
+            "  ".join(f"{k} {v}" for k, v in row["levels"].items()),
+            str(row["none"]),
+            "  ".join(f"{k} {v}" for k, v in sorted(row["statuses"].items())),
+        )
+    console.print(table)
