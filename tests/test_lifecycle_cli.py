@@ -360,3 +360,85 @@ def test_the_same_run_on_sqlite_and_postgresql_has_the_same_result_hash(
             hashes.append([runs.get(p["run_id"]).result_hash for p in doc["periods"]])
         store.close()
     assert hashes[0] == hashes[1]
+
+
+def test_award_expiry_reminders_are_queued_once(
+    tmp_path: Path, state_url: str, env: dict[str, str]
+) -> None:
+    w = _tsp_world()
+    w.seller("x", market="TH")
+    for day in range(91):
+        d = date.fromordinal(date(2024, 1, 1).toordinal() + day)
+        w.order(
+            datetime(d.year, d.month, d.day, 5, tzinfo=UTC),
+            "10",
+            seller_id="x",
+            currency="THB",
+            channel="other",
+        )
+    data = export(w, tmp_path / "data")
+    run = cli(
+        "run",
+        "tts-th-tsp-shop",
+        "--from",
+        "2024Q1",
+        "--to",
+        "2024Q1",
+        "--data",
+        str(data),
+        "--state",
+        state_url,
+        "--publish",
+        env=env,
+    )
+    assert run.exit_code == 0, run.output
+    # The Q1 award is valid 2024-04-01 to 2024-06-30: on 06-16 it ends within 14 days.
+    early = cli(
+        "outbox",
+        "remind",
+        "--on",
+        "2024-06-15",
+        "--program",
+        "tts-th-tsp-shop",
+        "--state",
+        state_url,
+        "--format",
+        "json",
+        env=env,
+    )
+    assert json.loads(early.stdout) == []
+    due = cli(
+        "outbox",
+        "remind",
+        "--on",
+        "2024-06-17",
+        "--program",
+        "tts-th-tsp-shop",
+        "--state",
+        state_url,
+        "--format",
+        "json",
+        env=env,
+    )
+    [queued] = json.loads(due.stdout)
+    assert (queued["partner_id"], queued["kind"]) == ("T1", "award_expiring")
+    again = cli(
+        "outbox",
+        "remind",
+        "--on",
+        "2024-06-18",
+        "--program",
+        "tts-th-tsp-shop",
+        "--state",
+        state_url,
+        "--format",
+        "json",
+        env=env,
+    )
+    assert json.loads(again.stdout) == []
+    messages = json.loads(
+        cli(
+            "outbox", "list", "--state", state_url, "--partner", "T1", "--format", "json", env=env
+        ).stdout
+    )
+    assert {m["language"] for m in messages} == {"th"}

@@ -398,3 +398,31 @@ def levels_command(
             "  ".join(f"{k} {v}" for k, v in sorted(row["statuses"].items())),
         )
     console.print(table)
+
+
+@outbox_app.command("remind")
+def outbox_remind_command(
+    on: Annotated[str | None, typer.Option("--on", help="The day (default: today).")] = None,
+    program: Annotated[str | None, typer.Option("--program")] = None,
+    data: DataOption = None,
+    db: DbOption = None,
+    output: FormatOption = "text",
+    state: StateOption = None,
+) -> None:
+    """Queue reminders for published awards that expire within 14 days."""
+    from tierwise.definitions.registry import all_programs
+
+    day = _as_of(on) or date.today()
+    programs = [load_program(program)] if program else list(all_programs())
+    queued: list[dict[str, Any]] = []
+    with open_state(state) as st:
+        for p in programs:
+            if data is None and db is None:
+                queued += service.remind_expiring(st, None, p, day)
+            else:
+                with events(data, db) as con:
+                    queued += service.remind_expiring(st, con, p, day)
+    if not _emit(queued, output):
+        console.print(f"{len(queued)} reminder(s) queued")
+        for q in queued:
+            console.print(f"  {q['id']} {q['partner_id']}: {q['subject']}")

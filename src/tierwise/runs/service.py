@@ -438,3 +438,23 @@ def decisions_for(state: StateStore, program_id: str | None) -> list[dict[str, A
             }
             for d in Decisions(session).list(program_id)
         ]
+
+
+def remind_expiring(
+    state: StateStore, con: duckdb.DuckDBPyConnection | None, program: Program, on: date
+) -> list[dict[str, Any]]:
+    """Queue `award_expiring` notices for awards in force that end within 14 days of `on`,
+    from the published standings (queued once per award: the outbox dedupes)."""
+    from tierwise.lifecycle import expiring_notices
+
+    policy = Policy.of(program)
+    after = Period.containing(on, program.period_kind).next
+    with state.session() as session:
+        standings = Runs(session).published_standings(program.id, str(after))
+        notices = [n for s in standings.values() for n in expiring_notices(policy, s, on)]
+        markets = _partner_markets(con, program) if con is not None else {}
+        added = Outbox(session).add_notices(program, notices, markets)
+        return [
+            {"id": m.id, "partner_id": m.partner_id, "kind": m.kind, "subject": m.subject}
+            for m in added
+        ]
