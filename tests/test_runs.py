@@ -6,6 +6,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 import tierwise.cli.runs  # noqa: F401  (registers the command)
@@ -112,3 +113,41 @@ def test_run_command_prints_the_contract_document(tmp_path: Path) -> None:
         ["run", "buyin-mcn", "--from", "2024Q1", "--to", "2024Q2", "--data", str(tmp_path)],
     )
     assert bad.exit_code == 2
+
+
+def test_each_period_is_scored_with_the_version_in_force_then(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tierwise.definitions import registry
+
+    builtin = (registry.builtin_dir() / "buyin-mcn.yaml").read_text(encoding="utf-8")
+    assert "version: 1" in builtin and "effective: 2024-09-24" in builtin
+    # Version 2, in force from 2024-09-30: V2 starts at 150 instead of 300.
+    v2 = (
+        builtin.replace("version: 1", "version: 2")
+        .replace("effective: 2024-09-24", "effective: 2024-09-30")
+        .replace("{level: V1, below: 300}", "{level: V1, below: 150}")
+        .replace("{level: V2, from: 300, below: 400}", "{level: V2, from: 150, below: 400}")
+    )
+    (tmp_path / "buyin-v2.yaml").write_text(v2, encoding="utf-8")
+    monkeypatch.setenv("TIERWISE_PROGRAMS_DIR", str(tmp_path))
+    assert [p.version for p in registry.versions("buyin-mcn")] == [1, 2]
+    with pytest.warns(registry.ProgramShadowWarning):
+        current = load_program("buyin-mcn")
+    h = run_history(
+        _world().con,
+        current,
+        Period.parse("2024-07"),
+        Period.parse("2024-09"),
+        program_for=lambda p: registry.load_program_in_force("buyin-mcn", p.generation_date),
+    )
+    a = [next(r for r in p["results"] if r["partner_id"] == "A") for p in h.to_dict()["periods"]]
+    # July and August (generated 08-01 and 09-01, before either version): the first, v1:
+    # V2 then V3 as before. September (generated 10-01): v2 is in force; 160 ≥ 150 → V2,
+    # straight down from V3.
+    assert [(r["computed_level"], r["level"]) for r in a] == [
+        ("V2", "V2"),
+        ("V5", "V3"),
+        ("V2", "V2"),
+    ]
+    assert [p.evaluation.program.version for p in h.periods] == [1, 1, 2]

@@ -17,6 +17,7 @@ from ruamel.yaml import YAML
 
 from tierwise.cli.app import app
 from tierwise.cli.evaluate import _as_of, _period
+from tierwise.cli.runs import versions_in_force
 from tierwise.cli.source import DataOption, DbOption, events, fail
 from tierwise.cli.state import ActorOption, StateOption, open_state
 from tierwise.definitions.checking import check_text
@@ -270,7 +271,14 @@ def appeals_command(
     try:
         definition = load_program(program)
         with open_state(state) as st, events(data, db) as con:
-            doc = service.apply_appeals(st, con, definition, actor=actor, reason=reason)
+            doc = service.apply_appeals(
+                st,
+                con,
+                definition,
+                actor=actor,
+                reason=reason,
+                program_for=versions_in_force(program, None),
+            )
     except (EvaluationError, StateError, LookupError) as exc:
         fail(str(exc))
     if not _emit(doc, output):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -14,7 +16,9 @@ from tierwise.cli.app import app
 from tierwise.cli.evaluate import AsOfOption, ProgramArg, ProgramFileOption, _as_of, _period
 from tierwise.cli.source import DataOption, DbOption, events, fail
 from tierwise.cli.state import ActorOption, StateOption, open_state
-from tierwise.definitions.registry import load_program
+from tierwise.core.periods import Period
+from tierwise.definitions.model import Program
+from tierwise.definitions.registry import load_program, load_program_in_force
 from tierwise.evaluation.service import EvaluationError
 from tierwise.lifecycle import LifecycleError
 from tierwise.runs.history import History, run_history
@@ -22,6 +26,16 @@ from tierwise.runs.service import record_run
 from tierwise.state import StateError
 
 err = Console(stderr=True)
+
+
+def versions_in_force(
+    program: str, program_file: Path | None
+) -> Callable[[Period], Program] | None:
+    """Each period is scored with the version of the program in force then, unless a
+    definition file is named."""
+    if program_file is not None or program.endswith((".yaml", ".yml")):
+        return None
+    return lambda period: load_program_in_force(program, period.generation_date)
 
 
 @app.command("run")
@@ -55,6 +69,7 @@ def run_command(
     day = _as_of(as_of)
     try:
         definition = load_program(program_file or program)
+        in_force = versions_in_force(program, program_file)
         if p1.kind != definition.period_kind:
             raise typer.BadParameter(
                 f"{definition.id} runs by {definition.period_kind}, not {p1.kind}",
@@ -64,11 +79,19 @@ def run_command(
             if store:
                 with open_state(state) as st:
                     recorded = record_run(
-                        st, con, definition, p1, p2, actor=actor, as_of=day, publish=publish
+                        st,
+                        con,
+                        definition,
+                        p1,
+                        p2,
+                        actor=actor,
+                        as_of=day,
+                        publish=publish,
+                        program_for=in_force,
                     )
                 history, doc = recorded.history, recorded.to_dict()
             else:
-                history = run_history(con, definition, p1, p2, as_of=day)
+                history = run_history(con, definition, p1, p2, as_of=day, program_for=in_force)
                 doc = history.to_dict()
     except (EvaluationError, LifecycleError, StateError, LookupError, ValueError) as exc:
         if isinstance(exc, typer.BadParameter):

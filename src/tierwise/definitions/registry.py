@@ -16,6 +16,7 @@ import tomllib
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -191,3 +192,30 @@ def all_programs(
     if problems:
         raise ProgramError(problems, what="program definitions")
     return sorted(programs, key=lambda p: p.id)
+
+
+def versions(program_id: str, cwd: Path | None = None) -> list[Program]:
+    """Every version of a program the installation has, oldest `effective` first: user
+    files and folders, the built-in definition, and the built-in archive of earlier
+    versions (`programs/archive/`). Where two files give the same version, the first
+    found (user before built-in) is used."""
+    paths = [*[p for d in user_dirs(cwd) for p in _definition_files(d)]]
+    paths += _definition_files(builtin_dir()) + _definition_files(builtin_dir() / "archive")
+    found: dict[int, Program] = {}
+    for path in paths:
+        result = _check(path)
+        program = result.program
+        if program is None or result.errors or program.id != program_id:
+            continue
+        found.setdefault(program.version, program)
+    return sorted(found.values(), key=lambda p: (p.effective, p.version))
+
+
+def load_program_in_force(program_id: str, day: date, cwd: Path | None = None) -> Program:
+    """The version of a program in force on a day: the latest `effective` on or before it
+    (re-scoring a past period uses the rules of then); before every version, the first."""
+    known = versions(program_id, cwd)
+    if not known:
+        return load_program(program_id, cwd)
+    in_force = [p for p in known if p.effective <= day]
+    return in_force[-1] if in_force else known[0]

@@ -6,7 +6,7 @@ is the caller's (see `runs.service`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -115,16 +115,21 @@ def run_history(
     standings: Mapping[str, Standing] | None = None,
     decisions: Sequence[Decision] = (),
     as_of: date | None = None,
+    program_for: Callable[[Period], Program] | None = None,
 ) -> History:
-    """Every period from `first` to `last` in order, continuing from `standings`."""
+    """Every period from `first` to `last` in order, continuing from `standings`.
+
+    `program_for` gives the definition to score each period with (the version in force
+    then); without it `program` scores every period."""
     policy = Policy.of(program)
     carried = dict(standings or {})
     runs: list[PeriodRun] = []
     periods = periods_between(first, last)
     for period in periods:
         day = as_of if (as_of is not None and period == periods[-1]) else None
-        evaluation = evaluate(con, program, period, day)
-        gate = check(con, program, scope(program, period, day))
-        steps = step_period(program, policy, evaluation, gate, carried, decisions)
+        rules = program_for(period) if program_for is not None else program
+        evaluation = evaluate(con, rules, period, day)
+        gate = check(con, rules, scope(rules, period, day))
+        steps = step_period(rules, policy, evaluation, gate, carried, decisions)
         runs.append(PeriodRun(period, evaluation, steps, gate))
     return History(program, tuple(runs), carried)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -58,7 +58,6 @@ def _partner_markets(con: duckdb.DuckDBPyConnection, program: Program) -> dict[s
 
 
 def _new_run(
-    program: Program,
     fingerprint: str,
     pr: PeriodRun,
     actor: str,
@@ -66,6 +65,7 @@ def _new_run(
     restates: str | None = None,
     reason: str | None = None,
 ) -> NewRun:
+    program = pr.evaluation.program  # the version that scored this period
     results = []
     for step in pr.steps:
         body = pr.evaluation.result(step.partner_id)
@@ -124,6 +124,7 @@ def record_run(
     actor: str,
     as_of: date | None = None,
     publish: bool = False,
+    program_for: Callable[[Period], Program] | None = None,
 ) -> RecordedHistory:
     """Run periods in order from the published standings before `first`, store each period
     as a preview run (the same inputs reuse the stored run), and publish on request."""
@@ -133,14 +134,21 @@ def record_run(
         standings = runs.published_standings(program.id, str(first))
         decisions = Decisions(session).for_program(program.id, last.generation_date)
     history = run_history(
-        con, program, first, last, standings=standings, decisions=decisions, as_of=as_of
+        con,
+        program,
+        first,
+        last,
+        standings=standings,
+        decisions=decisions,
+        as_of=as_of,
+        program_for=program_for,
     )
     ids: list[str] = []
     markets = _partner_markets(con, program)
     with state.session() as session:
         runs = Runs(session)
         for pr in history.periods:
-            run = runs.add(_new_run(program, fingerprint, pr, actor))
+            run = runs.add(_new_run(fingerprint, pr, actor))
             ids.append(run.id)
             if publish and pr.gate.ok and run.status != "published":
                 runs.publish(run.id, actor, "published with the run")
@@ -327,10 +335,12 @@ def apply_appeals(
     *,
     actor: str,
     reason: str,
+    program_for: Callable[[Period], Program] | None = None,
 ) -> list[dict[str, Any]]:
     """Re-evaluate every published period whose inputs changed (a violation revoked on
     appeal, a corrected order) and record a restatement run with its differences. Levels
-    and awards already granted stand: an award is final."""
+    and awards already granted stand: an award is final. `program_for` gives the version
+    in force for a period (default: `program` for all)."""
     fingerprint = data_fingerprint(con, program)
     with state.session() as session:
         published = [
@@ -354,6 +364,7 @@ def apply_appeals(
             standings=standings,
             decisions=decisions,
             as_of=run.generated_on,
+            program_for=program_for,
         )
         pr = history.periods[0]
         after = {
@@ -378,7 +389,6 @@ def apply_appeals(
             runs = Runs(session)
             new = runs.add(
                 _new_run(
-                    program,
                     fingerprint,
                     pr,
                     actor,
