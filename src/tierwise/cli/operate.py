@@ -434,3 +434,28 @@ def outbox_remind_command(
         console.print(f"{len(queued)} reminder(s) queued")
         for q in queued:
             console.print(f"  {q['id']} {q['partner_id']}: {q['subject']}")
+
+
+@app.command("excellence")
+def excellence_command(
+    program: Annotated[str, typer.Argument(help="A program with an annual selection (ISV).")],
+    year: Annotated[int, typer.Option("--year", help="The year reviewed.")],
+    output: FormatOption = "text",
+    state: StateOption = None,
+) -> None:
+    """The annual excellent partners: quarterly evaluations averaged over the published
+    quarters of the year, the best of each class."""
+    try:
+        definition = load_program(program)
+        with open_state(state) as st:
+            doc = service.annual_excellence(st, definition, year)
+    except (StateError, LookupError, ValueError) as exc:
+        fail(str(exc))
+    if _emit(doc, output):
+        return
+    console.print(
+        f"[bold]{doc['program']} {year}[/]: quarters published {', '.join(doc['periods'])}"
+    )
+    for level, picks in doc["excellent"].items():
+        names = ", ".join(f"{p['partner_id']} ({p['average']:.1f})" for p in picks) or "—"
+        console.print(f"  {level}: {names}")

@@ -6,7 +6,7 @@ scoring package. The CLI, and later the lifecycle runs and the portal, call `eva
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,8 +18,11 @@ from tierwise.core.periods import Period
 from tierwise.definitions.model import Program
 from tierwise.metrics import catalog as lib
 from tierwise.metrics.plan import MetricRequest, Scope, compile_plan
+from tierwise.scoring.config import DimensionScorecard
+from tierwise.scoring.dimensions import score_dimensions
 from tierwise.scoring.evaluate import Outcome, Subject
 from tierwise.scoring.evaluate import evaluate as score
+from tierwise.scoring.outcome import DimensionOutcome
 
 
 class EvaluationError(ValueError):
@@ -35,6 +38,21 @@ class Evaluation:
     metrics: Mapping[str, Mapping[str, Decimal | None]]
     warnings: tuple[str, ...] = ()
     joined_on: Mapping[str, date] = field(default_factory=dict)
+    #: Secondary evaluations of the period (ISV quarterly scorecard): id → partner → outcome.
+    secondary: Mapping[str, Mapping[str, DimensionOutcome]] = field(default_factory=dict)
+
+    def with_classes(self, classes: Mapping[str, str | None]) -> Evaluation:
+        """The secondary evaluations re-scored for the classes held (after the lifecycle)
+        instead of the standard classes the scores alone give."""
+        return replace(
+            self, secondary=_secondary(self.program, self.period, self._subjects(), classes)
+        )
+
+    def _subjects(self) -> list[Subject]:
+        return [
+            Subject(partner_id=pid, market=None, joined_on=self.joined_on.get(pid), metrics=values)
+            for pid, values in self.metrics.items()
+        ]
 
     def result(self, partner_id: str) -> dict[str, Any]:
         for outcome in self.outcomes:
@@ -48,6 +66,16 @@ class Evaluation:
         body["metrics"] = {
             name: _json_metric(self.program, name, values[name]) for name in self.program.metrics
         }
+        if self.secondary:
+            body["evaluations"] = {
+                ev: {
+                    k: v
+                    for k, v in scored[outcome.partner_id].to_dict().items()
+                    if k != "partner_id"
+                }
+                for ev, scored in self.secondary.items()
+                if outcome.partner_id in scored
+            }
         return body
 
     def to_dict(self) -> dict[str, Any]:
@@ -138,7 +166,24 @@ def evaluate(
         metrics=metrics,
         warnings=warnings,
         joined_on={s.partner_id: s.joined_on for s in subjects if s.joined_on is not None},
+        secondary=_secondary(program, period, subjects, {o.partner_id: o.level for o in outcomes}),
     )
+
+
+def _secondary(
+    program: Program,
+    period: Period,
+    subjects: Sequence[Subject],
+    classes: Mapping[str, str | None],
+) -> dict[str, dict[str, DimensionOutcome]]:
+    """The program's secondary evaluations of this period's kind, for the given classes."""
+    out: dict[str, dict[str, DimensionOutcome]] = {}
+    for ev in program.evaluations:
+        if ev.period != period.kind or not isinstance(ev.scoring, DimensionScorecard):
+            continue
+        scored = score_dimensions(ev.scoring, subjects, classes)
+        out[ev.id] = {d.partner_id: d for d in scored}
+    return out
 
 
 def _empty_tables(con: duckdb.DuckDBPyConnection, program: Program) -> list[str]:

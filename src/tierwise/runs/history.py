@@ -131,5 +131,7 @@ def run_history(
         evaluation = evaluate(con, rules, period, day)
         gate = check(con, rules, scope(rules, period, day))
         steps = step_period(rules, policy, evaluation, gate, carried, decisions)
+        if evaluation.secondary:
+            evaluation = evaluation.with_classes({s.partner_id: s.level for s in steps})
         runs.append(PeriodRun(period, evaluation, steps, gate))
     return History(program, tuple(runs), carried)

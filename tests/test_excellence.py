@@ -1,0 +1,63 @@
+"""The annual excellent-ISV selection from published quarterly evaluations, on both
+engines of the state store; averages worked out by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from tierwise.definitions.registry import load_program
+from tierwise.runs.service import annual_excellence
+from tierwise.state import NewResult, NewRun, Runs, StateStore
+
+# partner → (class held, quarterly scores Q1..Q4; None: not scored that quarter)
+YEAR = {
+    "I1": ("S", [80, 90, 70, 100]),  # 85
+    "I2": ("S", [90, 90, 90, 90]),  # 90
+    "I3": ("S", [60, None, 60, 60]),  # 60 over three quarters
+    "I4": ("S", [85, 85, 85, 85]),  # 85, ties I1: I1 first by id
+    "I5": ("A", [50, 50, 50, 50]),  # 50
+    "I6": ("A", [70, 70, 70, 70]),  # 70
+    "I7": ("B", [None, None, None, None]),  # never scored: not selectable
+}
+
+
+def test_the_best_three_of_each_class_by_annual_average(store: StateStore) -> None:
+    program = load_program("tts-sea-isv")
+    with store.session() as session:
+        runs = Runs(session)
+        for q in range(4):
+            results = [
+                NewResult(
+                    partner_id=pid,
+                    status="assessed",
+                    score=Decimal("0.5"),
+                    computed_level=level,
+                    level=level,
+                    previous_level=level,
+                    change="unchanged",
+                    body={"evaluations": {"quarterly": {"score": scores[q]}}},
+                )
+                for pid, (level, scores) in YEAR.items()
+            ]
+            run = runs.add(
+                NewRun(
+                    program_id=program.id,
+                    program_version=program.version,
+                    definition_hash="d" * 64,
+                    data_fingerprint="f",
+                    period=f"2025Q{q + 1}",
+                    generated_on=date(2025, 3 * q + 1, 1),
+                    actor="test",
+                    results=results,
+                )
+            )
+            runs.publish(run.id, "test", "quarter closed")
+    doc = annual_excellence(store, program, 2025)
+    assert doc["periods"] == ["2025Q1", "2025Q2", "2025Q3", "2025Q4"]
+    picks = {lv: [(p["partner_id"], p["average"]) for p in v] for lv, v in doc["excellent"].items()}
+    assert picks == {
+        "S": [("I2", 90.0), ("I1", 85.0), ("I4", 85.0)],
+        "A": [("I6", 70.0), ("I5", 50.0)],
+        "B": [],
+    }
