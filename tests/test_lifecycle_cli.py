@@ -322,26 +322,32 @@ def test_audit_verify_names_the_first_tampered_entry(
     data = export(buyin_three_months(), tmp_path / "data")
     run_json(data, state_url, env, "--publish")
     store = StateStore.open(state_url)
-    with store.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
-        else:
-            names = (
-                conn.execute(
-                    sa.text(
-                        "SELECT name FROM sqlite_master "
-                        "WHERE type = 'trigger' AND tbl_name = 'audit_log'"
+    postgres = store.engine.dialect.name == "postgresql"
+    try:
+        with store.engine.begin() as conn:
+            if postgres:
+                conn.execute(sa.text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+            else:
+                names = (
+                    conn.execute(
+                        sa.text(
+                            "SELECT name FROM sqlite_master "
+                            "WHERE type = 'trigger' AND tbl_name = 'audit_log'"
+                        )
                     )
+                    .scalars()
+                    .all()
                 )
-                .scalars()
-                .all()
-            )
-            for name in names:
-                conn.execute(sa.text(f'DROP TRIGGER "{name}"'))
-        conn.execute(sa.text("UPDATE audit_log SET reason = 'nothing to see' WHERE seq = 2"))
-    store.close()
-    result = cli("audit", "verify", "--state", state_url, "--format", "json", env=env)
-    assert result.exit_code == 1
+                for name in names:
+                    conn.execute(sa.text(f'DROP TRIGGER "{name}"'))
+            conn.execute(sa.text("UPDATE audit_log SET reason = 'nothing to see' WHERE seq = 2"))
+        result = cli("audit", "verify", "--state", state_url, "--format", "json", env=env)
+        assert result.exit_code == 1
+    finally:
+        if postgres:  # the PostgreSQL database outlives this test: put the guard back
+            with store.engine.begin() as conn:
+                conn.execute(sa.text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
+        store.close()
     report = json.loads(result.stdout)
     assert report["first_bad"] == 2
 

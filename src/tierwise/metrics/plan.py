@@ -324,18 +324,39 @@ def _order_scan_key(p: lib.OrderParams) -> tuple[str, str, int | None]:
 
 
 def _fused_order_metrics(plan: _Plan, requests: Sequence[MetricRequest]) -> dict[str, str]:
-    """One aggregate per order scan, a column per metric; returns metric → column ref."""
+    """One aggregate per order scan, a column per metric; returns metric → column ref.
+
+    Creators with sales ride along on their service's creator-attributed scan of the
+    period: a creator counts when one of its settled orders belongs to the partner and the
+    creator is still bound to it on the last day."""
     scans: dict[tuple[str, str, int | None], list[MetricRequest]] = {}
     for r in requests:
         if r.metric in _ORDER_VALUES and isinstance(r.params, lib.OrderParams):
             scans.setdefault(_order_scan_key(r.params), []).append(r)
+        elif isinstance(r.params, lib.CreatorSalesParams):
+            key = _order_scan_key(lib.OrderParams(service=r.params.service))
+            scans.setdefault(key, []).append(r)
     refs: dict[str, str] = {}
     for n, reqs in enumerate(scans.values()):
-        first = reqs[0].params
-        assert isinstance(first, lib.OrderParams)
-        src, _ = _attributed_orders(plan, first)
+        order_params = [r.params for r in reqs if isinstance(r.params, lib.OrderParams)]
+        first = order_params[0] if order_params else None
+        service = reqs[0].params.service  # type: ignore[attr-defined]
+        src, _ = _attributed_orders(plan, first or lib.OrderParams(service=service))
         cols = []
         for k, r in enumerate(reqs):
+            if isinstance(r.params, lib.CreatorSalesParams):
+                bound = plan.bound_creators(r.params.service, plan.scope.period.last_day)
+                src += (
+                    f" LEFT JOIN {bound} bc{k} ON bc{k}.creator_id = o.creator_id "
+                    f"AND bc{k}.partner_id = a.partner_id"
+                )
+                chan = f" AND o.channel IN {_in(r.params.channels)}" if r.params.channels else ""
+                cols.append(
+                    f"COUNT(DISTINCT o.creator_id) FILTER (WHERE bc{k}.creator_id IS NOT NULL "
+                    f"AND o.refund_amount < o.amount{chan}) AS v{k}"
+                )
+                refs[r.name] = f"scan{n}.v{k}"
+                continue
             assert isinstance(r.params, lib.OrderParams)
             value = _ORDER_VALUES[r.metric]
             conds = _order_filters(plan, r.params)
