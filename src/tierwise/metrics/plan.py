@@ -203,7 +203,7 @@ class _Plan:
         return self.cte(
             f"bound_creators_{service}_{day:%Y%m%d}",
             f"SELECT a.subject_id AS creator_id, a.partner_id FROM {attr} a "
-            f"WHERE a.subject_id NOT IN (SELECT creator_id FROM {abn})",
+            f"WHERE NOT EXISTS (SELECT 1 FROM {abn} x WHERE x.creator_id = a.subject_id)",
         )
 
     def fx(self, first: date, end: date) -> str:
@@ -243,7 +243,7 @@ class _Plan:
         normal = (
             f"WHERE o.paid_at >= {s.instant(first)} AND o.paid_at < {s.instant(end)} "
             f"AND NOT o.abnormal "
-            f"AND (o.creator_id IS NULL OR o.creator_id NOT IN (SELECT creator_id FROM {abn}))"
+            f"AND NOT EXISTS (SELECT 1 FROM {abn} x WHERE x.creator_id = o.creator_id)"
         )
         if s.foreign_currencies is False:
             return self.cte(
@@ -668,22 +668,18 @@ def _value(expr: str) -> str:
 
 def compile_plan(requests: Sequence[MetricRequest], scope: Scope) -> str:
     """One SQL query: a row per partner in scope with `partner_id, market, joined_on` and a
-    column per requested metric (exact decimals; null only where a metric has no value).
-
-    Base metrics meet in one long `(partner_id, k, v)` union pivoted by `k` rather than a
-    chain of joins: the optimizer plans a union in a fraction of the time of a dozen joins."""
+    column per requested metric (exact decimals; null only where a metric has no value)."""
     plan = _Plan(scope, {})
     partners = plan.scope_partners()
     ordered = _order(requests)
     exprs: dict[str, str] = {}
-    branches: list[str] = []
+    joined: list[str] = []
 
     def column(source: str, value: str) -> str:
-        k = len(branches)
-        branches.append(
-            f"SELECT partner_id, {k} AS k, CAST({value} AS {_VALUE}) AS v FROM {source}"
-        )
-        return f"w.c{k}"
+        join = f"LEFT JOIN {source} USING (partner_id)"
+        if join not in joined:
+            joined.append(join)
+        return f"{source}.{value}"
 
     fused = _fused_order_metrics(plan, ordered)
     for name, ref in fused.items():
@@ -721,17 +717,10 @@ def compile_plan(requests: Sequence[MetricRequest], scope: Scope) -> str:
         if isinstance(params, lib.PartnerFactParams) and params.default is not None:
             default = repr(params.default)
         exprs[r.name] = f"COALESCE({column(alias, 'value')}, {default})"
-    if branches:
-        pivot = ", ".join(f"MAX(v) FILTER (WHERE k = {k}) AS c{k}" for k in range(len(branches)))
-        plan.cte("long", " UNION ALL ".join(branches))
-        plan.cte("w", f"SELECT partner_id, {pivot} FROM long GROUP BY partner_id")
-        joined = "LEFT JOIN w USING (partner_id)"
-    else:
-        joined = ""
     with_sql = ",\n".join(f"{n} AS ({q})" for n, q in plan.ctes.items())
     cols = ", ".join(f"{_value(exprs[r.name])} AS {_col(r.name)}" for r in requests)
     body = (
-        f"SELECT p.partner_id, p.market, p.joined_on, {cols} FROM {partners} p {joined} "
-        "ORDER BY p.partner_id"
+        f"SELECT p.partner_id, p.market, p.joined_on, {cols} FROM {partners} p "
+        f"{' '.join(joined)} ORDER BY p.partner_id"
     )
     return f"WITH {with_sql}\n{body}"
