@@ -287,3 +287,26 @@ def test_a_derived_metric_must_name_metrics_of_the_program() -> None:
     reqs = [MetricRequest("r", "ratio", lib.RatioParams(numerator="x", denominator="y"))]
     with pytest.raises(PlanError, match="'x'"):
         compile_plan(reqs, mcn_scope())
+
+
+def test_orders_of_a_creator_bound_twice_go_to_the_registered_binding() -> None:
+    w = World()
+    for p in ("A", "B", "C"):
+        w.partner(p)
+    w.creator("c1")
+    w.creator("c2")
+    # c1: A from January until 09-20, B from 09-10 (overlap 09-10..09-19: A is registered,
+    # started first); from 09-20 only B.
+    w.bind("A", "c1", started_on=date(2024, 1, 1), ended_on=date(2024, 9, 20))
+    w.bind("B", "c1", started_on=date(2024, 9, 10))
+    # c2: bound to A only, never overlapping: its orders are A's.
+    w.bind("A", "c2", started_on=date(2024, 2, 1))
+    for day, amount in ((5, "1"), (15, "10"), (25, "100")):
+        w.order(datetime(2024, 9, day, 4, tzinfo=UTC), amount, creator_id="c1")
+    w.order(datetime(2024, 9, 25, 4, tzinfo=UTC), "1000", creator_id="c2")
+    got = run(w, mcn_scope(), gmv=("gmv", lib.OrderParams()))
+    assert {p: r["gmv"] for p, r in got.items()} == {
+        "A": Decimal("1011"),  # 1 + 10 (c1 before 09-20) + 1000 (c2)
+        "B": Decimal("100"),
+        "C": Decimal("0"),
+    }

@@ -23,6 +23,7 @@ _VALUE = f"DECIMAL(38,{SCALE})"
 _FAR = "DATE '9999-12-31'"
 #: An open segment's end, kept where a local midnight can still be computed.
 _SEG_END = "LEAST(s.seg_to, DATE '9000-01-01')"
+_BINDING_END = "LEAST(ended_on, DATE '9000-01-01')"
 #: The registered binding among several: the earliest started_on, then the smallest partner_id.
 _REGISTERED = "arg_min(partner_id, struct_pack(s := started_on, p := partner_id))"
 
@@ -156,13 +157,25 @@ class _Plan:
 
     def attributed_segments(self, kind: str, service: str) -> str:
         """Subject → partner per stretch of time, so an order joins the binding in force at
-        its paid time (single attribution where bindings overlap)."""
+        its paid time (single attribution where bindings overlap).
+
+        A subject whose bindings never overlap keeps them as they are; only the few that
+        overlap are cut into segments at every start and end, each segment going to the
+        registered binding among those covering it."""
         b = self.bindings(kind, service)
         s = self.scope
+        overlapping = self.cte(
+            f"overlap_{kind}_{service}",
+            f"SELECT DISTINCT x.subject_id FROM {b} x JOIN {b} y ON x.subject_id = y.subject_id "
+            f"AND (x.partner_id <> y.partner_id OR x.started_on <> y.started_on) "
+            f"AND x.started_on < y.ended_on AND y.started_on < x.ended_on",
+        )
         edges = self.cte(
             f"edges_{kind}_{service}",
             f"SELECT DISTINCT subject_id, started_on AS d FROM {b} "
-            f"UNION SELECT DISTINCT subject_id, ended_on AS d FROM {b}",
+            f"WHERE subject_id IN (SELECT subject_id FROM {overlapping}) "
+            f"UNION SELECT DISTINCT subject_id, ended_on AS d FROM {b} "
+            f"WHERE subject_id IN (SELECT subject_id FROM {overlapping})",
         )
         segs = self.cte(
             f"segs_{kind}_{service}",
@@ -171,6 +184,10 @@ class _Plan:
         )
         return self.cte(
             f"attr_{kind}_{service}_segments",
+            f"SELECT subject_id, partner_id, {s.local_midnight('started_on')} AS seg_from, "
+            f"{s.local_midnight(_BINDING_END)} AS seg_to FROM {b} "
+            f"WHERE subject_id NOT IN (SELECT subject_id FROM {overlapping}) "
+            f"UNION ALL "
             f"SELECT s.subject_id, "
             f"arg_min(b.partner_id, struct_pack(s := b.started_on, p := b.partner_id)) "
             f"AS partner_id, "
