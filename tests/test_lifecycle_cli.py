@@ -228,34 +228,11 @@ def _tsp_world() -> World:
     return w
 
 
-def test_appeals_restate_the_score_and_the_award_stands(
-    tmp_path: Path, state_url: str, env: dict[str, str]
-) -> None:
-    w = _tsp_world()
-    data = export(w, tmp_path / "data")
-    run = cli(
-        "run",
-        "tts-th-tsp-shop",
-        "--from",
-        "2024Q1",
-        "--to",
-        "2024Q1",
-        "--data",
-        str(data),
-        "--state",
-        state_url,
-        "--format",
-        "json",
-        env=env,
-    )
-    run_id = json.loads(run.stdout)["periods"][0]["run_id"]
-    # The data gate fails (no orders at all), so the run cannot be published...
-    refused = cli("publish", run_id, "--state", state_url, env=env)
-    assert refused.exit_code == 1
-    assert "orders" in refused.output
-    # ...a test of appeals needs a published run: publish one with complete data.
-    for day in range(1, 92):
-        d = date.fromordinal(date(2024, 1, 1).toordinal() + day - 1)
+def _daily_orders_q1(w: World) -> None:
+    """An order every day of 2024Q1 by a seller of no TSP: the data gate passes."""
+    w.seller("x", market="TH")
+    for day in range(91):
+        d = date.fromordinal(date(2024, 1, 1).toordinal() + day)
         w.order(
             datetime(d.year, d.month, d.day, 5, tzinfo=UTC),
             "10",
@@ -263,9 +240,27 @@ def test_appeals_restate_the_score_and_the_award_stands(
             currency="THB",
             channel="other",
         )
-    w.seller("x", market="TH")
-    data = export(w, tmp_path / "data2")
-    run = cli(
+
+
+def _remind(on: str, state_url: str, env: dict[str, str]) -> Any:
+    result = cli(
+        "outbox",
+        "remind",
+        "--on",
+        on,
+        "--program",
+        "tts-th-tsp-shop",
+        "--state",
+        state_url,
+        "--format",
+        "json",
+        env=env,
+    )
+    return json.loads(result.stdout)
+
+
+def _run_tsp(data: Path, state_url: str, env: dict[str, str], *extra: str) -> Any:
+    return cli(
         "run",
         "tts-th-tsp-shop",
         "--from",
@@ -278,9 +273,26 @@ def test_appeals_restate_the_score_and_the_award_stands(
         state_url,
         "--format",
         "json",
-        "--publish",
+        *extra,
         env=env,
     )
+
+
+def test_appeals_restate_the_score_and_the_award_stands(
+    tmp_path: Path, state_url: str, env: dict[str, str]
+) -> None:
+    w = _tsp_world()
+    data = export(w, tmp_path / "data")
+    run = _run_tsp(data, state_url, env)
+    run_id = json.loads(run.stdout)["periods"][0]["run_id"]
+    # The data gate fails (no orders at all), so the run cannot be published...
+    refused = cli("publish", run_id, "--state", state_url, env=env)
+    assert refused.exit_code == 1
+    assert "orders" in refused.output
+    # ...a test of appeals needs a published run: publish one with complete data.
+    _daily_orders_q1(w)
+    data = export(w, tmp_path / "data2")
+    run = _run_tsp(data, state_url, env, "--publish")
     doc = json.loads(run.stdout)
     assert doc["periods"][0]["gate"]["ok"], doc["periods"][0]["gate"]
     assert doc["periods"][0]["results"][0]["score"] == 70.0
@@ -372,76 +384,14 @@ def test_award_expiry_reminders_are_queued_once(
     tmp_path: Path, state_url: str, env: dict[str, str]
 ) -> None:
     w = _tsp_world()
-    w.seller("x", market="TH")
-    for day in range(91):
-        d = date.fromordinal(date(2024, 1, 1).toordinal() + day)
-        w.order(
-            datetime(d.year, d.month, d.day, 5, tzinfo=UTC),
-            "10",
-            seller_id="x",
-            currency="THB",
-            channel="other",
-        )
-    data = export(w, tmp_path / "data")
-    run = cli(
-        "run",
-        "tts-th-tsp-shop",
-        "--from",
-        "2024Q1",
-        "--to",
-        "2024Q1",
-        "--data",
-        str(data),
-        "--state",
-        state_url,
-        "--publish",
-        env=env,
-    )
+    _daily_orders_q1(w)
+    run = _run_tsp(export(w, tmp_path / "data"), state_url, env, "--publish")
     assert run.exit_code == 0, run.output
-    # The Q1 award is valid 2024-04-01 to 2024-06-30: on 06-16 it ends within 14 days.
-    early = cli(
-        "outbox",
-        "remind",
-        "--on",
-        "2024-06-15",
-        "--program",
-        "tts-th-tsp-shop",
-        "--state",
-        state_url,
-        "--format",
-        "json",
-        env=env,
-    )
-    assert json.loads(early.stdout) == []
-    due = cli(
-        "outbox",
-        "remind",
-        "--on",
-        "2024-06-17",
-        "--program",
-        "tts-th-tsp-shop",
-        "--state",
-        state_url,
-        "--format",
-        "json",
-        env=env,
-    )
-    [queued] = json.loads(due.stdout)
+    # The Q1 award is valid 2024-04-01 to 2024-06-30: from 06-17 it ends within 14 days.
+    assert _remind("2024-06-15", state_url, env) == []
+    [queued] = _remind("2024-06-17", state_url, env)
     assert (queued["partner_id"], queued["kind"]) == ("T1", "award_expiring")
-    again = cli(
-        "outbox",
-        "remind",
-        "--on",
-        "2024-06-18",
-        "--program",
-        "tts-th-tsp-shop",
-        "--state",
-        state_url,
-        "--format",
-        "json",
-        env=env,
-    )
-    assert json.loads(again.stdout) == []
+    assert _remind("2024-06-18", state_url, env) == []  # queued once
     messages = json.loads(
         cli(
             "outbox", "list", "--state", state_url, "--partner", "T1", "--format", "json", env=env
