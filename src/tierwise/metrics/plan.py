@@ -24,8 +24,12 @@ _FAR = "DATE '9999-12-31'"
 #: An open segment's end, kept where a local midnight can still be computed.
 _SEG_END = "LEAST(s.seg_to, DATE '9000-01-01')"
 _BINDING_END = "LEAST(ended_on, DATE '9000-01-01')"
+
 #: The registered binding among several: the earliest started_on, then the smallest partner_id.
-_REGISTERED = "arg_min(partner_id, struct_pack(s := started_on, p := partner_id))"
+def _registered(alias: str = "") -> str:
+    """The registered binding's partner: the earliest started_on, then the smallest id."""
+    a = f"{alias}." if alias else ""
+    return f"arg_min({a}partner_id, struct_pack(s := {a}started_on, p := {a}partner_id))"
 
 
 class PlanError(ValueError):
@@ -140,7 +144,7 @@ class _Plan:
         b = self.bindings(kind, service)
         return self.cte(
             f"attr_{kind}_{service}_on_{day:%Y%m%d}",
-            f"SELECT subject_id, {_REGISTERED} AS partner_id FROM {b} "
+            f"SELECT subject_id, {_registered()} AS partner_id FROM {b} "
             f"WHERE started_on <= {_d(day)} AND ended_on > {_d(day)} "
             f"GROUP BY subject_id",
         )
@@ -150,7 +154,7 @@ class _Plan:
         b = self.bindings(kind, service)
         return self.cte(
             f"attr_{kind}_{service}_during_{first:%Y%m%d}_{end:%Y%m%d}",
-            f"SELECT subject_id, {_REGISTERED} AS partner_id FROM {b} "
+            f"SELECT subject_id, {_registered()} AS partner_id FROM {b} "
             f"WHERE started_on < {_d(end)} AND ended_on > {_d(first)} "
             f"GROUP BY subject_id",
         )
@@ -189,7 +193,7 @@ class _Plan:
             f"WHERE subject_id NOT IN (SELECT subject_id FROM {overlapping}) "
             f"UNION ALL "
             f"SELECT s.subject_id, "
-            f"arg_min(b.partner_id, struct_pack(s := b.started_on, p := b.partner_id)) "
+            f"{_registered('b')} "
             f"AS partner_id, "
             f"{s.local_midnight('s.seg_from')} AS seg_from, "
             f"{s.local_midnight(_SEG_END)} AS seg_to "
@@ -284,13 +288,13 @@ class _Plan:
         )
 
     def long_lives(self, minutes: int, first: date, end: date) -> str:
-        """Livestreams longer than `minutes` that can have sold in the window (started in
-        it, or on the two days before it)."""
+        """Livestreams longer than `minutes` started in the window: the same set a
+        `live_count` with the same window and length counts."""
         s = self.scope
         return self.cte(
             f"lives_over_{minutes}_{first:%Y%m%d}_{end:%Y%m%d}",
             f"SELECT live_id FROM livestreams WHERE ended_at IS NOT NULL "
-            f"AND started_at >= {s.instant(first - timedelta(days=2))} "
+            f"AND started_at >= {s.instant(first)} "
             f"AND started_at < {s.instant(end)} "
             f"AND date_diff('second', started_at, ended_at) > {minutes * 60}",
         )
@@ -306,7 +310,9 @@ class _Plan:
             f"content_creators_{service}",
             f"SELECT c.creator_id, c.seller_id, s.partner_id FROM creators c "
             f"JOIN {sellers} s ON s.subject_id = c.seller_id "
-            f"WHERE c.account_type IN ('official', 'marketing')",
+            f"WHERE c.account_type IN ('official', 'marketing') "
+            f"AND NOT EXISTS (SELECT 1 FROM {self.abnormal_creators()} x "
+            f"WHERE x.creator_id = c.creator_id)",
         )
 
 
@@ -554,7 +560,9 @@ def _seller_rate(plan: _Plan, p: lib.SellerRateParams) -> str:
         f"seller_stats_{first:%Y%m%d}_{end:%Y%m%d}",
         f"SELECT o.seller_id, {', '.join(cols)} FROM orders o "
         f"WHERE ((o.created_at >= {lo} AND o.created_at < {hi}) "
-        f"OR (o.paid_at >= {lo} AND o.paid_at < {hi})) AND NOT o.abnormal GROUP BY 1",
+        f"OR (o.paid_at >= {lo} AND o.paid_at < {hi})) AND NOT o.abnormal "
+        f"AND NOT EXISTS (SELECT 1 FROM {plan.abnormal_creators()} x "
+        f"WHERE x.creator_id = o.creator_id) GROUP BY 1",
     )
     r = p.rate
     return (
@@ -607,7 +615,8 @@ def _content(plan: _Plan, m: str, p: lib.ContentParams) -> str:
         f"SELECT c.partner_id, CASE WHEN SUM(c.views) > 0 "
         f"THEN COALESCE(SUM(g.gmv), 0) * 1000.0 / SUM(c.views) ELSE 0 END AS value "
         f"FROM ({content}) c LEFT JOIN (SELECT content_id, SUM(amount) AS gmv FROM {orders} "
-        f"WHERE content_id IS NOT NULL GROUP BY 1) g ON g.content_id = c.{cid} GROUP BY 1"
+        f"WHERE content_id IS NOT NULL AND channel = {_q(p.content)} GROUP BY 1) g "
+        f"ON g.content_id = c.{cid} GROUP BY 1"
     )
 
 
@@ -680,7 +689,8 @@ def _col(name: str) -> str:
 
 
 def _value(expr: str) -> str:
-    return f"CAST(ROUND(CAST({expr} AS DOUBLE), {SCALE}) AS {_VALUE})"
+    """A metric value as DECIMAL(38,10): exact for sums, rounded at 10 places for ratios."""
+    return f"CAST({expr} AS {_VALUE})"
 
 
 def compile_plan(requests: Sequence[MetricRequest], scope: Scope) -> str:
