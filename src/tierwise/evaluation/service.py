@@ -11,13 +11,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 
 from tierwise.core.periods import Period
 from tierwise.definitions.model import Program
 from tierwise.metrics import catalog as lib
-from tierwise.metrics.plan import MetricRequest, Scope, compile_plan
+from tierwise.metrics.plan import UNCONVERTED, MetricRequest, Scope, compile_plan
 from tierwise.scoring.config import DimensionScorecard
 from tierwise.scoring.dimensions import score_dimensions
 from tierwise.scoring.evaluate import Outcome, Subject
@@ -110,6 +111,24 @@ def scope(program: Program, period: Period, as_of: date | None = None) -> Scope:
     )
 
 
+def _refuse_unconverted(columns: Sequence[str], rows: Sequence[Any], sc: Scope) -> None:
+    """Money is converted at the rate in force on the paid day; an order of a partner that
+    no rate converts is an error naming the currency and the day, never a silent gap."""
+    pairs = [
+        (columns.index(c), columns.index(c[: -len("_currency")] + "_at"))
+        for c in columns
+        if c.startswith(UNCONVERTED) and c.endswith("_currency")
+    ]
+    found = [(row[j], row[i]) for row in rows for i, j in pairs if row[i] is not None]
+    if found:
+        paid_at, currency = min(found)
+        day = paid_at.astimezone(ZoneInfo(sc.time_zone)).date()
+        raise EvaluationError(
+            f"no exchange rate for {currency} on {day} in fx_rates "
+            f"(needed to convert orders to {sc.currency})"
+        )
+
+
 def checked_scope(
     con: duckdb.DuckDBPyConnection, program: Program, period: Period, as_of: date | None = None
 ) -> Scope:
@@ -117,7 +136,6 @@ def checked_scope(
     program's currency (and noting whether any needs to be)."""
     sc = scope(program, period, as_of)
     if any("orders" in lib.LIBRARY[m.metric].tables for m in program.metrics.values()):
-        _check_rates(con, sc)
         sc = replace(sc, foreign_currencies=_foreign_currencies(con, sc))
     return sc
 
@@ -138,6 +156,7 @@ def evaluate(
     names = [r.name for r in reqs]
     metrics: dict[str, dict[str, Decimal | None]] = {}
     subjects: list[Subject] = []
+    _refuse_unconverted(columns, rows, sc)
     for row in rows:  # one row per partner, already aggregated by the engine
         record = dict(zip(columns, row, strict=True))
         values = {n: record[n] for n in names}
@@ -200,44 +219,6 @@ def _empty_tables(con: duckdb.DuckDBPyConnection, program: Program) -> list[str]
         for t, n in counts
         if n == 0
     ]
-
-
-def _check_rates(con: duckdb.DuckDBPyConnection, sc: Scope) -> None:
-    """Money is converted at the rate in force on the paid day; a missing one is an error.
-
-    Rates stay in force from `valid_from` on, so a rate is missing exactly for orders paid
-    before a currency's first `valid_from`: one grouped scan finds the earliest such day.
-    Only orders of sellers in the program's markets are the program's concern."""
-    first = sc.period.start - timedelta(days=120)
-    target = _q(sc.currency)
-    markets = (
-        " AND seller_id IN (SELECT seller_id FROM sellers WHERE market IN ("
-        + ", ".join(_q(m) for m in sc.markets)
-        + "))"
-        if sc.markets
-        else ""
-    )
-    row = con.sql(
-        f"WITH paid AS (SELECT currency, MIN(paid_at) AS first_paid FROM orders "
-        f"WHERE currency <> {target}{markets} AND paid_at >= {sc.instant(first)} "
-        f"AND paid_at < {sc.instant(sc.generated_on)} GROUP BY 1), "
-        f"rates AS (SELECT currency, MIN(valid_from) AS first_rate FROM (SELECT currency, "
-        f"valid_from FROM fx_rates UNION ALL SELECT 'USD', DATE '1900-01-01') GROUP BY 1) "
-        f"SELECT p.currency, CAST(timezone({_q(sc.time_zone)}, p.first_paid) AS DATE), "
-        f"r.first_rate, t.first_rate FROM paid p LEFT JOIN rates r USING (currency) "
-        f"LEFT JOIN rates t ON t.currency = {target} ORDER BY 1"
-    ).fetchall()
-    for currency, day, first_rate, target_rate in row:
-        if first_rate is None or first_rate > day:
-            raise EvaluationError(
-                f"no exchange rate for {currency} on {day} in fx_rates "
-                f"(needed to convert orders to {sc.currency})"
-            )
-        if target_rate is None or target_rate > day:
-            raise EvaluationError(
-                f"no exchange rate for {sc.currency} on {day} in fx_rates "
-                f"(needed to convert {currency} orders to {sc.currency})"
-            )
 
 
 def _foreign_currencies(con: duckdb.DuckDBPyConnection, sc: Scope) -> bool:

@@ -25,7 +25,11 @@ _FAR = "DATE '9999-12-31'"
 _SEG_END = "LEAST(s.seg_to, DATE '9000-01-01')"
 _BINDING_END = "LEAST(ended_on, DATE '9000-01-01')"
 
-#: The registered binding among several: the earliest started_on, then the smallest partner_id.
+
+#: Output columns naming an order no rate converts: `{UNCONVERTED}N_currency` and `_at`.
+UNCONVERTED = "__unconverted_"
+
+
 def _registered(alias: str = "") -> str:
     """The registered binding's partner: the earliest started_on, then the smallest id."""
     a = f"{alias}." if alias else ""
@@ -391,7 +395,11 @@ def _fused_order_metrics(plan: _Plan, requests: Sequence[MetricRequest]) -> dict
                     value = f"{value} FILTER (WHERE {cond})"
             cols.append(f"{value} AS v{k}")
             refs[r.name] = f"scan{n}.v{k}"
+        # Orders no rate converts would vanish from the sums: the caller refuses them.
+        cols.append("arg_min(o.currency, o.paid_at) FILTER (WHERE NOT o.has_rate) AS nc")
+        cols.append("MIN(o.paid_at) FILTER (WHERE NOT o.has_rate) AS np")
         plan.cte(f"scan{n}", f"SELECT a.partner_id, {', '.join(cols)} FROM {src} GROUP BY 1")
+        refs[f"{UNCONVERTED}{n}"] = f"scan{n}"
     return refs
 
 
@@ -709,7 +717,14 @@ def compile_plan(requests: Sequence[MetricRequest], scope: Scope) -> str:
         return f"{source}.{value}"
 
     fused = _fused_order_metrics(plan, ordered)
+    checks: list[str] = []
     for name, ref in fused.items():
+        if name.startswith(UNCONVERTED):
+            column(ref, "nc")
+            checks.append(
+                f"{ref}.nc AS {_col(name + '_currency')}, {ref}.np AS {_col(name + '_at')}"
+            )
+            continue
         scan, col = ref.split(".")
         exprs[name] = f"COALESCE({column(scan, col)}, 0)"
     previous: _Plan | None = None
@@ -745,7 +760,7 @@ def compile_plan(requests: Sequence[MetricRequest], scope: Scope) -> str:
             default = repr(params.default)
         exprs[r.name] = f"COALESCE({column(alias, 'value')}, {default})"
     with_sql = ",\n".join(f"{n} AS ({q})" for n, q in plan.ctes.items())
-    cols = ", ".join(f"{_value(exprs[r.name])} AS {_col(r.name)}" for r in requests)
+    cols = ", ".join([f"{_value(exprs[r.name])} AS {_col(r.name)}" for r in requests] + checks)
     body = (
         f"SELECT p.partner_id, p.market, p.joined_on, {cols} FROM {partners} p "
         f"{' '.join(joined)} ORDER BY p.partner_id"
