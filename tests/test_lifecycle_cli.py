@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+import tierwise.cli.evaluate
 import tierwise.cli.operate
 import tierwise.cli.runs
 from tierwise.cli.app import app
@@ -20,7 +21,7 @@ from tierwise.state import Runs, StateStore
 from tierwise.testing.scenarios import buyin_three_months, export
 from tierwise.testing.world import World
 
-assert tierwise.cli.operate
+assert tierwise.cli.operate and tierwise.cli.evaluate
 
 
 def cli(*args: str, env: dict[str, str]) -> Any:
@@ -96,7 +97,9 @@ def test_run_publish_diff_and_idempotence(
     store = StateStore.open(state_url)
     with store.session() as session:
         runs = Runs(session)
-        assert {r.status for r in runs.list("buyin-mcn")} == {"published"}
+        # Three published periods, and the September run from its published start: a preview.
+        statuses = sorted(r.status for r in runs.list("buyin-mcn"))
+        assert statuses == ["preview", "published", "published", "published"]
     store.close()
     outbox = cli("outbox", "list", "--state", state_url, "--format", "json", env=env)
     messages = json.loads(outbox.stdout)
@@ -398,3 +401,60 @@ def test_award_expiry_reminders_are_queued_once(
         ).stdout
     )
     assert {m["language"] for m in messages} == {"th"}
+
+
+def test_runs_over_overlapping_ranges_and_appeals_twice(
+    tmp_path: Path, state_url: str, env: dict[str, str]
+) -> None:
+    data = export(buyin_three_months(), tmp_path / "data")
+    run_json(data, state_url, env, "--publish")
+    # September alone starts from the published August standings: other inputs, a new
+    # run, not a clash with the stored one.
+    sept = cli(
+        "run",
+        "buyin-mcn",
+        "--from",
+        "2024-09",
+        "--to",
+        "2024-09",
+        "--data",
+        str(data),
+        "--state",
+        state_url,
+        "--format",
+        "json",
+        env=env,
+    )
+    assert sept.exit_code == 0, sept.output
+    # Nothing changed in the data: appeals find nothing to restate, however often asked.
+    for _ in range(2):
+        applied = cli(
+            "appeals",
+            "apply",
+            "buyin-mcn",
+            "--data",
+            str(data),
+            "--state",
+            state_url,
+            "--format",
+            "json",
+            env=env,
+        )
+        assert applied.exit_code == 0, applied.output
+        assert json.loads(applied.stdout) == []
+    bad = cli(
+        "decisions",
+        "add",
+        "bogus",
+        "A",
+        "--program",
+        "buyin-mcn",
+        "--reason",
+        "x",
+        "--state",
+        state_url,
+        env=env,
+    )
+    assert bad.exit_code == 2
+    wrong_kind = cli("evaluate", "buyin-mcn", "--period", "2024Q3", "--data", str(data), env=env)
+    assert wrong_kind.exit_code == 2

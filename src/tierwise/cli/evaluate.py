@@ -62,6 +62,15 @@ def run_evaluation(
     day = _as_of(as_of)
     try:
         definition = load_program(program_file or program)
+    except (LookupError, ValueError) as exc:
+        fail(str(exc))
+    kinds = (definition.period_kind, *definition.period.also_scored)
+    if p.kind not in kinds:
+        raise typer.BadParameter(
+            f"{definition.id} is scored by {' or '.join(kinds)}, not by {p.kind}",
+            param_hint="--period",
+        )
+    try:
         with events(data, db) as con:
             result = evaluate(con, definition, p, day)
     except (EvaluationError, LookupError, ValueError) as exc:

@@ -24,7 +24,8 @@ from tierwise.definitions.checking import check_text
 from tierwise.definitions.model import Program
 from tierwise.definitions.registry import load_program
 from tierwise.evaluation.service import EvaluationError
-from tierwise.lifecycle import Decision, LifecycleError
+from tierwise.lifecycle import DECISION_KINDS, OVERRIDE_MODES, Decision, LifecycleError
+from tierwise.metrics.plan import PlanError
 from tierwise.runs import service
 from tierwise.state import Runs, StateError
 
@@ -190,7 +191,7 @@ def whatif_command(
         changed = changed_program(base, settings or [])
         with open_state(state) as st, events(data, db) as con:
             doc = service.whatif(st, con, changed, p)
-    except (EvaluationError, StateError, LookupError) as exc:
+    except (EvaluationError, PlanError, StateError, LookupError, ValueError) as exc:
         fail(str(exc))
     if not _emit(doc, output):
         _print_diff(doc)
@@ -217,17 +218,21 @@ def decide_command(
     state: StateOption = None,
 ) -> None:
     """Record an operator decision, checked against the program's policy."""
+    if kind not in DECISION_KINDS:
+        raise typer.BadParameter(f"use one of {', '.join(DECISION_KINDS)}", param_hint="KIND")
+    if mode not in (None, *OVERRIDE_MODES):
+        raise typer.BadParameter(f"use one of {', '.join(OVERRIDE_MODES)}", param_hint="--mode")
     try:
         definition = load_program(program)
         decision = Decision(
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             partner_id=partner,
             actor=actor,
             reason=reason,
             decided_on=_as_of(decided_on) or date.today(),
             effective=_as_of(effective),
             level=level,
-            mode=mode,  # type: ignore[arg-type]
+            mode=mode,
             until=_as_of(until),
             continues=continues,
         )
@@ -365,7 +370,10 @@ def levels_command(
     """The displayed levels: each program's latest published run, partners per level."""
     from tierwise.definitions.registry import all_programs
 
-    programs = [load_program(program)] if program else list(all_programs())
+    try:
+        programs = [load_program(program)] if program else list(all_programs())
+    except (LookupError, ValueError) as exc:
+        fail(str(exc))
     rows: list[dict[str, Any]] = []
     with open_state(state) as st, st.session() as session:
         runs = Runs(session)
@@ -421,7 +429,10 @@ def outbox_remind_command(
     from tierwise.definitions.registry import all_programs
 
     day = _as_of(on) or date.today()
-    programs = [load_program(program)] if program else list(all_programs())
+    try:
+        programs = [load_program(program)] if program else list(all_programs())
+    except (LookupError, ValueError) as exc:
+        fail(str(exc))
     queued: list[dict[str, Any]] = []
     with open_state(state) as st:
         for p in programs:

@@ -63,6 +63,8 @@ def run_command(
     the stored run."""
     if output not in ("json", "table"):
         raise typer.BadParameter("use json or table", param_hint="--format")
+    if publish and not store:
+        raise typer.BadParameter("--publish needs the runs stored (drop --no-store)")
     p1, p2 = _period(first), _period(last)
     if p1.kind != p2.kind or p2 < p1:
         raise typer.BadParameter(f"{first} .. {last} is not a range of one period kind")
@@ -94,8 +96,6 @@ def run_command(
                 history = run_history(con, definition, p1, p2, as_of=day, program_for=in_force)
                 doc = history.to_dict()
     except (EvaluationError, LifecycleError, StateError, LookupError, ValueError) as exc:
-        if isinstance(exc, typer.BadParameter):
-            raise
         fail(str(exc))
     if output == "json":
         json.dump(doc, sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)

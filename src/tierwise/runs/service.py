@@ -7,6 +7,7 @@ a run interrupted half-way leaves the old state or the new one, never a mix.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -127,12 +128,24 @@ def record_run(
     program_for: Callable[[Period], Program] | None = None,
 ) -> RecordedHistory:
     """Run periods in order from the published standings before `first`, store each period
-    as a preview run (the same inputs reuse the stored run), and publish on request."""
-    fingerprint = data_fingerprint(con, program)
+    as a preview run (the same inputs reuse the stored run), and publish on request — up to
+    the first period whose data gate fails, so the published chain has no gap.
+
+    A run's inputs are the data, the first period, the standings it starts from and the
+    decisions it applies: runs over other ranges, or after a new decision, are new runs."""
     with state.session() as session:
         runs = Runs(session)
         standings = runs.published_standings(program.id, str(first))
         decisions = Decisions(session).for_program(program.id, last.generation_date)
+    inputs = {
+        "data": data_fingerprint(con, program),
+        "from": str(first),
+        "standings": {pid: st.to_dict() for pid, st in sorted(standings.items())},
+        "decisions": [d.to_dict() for d in decisions],
+    }
+    digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode())
+    # The data part first: appeals compare it with the data as it is now.
+    fingerprint = f"{inputs['data']}:{digest.hexdigest()[:16]}"
     history = run_history(
         con,
         program,
@@ -150,7 +163,8 @@ def record_run(
         for pr in history.periods:
             run = runs.add(_new_run(fingerprint, pr, actor))
             ids.append(run.id)
-            if publish and pr.gate.ok and run.status != "published":
+            publish = publish and pr.gate.ok
+            if publish and run.status != "published":
                 runs.publish(run.id, actor, "published with the run")
                 Outbox(session).add_notices(program, _notices(pr), markets)
     return RecordedHistory(history, tuple(ids))
@@ -348,9 +362,21 @@ def apply_appeals(
         ]
     out: list[dict[str, Any]] = []
     for run in sorted(published, key=lambda r: r.period_start):
-        if run.data_fingerprint == fingerprint:
+        if run.data_fingerprint.split(":")[0] == fingerprint:
             continue
         period = Period.parse(run.period)
+        rules = program_for(period) if program_for is not None else program
+        with state.session() as session:
+            done = Runs(session).find_run(
+                program.id,
+                run.period,
+                definition_hash(rules),
+                fingerprint,
+                run.generated_on,
+                kind="restatement",
+            )
+        if done is not None:  # this data has restated this period already
+            continue
         with state.session() as session:
             runs = Runs(session)
             standings = runs.published_standings(program.id, run.period)
