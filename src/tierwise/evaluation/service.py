@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,7 @@ from tierwise.scoring.dimensions import score_dimensions
 from tierwise.scoring.evaluate import Outcome, Subject
 from tierwise.scoring.evaluate import evaluate as score
 from tierwise.scoring.outcome import DimensionOutcome
+from tierwise.store.sql import literal as _q
 
 
 class EvaluationError(ValueError):
@@ -56,10 +58,11 @@ class Evaluation:
         ]
 
     def result(self, partner_id: str) -> dict[str, Any]:
-        for outcome in self.outcomes:
-            if outcome.partner_id == partner_id:
-                return self._result(outcome)
-        raise KeyError(partner_id)
+        return self._result(self._by_partner[partner_id])
+
+    @cached_property
+    def _by_partner(self) -> dict[str, Outcome]:
+        return {o.partner_id: o for o in self.outcomes}
 
     def _result(self, outcome: Outcome) -> dict[str, Any]:
         body = outcome.to_dict()
@@ -205,8 +208,14 @@ def _secondary(
     return out
 
 
-def _empty_tables(con: duckdb.DuckDBPyConnection, program: Program) -> list[str]:
-    needed = sorted({t for m in program.metrics.values() for t in lib.LIBRARY[m.metric].tables})
+def tables_read(program: Program) -> list[str]:
+    """The event tables a program's metrics read."""
+    return sorted({t for m in program.metrics.values() for t in lib.LIBRARY[m.metric].tables})
+
+
+def empty_tables(con: duckdb.DuckDBPyConnection, program: Program) -> list[str]:
+    """The tables the program reads that hold no row."""
+    needed = tables_read(program)
     if not needed:
         return []
     counts = con.sql(
@@ -214,10 +223,13 @@ def _empty_tables(con: duckdb.DuckDBPyConnection, program: Program) -> list[str]
             f"SELECT '{t}' AS t, COUNT(*) AS n FROM (SELECT 1 FROM {t} LIMIT 1)" for t in needed
         )
     ).fetchall()
+    return [t for t, n in counts if n == 0]
+
+
+def _empty_tables(con: duckdb.DuckDBPyConnection, program: Program) -> list[str]:
     return [
         f"{program.id} reads table {t!r}, which is empty: its metrics will be 0"
-        for t, n in counts
-        if n == 0
+        for t in empty_tables(con, program)
     ]
 
 
@@ -229,10 +241,6 @@ def _foreign_currencies(con: duckdb.DuckDBPyConnection, sc: Scope) -> bool:
         f"AND paid_at >= {sc.instant(first)} AND paid_at < {sc.instant(sc.generated_on)} LIMIT 1"
     ).fetchall()
     return bool(rows)
-
-
-def _q(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def data_end(con: duckdb.DuckDBPyConnection) -> date | None:

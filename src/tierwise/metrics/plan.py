@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from tierwise.core.periods import Period
 from tierwise.metrics import catalog as lib
 from tierwise.metrics.dialect import DUCKDB, Dialect
+from tierwise.store.sql import literal as _q
 
 #: Metric values leave the plan as exact decimals with this many places.
 SCALE = 10
@@ -98,10 +99,6 @@ def _convert(money: str) -> str:
 
 def _d(d: date) -> str:
     return f"DATE '{d.isoformat()}'"
-
-
-def _q(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
 
 
 def _in(values: Sequence[str]) -> str:

@@ -13,8 +13,9 @@ from typing import Any
 import duckdb
 
 from tierwise.definitions.model import Program
-from tierwise.metrics import catalog as lib
+from tierwise.evaluation.service import empty_tables, tables_read
 from tierwise.metrics.plan import Scope
+from tierwise.store.sql import literal as _q
 
 #: A fact read on a day must have been refreshed within this many days before it.
 FACT_FRESHNESS_DAYS = 45
@@ -32,19 +33,13 @@ class GateReport:
         return {"ok": self.ok, "problems": list(self.problems)}
 
 
-def _q(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def check(con: duckdb.DuckDBPyConnection, program: Program, scope: Scope) -> GateReport:
     """Tables the program reads are non-empty, every day of the period has the daily feeds
     it reads (orders paid, API calls), and facts it reads are fresh on the day read."""
     problems: list[str] = []
     metrics = list(program.metrics.values())
-    tables = sorted({t for m in metrics for t in lib.LIBRARY[m.metric].tables})
-    for t in tables:
-        if not con.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchall():
-            problems.append(f"table {t} is empty; {program.id} reads it")
+    tables = tables_read(program)
+    problems += [f"table {t} is empty; {program.id} reads it" for t in empty_tables(con, program)]
     period = scope.period
     days = period.days
     tz = _q(scope.time_zone)
