@@ -56,6 +56,24 @@ def run_json(data: Path, state: str, env: dict[str, str], *extra: str) -> dict[s
     return doc
 
 
+def run_september(data: Path, state: str, env: dict[str, str]) -> Any:
+    return cli(
+        "run",
+        "buyin-mcn",
+        "--from",
+        "2024-09",
+        "--to",
+        "2024-09",
+        "--data",
+        str(data),
+        "--state",
+        state,
+        "--format",
+        "json",
+        env=env,
+    )
+
+
 def test_run_publish_diff_and_idempotence(
     tmp_path: Path, state_url: str, env: dict[str, str]
 ) -> None:
@@ -77,21 +95,7 @@ def test_run_publish_diff_and_idempotence(
     assert doc["moves"] == [{"partner_id": "A", "before": "V2", "after": "V3", "kind": "up"}]
     assert doc["levels"]["V3"] == [0, 1]
     # Published levels feed the next run: running September alone continues from V3.
-    sept = cli(
-        "run",
-        "buyin-mcn",
-        "--from",
-        "2024-09",
-        "--to",
-        "2024-09",
-        "--data",
-        str(data),
-        "--state",
-        state_url,
-        "--format",
-        "json",
-        env=env,
-    )
+    sept = run_september(data, state_url, env)
     a = json.loads(sept.stdout)["periods"][0]["results"][0]
     assert (a["computed_level"], a["level"], a["previous_level"]) == ("V1", "V1", "V3")
     store = StateStore.open(state_url)
@@ -410,21 +414,7 @@ def test_runs_over_overlapping_ranges_and_appeals_twice(
     run_json(data, state_url, env, "--publish")
     # September alone starts from the published August standings: other inputs, a new
     # run, not a clash with the stored one.
-    sept = cli(
-        "run",
-        "buyin-mcn",
-        "--from",
-        "2024-09",
-        "--to",
-        "2024-09",
-        "--data",
-        str(data),
-        "--state",
-        state_url,
-        "--format",
-        "json",
-        env=env,
-    )
+    sept = run_september(data, state_url, env)
     assert sept.exit_code == 0, sept.output
     # Nothing changed in the data: appeals find nothing to restate, however often asked.
     for _ in range(2):
