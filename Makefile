@@ -39,8 +39,10 @@ test: install lint
 
 bench: install
 	$(BIN)/tierwise data generate --out bench/out/medium --scale medium --seed 1
-	$(BIN)/python bench/load.py --data bench/out/medium
+	$(BIN)/tierwise data generate --out bench/out/medium-csv --scale medium --seed 1 --format csv
+	$(BIN)/python bench/load.py --parquet bench/out/medium --csv bench/out/medium-csv
 	$(BIN)/python bench/evaluate.py --data bench/out/medium
+	$(BIN)/python bench/backfill.py --data bench/out/medium
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache
