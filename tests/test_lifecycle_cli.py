@@ -34,14 +34,16 @@ def env(tmp_path: Path) -> dict[str, str]:
     return {"TIERWISE_CACHE_DIR": str(tmp_path / "cache")}
 
 
-def run_json(data: Path, state: str, env: dict[str, str], *extra: str) -> dict[str, Any]:
-    result = cli(
+def run_buyin(
+    data: Path, state: str, env: dict[str, str], first: str, last: str, *extra: str
+) -> Any:
+    return cli(
         "run",
         "buyin-mcn",
         "--from",
-        "2024-07",
+        first,
         "--to",
-        "2024-09",
+        last,
         "--data",
         str(data),
         "--state",
@@ -51,27 +53,18 @@ def run_json(data: Path, state: str, env: dict[str, str], *extra: str) -> dict[s
         *extra,
         env=env,
     )
+
+
+def run_json(data: Path, state: str, env: dict[str, str], *extra: str) -> dict[str, Any]:
+    """July to September, which must succeed."""
+    result = run_buyin(data, state, env, "2024-07", "2024-09", *extra)
     assert result.exit_code == 0, result.output
     doc: dict[str, Any] = json.loads(result.stdout)
     return doc
 
 
 def run_september(data: Path, state: str, env: dict[str, str]) -> Any:
-    return cli(
-        "run",
-        "buyin-mcn",
-        "--from",
-        "2024-09",
-        "--to",
-        "2024-09",
-        "--data",
-        str(data),
-        "--state",
-        state,
-        "--format",
-        "json",
-        env=env,
-    )
+    return run_buyin(data, state, env, "2024-09", "2024-09")
 
 
 def test_run_publish_diff_and_idempotence(
