@@ -6,7 +6,9 @@ DEMO := demo
 export TIERWISE_DB ?= $(CURDIR)/$(DEMO)/tierwise.duckdb
 export TIERWISE_STATE_URL ?= sqlite:///$(CURDIR)/$(DEMO)/tierwise-state.db
 
-.PHONY: run test install lint bench clean
+VENDOR := src/tierwise/web/static/vendor
+
+.PHONY: run test install lint bench clean assets browser
 
 $(BIN)/tierwise: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -14,7 +16,23 @@ $(BIN)/tierwise: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-install: $(BIN)/tierwise
+# The portal's front-end libraries, pinned in assets/package-lock.json, from the npm registry.
+$(VENDOR)/.installed: assets/package.json assets/package-lock.json
+	cd assets && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp assets/node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/chart.umd.min.js
+	cp assets/node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	touch $@
+
+assets: $(VENDOR)/.installed
+
+# The browser tests drive Debian's chromium (Playwright never downloads a browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+install: $(BIN)/tierwise assets
 
 run: install
 	$(BIN)/tierwise data generate --out $(DEMO)/data --scale small --seed 7
@@ -28,13 +46,15 @@ run: install
 	$(BIN)/tierwise run tts-th-tsp-shop --from 2025Q4 --to 2026Q3 --publish --actor demo > /dev/null
 	$(BIN)/tierwise run tts-th-tsp-content --from 2025Q4 --to 2026Q3 --publish --actor demo > /dev/null
 	$(BIN)/tierwise levels
+	$(BIN)/tierwise users demo
+	$(BIN)/tierwise serve --host 127.0.0.1 --port 8000
 
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-test: install lint
+test: install browser lint
 	$(BIN)/pytest -q
 
 bench: install
@@ -45,4 +65,4 @@ bench: install
 	$(BIN)/python bench/backfill.py --data bench/out/medium
 
 clean:
-	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache assets/node_modules $(VENDOR)

@@ -15,6 +15,8 @@ _COMMAND_MODULES = (
     "tierwise.cli.overview",
     "tierwise.cli.runs",
     "tierwise.cli.operate",
+    "tierwise.cli.users",
+    "tierwise.cli.serve",
 )
 
 

@@ -316,21 +316,8 @@ def audit_list_command(
     state: StateOption = None,
 ) -> None:
     """The latest audit entries."""
-    from tierwise.state import AuditLog
-
-    with open_state(state) as st, st.session() as session:
-        entries = AuditLog(session).entries()[-limit:]
-        rows = [
-            {
-                "seq": e.seq,
-                "at": e.at,
-                "actor": e.actor,
-                "action": e.action,
-                "object": e.object,
-                "reason": e.reason,
-            }
-            for e in entries
-        ]
+    with open_state(state) as st:
+        rows = service.audit_entries(st, limit)[::-1]
     if not _emit(rows, output):
         for r in rows:
             console.print(
@@ -381,22 +368,8 @@ def levels_command(
             run = runs.latest_published(p.id)
             if run is None:
                 rows.append({"program": p.id, "run": None})
-                continue
-            results = runs.results(run.id)
-            counts = {lv: sum(1 for r in results if r.level == lv) for lv in p.level_ids}
-            statuses: dict[str, int] = {}
-            for r in results:
-                statuses[r.status] = statuses.get(r.status, 0) + 1
-            rows.append(
-                {
-                    "program": p.id,
-                    "run": run.id,
-                    "period": run.period,
-                    "levels": counts,
-                    "none": sum(1 for r in results if r.level is None),
-                    "statuses": statuses,
-                }
-            )
+            else:
+                rows.append(service.level_distribution(runs, p, run))
     if _emit(rows, output):
         return
     table = Table(title="Published levels (latest published period of each program)")

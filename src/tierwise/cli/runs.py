@@ -18,7 +18,7 @@ from tierwise.cli.source import DataOption, DbOption, events, fail
 from tierwise.cli.state import ActorOption, StateOption, open_state
 from tierwise.core.periods import Period
 from tierwise.definitions.model import Program
-from tierwise.definitions.registry import load_program, load_program_in_force
+from tierwise.definitions.registry import load_program, programs_in_force
 from tierwise.evaluation.service import EvaluationError
 from tierwise.lifecycle import LifecycleError
 from tierwise.runs.history import History, run_history
@@ -35,7 +35,7 @@ def versions_in_force(
     definition file is named."""
     if program_file is not None or program.endswith((".yaml", ".yml")):
         return None
-    return lambda period: load_program_in_force(program, period.generation_date)
+    return programs_in_force(program)
 
 
 @app.command("run")

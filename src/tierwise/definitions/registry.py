@@ -14,13 +14,14 @@ from __future__ import annotations
 import os
 import tomllib
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from tierwise.core.periods import Period
 from tierwise.definitions.checking import CheckResult, Issue, ProgramError, check_file
 from tierwise.definitions.model import Program
 
@@ -219,3 +220,9 @@ def load_program_in_force(program_id: str, day: date, cwd: Path | None = None) -
         return load_program(program_id, cwd)
     in_force = [p for p in known if p.effective <= day]
     return in_force[-1] if in_force else known[0]
+
+
+def programs_in_force(program_id: str) -> Callable[[Period], Program]:
+    """The version of a program to score each period with: the one in force on the
+    period's generation date."""
+    return lambda period: load_program_in_force(program_id, period.generation_date)

@@ -532,3 +532,42 @@ def annual_excellence(state: StateStore, program: Program, year: int) -> dict[st
             for pid in ranked[: choice.per_class]
         ]
     return {"program": program.id, "year": year, "periods": periods, "excellent": by_class}
+
+
+def level_distribution(runs: Runs, program: Program, run: Run) -> dict[str, Any]:
+    """Partners per level (lowest first) and per status in one run."""
+    results = runs.results(run.id)
+    statuses: dict[str, int] = {}
+    for r in results:
+        statuses[r.status] = statuses.get(r.status, 0) + 1
+    return {
+        "program": program.id,
+        "run": run.id,
+        "period": run.period,
+        "status": run.status,
+        "levels": {lv: sum(1 for r in results if r.level == lv) for lv in program.level_ids},
+        "none": sum(1 for r in results if r.level is None),
+        "statuses": dict(sorted(statuses.items())),
+    }
+
+
+def audit_entries(state: StateStore, limit: int, offset: int = 0) -> list[dict[str, Any]]:
+    """Audit entries, newest first, `offset` entries from the newest."""
+    with state.session() as session:
+        head = AuditLog(session).head()
+        last = 0 if head is None else head.seq
+        since = max(0, last - offset - limit)
+        entries = AuditLog(session).entries(since=since, limit=max(0, last - offset - since))
+    newest = entries[::-1]
+    return [
+        {
+            "seq": e.seq,
+            "at": e.at,
+            "actor": e.actor,
+            "action": e.action,
+            "object": e.object,
+            "reason": e.reason,
+            "hash": e.hash,
+        }
+        for e in newest
+    ]

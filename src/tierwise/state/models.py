@@ -329,3 +329,69 @@ class OutboxMessage(Base):
     dedupe_key: Mapped[str] = mapped_column(sa.String, unique=True)
     #: The notice as the lifecycle gave it (`Notice.to_dict()`), to render again.
     notice: Mapped[Any] = mapped_column(JsonDocument)
+
+
+# -- accounts -------------------------------------------------------------------------------
+
+ROLES = ("operator", "partner", "creator", "seller")
+CREDENTIAL_KINDS = ("session", "token")
+
+
+class User(Base):
+    """A person who signs in: an operator, a partner's user (of one partner), a creator or a
+    seller (each of one subject in the event store)."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint(_one_of("role", ROLES), name="role"),
+        sa.CheckConstraint(
+            "(role = 'partner') = (partner_id IS NOT NULL)"
+            " AND (role = 'creator') = (creator_id IS NOT NULL)"
+            " AND (role = 'seller') = (seller_id IS NOT NULL)",
+            name="subject",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(sa.String(128), unique=True)
+    name: Mapped[str] = mapped_column(sa.String)
+    role: Mapped[str] = mapped_column(sa.String(16))
+    partner_id: Mapped[str | None] = mapped_column(sa.String)
+    creator_id: Mapped[str | None] = mapped_column(sa.String)
+    seller_id: Mapped[str | None] = mapped_column(sa.String)
+    language: Mapped[str] = mapped_column(sa.String(8))
+    #: argon2id, in the PHC string format.
+    password_hash: Mapped[str] = mapped_column(sa.String)
+    active: Mapped[bool]
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Credential(Base):
+    """A browser session (cookie) or an API bearer token: only its SHA-256 is stored, so a
+    leaked database does not leak live credentials."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (
+        sa.CheckConstraint(_one_of("kind", CREDENTIAL_KINDS), name="kind"),
+        sa.Index("ix_credentials_user", "user_id"),
+    )
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    #: The synchronizer token the session's forms must send back (sessions only).
+    csrf_token: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class LoginFailure(Base):
+    """A failed sign-in, kept for the throttle's window."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (sa.Index("ix_login_failures_login_at", "login", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(sa.String(128))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -84,6 +84,37 @@ def _sqlite_begin(connection: sa.Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _sqlite_read_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    _sqlite_connect(dbapi_connection, connection_record)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only = ON")
+    cursor.close()
+
+
+def _sqlite_read_begin(connection: sa.Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def reader_for(url: str, engine: Engine) -> Engine:
+    """The engine for read-only units of work. On SQLite a deferred, query-only
+    transaction over the write-ahead log, so readers neither wait for a writer nor block
+    one; elsewhere the store's own engine."""
+    parsed: URL = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return engine
+    raw = engine.raw_connection()  # outside the "begin" event: WAL cannot start in one
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+    finally:
+        raw.close()
+    reader = sa.create_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False})
+    event.listen(reader, "connect", _sqlite_read_connect)
+    event.listen(reader, "begin", _sqlite_read_begin)
+    return reader
+
+
 def engine_for(url: str) -> Engine:
     """An engine configured for the state store (the one place that knows the engines)."""
     parsed: URL = make_url(url)
@@ -146,6 +177,8 @@ class StateStore:
         self.clock = clock
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
         event.listen(self._sessions, "before_flush", _refuse_edits)
+        self._reader: Engine | None = None
+        self._readers: sessionmaker[Session] | None = None
 
     @classmethod
     def open(
@@ -196,7 +229,19 @@ class StateStore:
             session.info["clock"] = self.clock
             yield session
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only unit of work (the portal's requests): never takes the write lock."""
+        if self._readers is None:
+            self._reader = reader_for(self.url, self.engine)
+            self._readers = sessionmaker(bind=self._reader, expire_on_commit=False)
+        with self._readers.begin() as session:
+            session.info["clock"] = self.clock
+            yield session
+
     def close(self) -> None:
+        if self._reader is not None and self._reader is not self.engine:
+            self._reader.dispose()
         self.engine.dispose()
 
     def __enter__(self) -> StateStore:

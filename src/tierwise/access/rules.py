@@ -1,0 +1,130 @@
+"""The authorization table and the partner-visibility rule behind it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from tierwise.accounts.principal import ROLES, Principal, Role
+from tierwise.portal.catalog import Catalog
+
+PartnerCheck = Literal["own", "visible"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may call a route. `partner` says how the `{partner_id}` in its path is checked:
+    `own` — a partner's private data (its results, explanations, history, outbox);
+    `visible` — its public face (directory page). A partner that is not there for the
+    caller answers 404, exactly as one that does not exist."""
+
+    roles: frozenset[Role] = frozenset()
+    partner: PartnerCheck | None = None
+    public: bool = False
+
+    def allows(self, role: Role) -> bool:
+        return role in self.roles
+
+
+ANY_ROLE: frozenset[Role] = frozenset(ROLES)
+OPERATOR: frozenset[Role] = frozenset({"operator"})
+OWN_PARTNER: frozenset[Role] = frozenset({"operator", "partner"})
+PUBLIC = Rule(public=True)
+
+
+def _any(partner: PartnerCheck | None = None) -> Rule:
+    return Rule(ANY_ROLE, partner)
+
+
+def _operator() -> Rule:
+    return Rule(OPERATOR)
+
+
+def _own() -> Rule:
+    return Rule(OWN_PARTNER, "own")
+
+
+#: Every route by name. Pages are `page.*`, the REST API `api.*`.
+ACCESS: Mapping[str, Rule] = {
+    # -- public ------------------------------------------------------------------------
+    "api.health": PUBLIC,
+    "api.tokens.create": PUBLIC,
+    "page.login": PUBLIC,
+    "page.login.submit": PUBLIC,
+    "static": PUBLIC,
+    "openapi": PUBLIC,
+    # -- every signed-in user ----------------------------------------------------------
+    "api.me": _any(),
+    "api.tokens.delete": _any(),
+    "api.programs.list": _any(),
+    "api.programs.get": _any(),
+    "api.partners.list": _any(),
+    "api.partners.get": _any("visible"),
+    "page.home": _any(),
+    "page.logout": _any(),
+    "page.directory": _any(),
+    "page.directory.partner": _any("visible"),
+    # -- a partner's own data (and operators) ------------------------------------------
+    "api.partners.dashboard": _own(),
+    "api.partners.result": _own(),
+    "api.partners.history": _own(),
+    "api.partners.outbox": _own(),
+    "page.partner.dashboard": _own(),
+    # -- creators ----------------------------------------------------------------------
+    "page.creator": Rule(frozenset({"creator"})),
+    # -- operators ---------------------------------------------------------------------
+    "api.programs.periods": _operator(),
+    "api.programs.distribution": _operator(),
+    "api.runs.list": _operator(),
+    "api.runs.create": _operator(),
+    "api.runs.get": _operator(),
+    "api.runs.results": _operator(),
+    "api.runs.diff": _operator(),
+    "api.runs.publish": _operator(),
+    "api.decisions.list": _operator(),
+    "api.decisions.create": _operator(),
+    "api.appeals.apply": _operator(),
+    "api.audit.list": _operator(),
+    "api.audit.verify": _operator(),
+    "api.outbox.list": _operator(),
+    "page.operator": _operator(),
+    "page.operator.program": _operator(),
+    "page.operator.preview": _operator(),
+    "page.operator.run": _operator(),
+    "page.operator.publish": _operator(),
+    "page.operator.decisions": _operator(),
+    "page.operator.decisions.add": _operator(),
+    "page.operator.appeals": _operator(),
+    "page.operator.appeals.apply": _operator(),
+    "page.operator.audit": _operator(),
+    "page.operator.outbox": _operator(),
+}
+
+
+def partner_visible(
+    principal: Principal, partner_id: str, check: PartnerCheck, catalog: Catalog
+) -> bool:
+    """Whether `principal` may see `partner_id` under `check` (False for a partner that
+    does not exist, so the caller answers the same 404 for both)."""
+    if partner_id not in catalog.partners:
+        return False
+    if principal.role == "operator":
+        return True
+    if check == "own":
+        return principal.role == "partner" and principal.partner_id == partner_id
+    if principal.role == "creator":
+        return principal.creator_id is not None and partner_id in catalog.bound_to(
+            principal.creator_id
+        )
+    return principal.role in ("seller", "partner")
+
+
+def visible_partners(principal: Principal, catalog: Catalog) -> Callable[[str], bool]:
+    """The directory's row filter for `principal` (the list-side twin of the check)."""
+    if principal.role == "creator":
+        bound = catalog.bound_to(principal.creator_id or "")
+        return bound.__contains__
+    if principal.role in ("operator", "seller", "partner"):
+        return catalog.partners.__contains__
+    return lambda _pid: False

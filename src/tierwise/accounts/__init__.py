@@ -1,0 +1,36 @@
+"""Who signs in: users with one role each, argon2id password hashes, browser sessions and
+API tokens stored only as hashes, and a login throttle that slows guessing without ever
+locking an account for good.
+
+    accounts = Accounts(session)
+    user = accounts.add(NewUser(login="ops", name="Ops", role="operator"), password)
+    principal, token = accounts.sign_in("ops", password, kind="token")   # or "session"
+    accounts.principal(token, kind="token")                               # -> Principal | None
+    accounts.sign_out(token)
+"""
+
+from tierwise.accounts.principal import ROLES, Principal, Role
+from tierwise.accounts.service import (
+    SESSION_TTL,
+    TOKEN_TTL,
+    AccountError,
+    Accounts,
+    BadCredentials,
+    NewUser,
+    Throttled,
+    throttle_delay,
+)
+
+__all__ = [
+    "ROLES",
+    "SESSION_TTL",
+    "TOKEN_TTL",
+    "AccountError",
+    "Accounts",
+    "BadCredentials",
+    "NewUser",
+    "Principal",
+    "Role",
+    "Throttled",
+    "throttle_delay",
+]

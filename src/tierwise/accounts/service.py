@@ -1,0 +1,235 @@
+"""Accounts over the state store: users, credentials and the login throttle."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal, cast
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session
+
+from tierwise.accounts.principal import ROLES, Principal, Role
+from tierwise.state.models import Credential, LoginFailure, User
+from tierwise.state.store import now
+
+CredentialKind = Literal["session", "token"]
+
+SESSION_TTL = timedelta(hours=12)
+TOKEN_TTL = timedelta(days=30)
+#: Failures counted by the throttle, and how many are free before it slows sign-ins down.
+THROTTLE_WINDOW = timedelta(minutes=15)
+FREE_FAILURES = 5
+MAX_DELAY = timedelta(minutes=5)
+LANGUAGES = ("en", "zh")
+MIN_PASSWORD = 8
+
+_hasher = PasswordHasher()
+#: Verified against when the login is unknown, so a wrong login costs what a wrong password
+#: costs (no timing oracle for which logins exist).
+_DUMMY_HASH = _hasher.hash("tierwise-no-such-user")
+
+
+class AccountError(Exception):
+    """A user that cannot be added, or a credential that cannot be issued."""
+
+
+class BadCredentials(AccountError):
+    """Unknown login, wrong password or inactive user: one message for all three."""
+
+
+class Throttled(AccountError):
+    """Too many failed sign-ins for this login: try again after `retry_after` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed sign-ins: try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class NewUser:
+    login: str
+    name: str
+    role: Role
+    partner_id: str | None = None
+    creator_id: str | None = None
+    seller_id: str | None = None
+    language: str = "en"
+
+    def check(self) -> None:
+        if not self.login or len(self.login) > 128 or self.login != self.login.strip():
+            raise AccountError(f"login {self.login!r}: 1–128 characters without edge spaces")
+        if self.role not in ROLES:
+            raise AccountError(f"role {self.role!r}: use one of {', '.join(ROLES)}")
+        if self.language not in LANGUAGES:
+            raise AccountError(f"language {self.language!r}: use one of {', '.join(LANGUAGES)}")
+        subjects = {
+            "partner": self.partner_id,
+            "creator": self.creator_id,
+            "seller": self.seller_id,
+        }
+        for role, subject in subjects.items():
+            if role == self.role and not subject:
+                raise AccountError(f"a {role} user needs --{role} (the {role} id it belongs to)")
+            if role != self.role and subject:
+                raise AccountError(f"a {self.role} user has no {role} id (got {subject!r})")
+
+
+def throttle_delay(failures: int) -> timedelta:
+    """How long after the last failure the next attempt waits: nothing for the first few,
+    then doubling from one second, capped — slow for a guesser, never a lockout."""
+    if failures < FREE_FAILURES:
+        return timedelta(0)
+    return min(timedelta(seconds=2 ** (failures - FREE_FAILURES)), MAX_DELAY)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _principal(user: User, csrf_token: str | None) -> Principal:
+    return Principal(
+        user_id=user.id,
+        login=user.login,
+        name=user.name,
+        role=cast(Role, user.role),
+        language=user.language,
+        partner_id=user.partner_id,
+        creator_id=user.creator_id,
+        seller_id=user.seller_id,
+        csrf_token=csrf_token,
+    )
+
+
+class Accounts:
+    """Users and credentials, in the caller's transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, new: NewUser, password: str) -> User:
+        new.check()
+        if len(password) < MIN_PASSWORD:
+            raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
+        if self.by_login(new.login) is not None:
+            raise AccountError(f"login {new.login!r} is taken")
+        user = User(
+            login=new.login,
+            name=new.name,
+            role=new.role,
+            partner_id=new.partner_id,
+            creator_id=new.creator_id,
+            seller_id=new.seller_id,
+            language=new.language,
+            password_hash=_hasher.hash(password),
+            active=True,
+            created_at=now(self.session),
+        )
+        self.session.add(user)
+        self.session.flush()
+        return user
+
+    def by_login(self, login: str) -> User | None:
+        return self.session.scalars(sa.select(User).where(User.login == login)).first()
+
+    def list(self) -> list[User]:
+        return list(self.session.scalars(sa.select(User).order_by(User.login)))
+
+    def set_password(self, login: str, password: str) -> None:
+        user = self.by_login(login)
+        if user is None:
+            raise AccountError(f"no user {login!r}")
+        if len(password) < MIN_PASSWORD:
+            raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
+        user.password_hash = _hasher.hash(password)
+        self._revoke_all(user.id)
+
+    def retry_after(self, login: str, at: datetime | None = None) -> int:
+        """Seconds until `login` may try again (0: now)."""
+        at = at or now(self.session)
+        failures = self.session.execute(
+            sa.select(sa.func.count(), sa.func.max(LoginFailure.at)).where(
+                LoginFailure.login == login, LoginFailure.at > at - THROTTLE_WINDOW
+            )
+        ).one()
+        count, last = failures
+        if not count or last is None:
+            return 0
+        if last.tzinfo is None:
+            last = last.replace(tzinfo=at.tzinfo)
+        wait = last + throttle_delay(count) - at
+        return max(0, int(wait.total_seconds() + 0.999))
+
+    def authenticate(self, login: str, password: str) -> User:
+        """The user, or `Throttled` / `BadCredentials` (the failure is recorded: commit it)."""
+        wait = self.retry_after(login)
+        if wait:
+            raise Throttled(wait)
+        user = self.by_login(login)
+        try:
+            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+            ok = user is not None and user.active
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if not ok or user is None:
+            self.session.add(LoginFailure(login=login, at=now(self.session)))
+            raise BadCredentials("wrong login or password")
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+        self.session.execute(sa.delete(LoginFailure).where(LoginFailure.login == login))
+        return user
+
+    def issue(self, user: User, kind: CredentialKind) -> tuple[Principal, str]:
+        """A new credential for `user`: the principal and the secret to hand out once."""
+        token = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(32) if kind == "session" else None
+        at = now(self.session)
+        self.session.add(
+            Credential(
+                token_hash=_digest(token),
+                kind=kind,
+                user_id=user.id,
+                csrf_token=csrf,
+                created_at=at,
+                expires_at=at + (SESSION_TTL if kind == "session" else TOKEN_TTL),
+            )
+        )
+        return _principal(user, csrf), token
+
+    def sign_in(self, login: str, password: str, kind: CredentialKind) -> tuple[Principal, str]:
+        return self.issue(self.authenticate(login, password), kind)
+
+    def principal(self, token: str, kind: CredentialKind) -> Principal | None:
+        """Who holds `token` (None: unknown, expired, revoked or of the other kind)."""
+        row = self.session.execute(
+            sa.select(User, Credential.csrf_token)
+            .join(Credential, Credential.user_id == User.id)
+            .where(
+                Credential.token_hash == _digest(token),
+                Credential.kind == kind,
+                Credential.revoked_at.is_(None),
+                Credential.expires_at > now(self.session),
+                User.active.is_(True),
+            )
+        ).first()
+        return None if row is None else _principal(row[0], row[1])
+
+    def sign_out(self, token: str) -> bool:
+        """Revoke one credential; True when it was live."""
+        result = self.session.execute(
+            sa.update(Credential)
+            .where(Credential.token_hash == _digest(token), Credential.revoked_at.is_(None))
+            .values(revoked_at=now(self.session))
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def _revoke_all(self, user_id: int) -> None:
+        self.session.execute(
+            sa.update(Credential)
+            .where(Credential.user_id == user_id, Credential.revoked_at.is_(None))
+            .values(revoked_at=now(self.session))
+        )

@@ -1,0 +1,89 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tierwise import __version__
+from tierwise.web import api, pages
+from tierwise.web.context import Portal
+from tierwise.web.problems import Problem, from_validation, response
+
+STATIC = Path(__file__).parent / "static"
+
+#: Security headers on every response; pages may only load what this server serves.
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def create_app(portal: Portal, *, close_portal: bool = False) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if close_portal:
+            portal.close()
+
+    app = FastAPI(
+        title="tierwise",
+        version=__version__,
+        summary="Partner levels from raw platform data: programs, runs, results, explanations.",
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.portal = portal
+
+    async def on_problem(request: Request, exc: Exception) -> Response:
+        problem = exc if isinstance(exc, Problem) else Problem(500)
+        if _is_api(request):
+            return response(problem, request.url.path)
+        return pages.error_page(request, problem)
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        headers = dict(exc.headers or {})
+        return await on_problem(request, Problem(exc.status_code, str(exc.detail), headers=headers))
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return await on_problem(request, from_validation(exc))
+
+    app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(RequestValidationError, on_validation)
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        reply = await call_next(request)
+        for key, value in HEADERS.items():
+            reply.headers.setdefault(key, value)
+        if not request.url.path.startswith("/static/"):
+            # Signed-in pages are never cached: after logout the back button asks again.
+            reply.headers.setdefault("Cache-Control", "no-store")
+        return reply
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
+    return app

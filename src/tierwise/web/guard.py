@@ -1,0 +1,132 @@
+"""The authorization choke point. Every route of the API and of the pages depends on one
+of the two guards below (set on their routers, so no route can forget it): the route's
+name is looked up in `tierwise.access.ACCESS`, a route without an entry is refused, the
+caller is identified (bearer token for the API, session cookie for pages), its role is
+checked, and a `{partner_id}` in the path is checked against what the caller may see —
+another partner's object answers 404, the same as one that does not exist."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from tierwise.access import ACCESS, Rule, partner_visible
+from tierwise.accounts import Accounts, Principal
+from tierwise.web.context import Portal
+from tierwise.web.problems import Problem
+
+SESSION_COOKIE = "tierwise_session"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class NotSignedIn(Problem):
+    """No valid credential: the API answers 401; pages answer 401 with the login form."""
+
+    def __init__(self, kind: Literal["session", "token"]) -> None:
+        headers = {"WWW-Authenticate": 'Bearer realm="tierwise"'} if kind == "token" else {}
+        super().__init__(401, "sign in first", headers=headers)
+
+
+def portal_of(request: Request) -> Portal:
+    portal: Portal = request.app.state.portal
+    return portal
+
+
+def read_session(request: Request) -> Iterator[Session]:
+    """The request's read-only unit of work."""
+    with portal_of(request).state.reading() as session:
+        yield session
+
+
+ReadSession = Annotated[Session, Depends(read_session)]
+
+
+def rule_of(request: Request) -> Rule:
+    route = request.scope.get("route")
+    name = getattr(route, "name", None)
+    rule = ACCESS.get(name) if isinstance(name, str) else None
+    if rule is None:
+        # Deny by default: a route nobody listed is nobody's.
+        raise Problem(403, "this route has no authorization rule")
+    return rule
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _authorize(
+    request: Request, session: Session, rule: Rule, principal: Principal | None, kind: str
+) -> Principal | None:
+    if rule.public:
+        request.state.principal = principal
+        return principal
+    if principal is None:
+        raise NotSignedIn("token" if kind == "token" else "session")
+    if not rule.allows(principal.role):
+        raise Problem(403, f"a {principal.role} user cannot do this")
+    if rule.partner is not None:
+        partner_id = request.path_params.get("partner_id", "")
+        if not partner_visible(principal, partner_id, rule.partner, portal_of(request).catalog):
+            raise Problem(404, f"no partner {partner_id!r}")
+    request.state.principal = principal
+    return principal
+
+
+def api_guard(request: Request, session: ReadSession) -> Principal | None:
+    """The API's guard: bearer tokens only (a browser never sends one on its own, so the
+    API needs no CSRF defence)."""
+    rule = rule_of(request)
+    token = bearer_token(request)
+    principal = Accounts(session).principal(token, "token") if token else None
+    return _authorize(request, session, rule, principal, "token")
+
+
+def page_guard(request: Request, session: ReadSession) -> Principal | None:
+    """The pages' guard: the session cookie."""
+    rule = rule_of(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    principal = Accounts(session).principal(token, "session") if token else None
+    return _authorize(request, session, rule, principal, "session")
+
+
+async def csrf_guard(
+    request: Request, principal: Annotated[Principal | None, Depends(page_guard)]
+) -> None:
+    """Forms posted with a session must carry the session's synchronizer token."""
+    if request.method not in UNSAFE or principal is None or principal.csrf_token is None:
+        return
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not sent or not hmac.compare_digest(sent, principal.csrf_token):
+        raise Problem(403, "the form's CSRF token is missing or stale: reload the page")
+
+
+def signed_in(principal: Principal | None) -> Principal:
+    if principal is None:  # a public route asked for a principal: a programming error
+        raise Problem(401, "sign in first")
+    return principal
+
+
+def api_principal(principal: Annotated[Principal | None, Depends(api_guard)]) -> Principal:
+    return signed_in(principal)
+
+
+def page_principal(principal: Annotated[Principal | None, Depends(page_guard)]) -> Principal:
+    return signed_in(principal)
+
+
+ApiUser = Annotated[Principal, Depends(api_principal)]
+PageUser = Annotated[Principal, Depends(page_principal)]
+PortalDep = Annotated[Portal, Depends(portal_of)]
