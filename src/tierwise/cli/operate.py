@@ -110,7 +110,7 @@ def _print_diff(doc: dict[str, Any]) -> None:
 def diff_command(
     run_id: Annotated[str, typer.Argument(help="A stored run.")],
     other: Annotated[
-        str | None, typer.Argument(help="Compare with this run (default: the published one).")
+        str | None, typer.Argument(help="Compare with this run (default: what partners see now).")
     ] = None,
     output: FormatOption = "text",
     state: StateOption = None,

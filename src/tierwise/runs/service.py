@@ -283,12 +283,15 @@ def _stored(runs: Runs, run_id: str) -> dict[str, dict[str, Any]]:
 def diff_runs(
     state: StateStore, program: Program, run_id: str, other: str | None
 ) -> dict[str, Any]:
-    """RUN against RUN2, or against the published run of the same program and period."""
+    """RUN against RUN2, or against what partners see now: the published run of the same
+    period, or, for a period not published yet, the latest published period before it."""
     with state.session() as session:
         runs = Runs(session)
         run = runs.get(run_id)
         if other is None:
-            published = runs.published_run(run.program_id, run.period)
+            published = runs.published_run(run.program_id, run.period) or runs.published_before(
+                run.program_id, run.period_start
+            )
             other = published.id if published is not None and published.id != run_id else None
         before = _stored(runs, other) if other else {}
         after = _stored(runs, run_id)

@@ -425,6 +425,16 @@ class Runs:
             .limit(1)
         ).first()
 
+    def published_before(self, program_id: str, start: date) -> Run | None:
+        """The published run of the latest period that starts before `start`."""
+        return self.session.scalars(
+            sa.select(Run)
+            .join(Publication, Publication.run_id == Run.id)
+            .where(Publication.program_id == program_id, Run.period_start < start)
+            .order_by(Run.period_start.desc())
+            .limit(1)
+        ).first()
+
     def published_standings(self, program_id: str, before_period: str) -> dict[str, Standing]:
         """Each partner's standing after its latest published period before `before_period`:
         what the lifecycle continues from."""

@@ -59,15 +59,16 @@ class Portal:
     def events(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short read-only connection to the event store (no lock is held between
         requests, so loads can run while the portal serves)."""
+        from tierwise.store import EventStore
         from tierwise.web.problems import Problem
 
         if self.db_path is None or not self.db_path.exists():
             raise Problem(409, "the portal was started without an event store (--db)")
-        con = duckdb.connect(str(self.db_path), read_only=True)
+        store = EventStore.open(self.db_path, read_only=True)
         try:
-            yield con
+            yield store.con
         finally:
-            con.close()
+            store.close()
 
     def close(self) -> None:
         self.state.close()
