@@ -1,0 +1,265 @@
+"""The REST API end to end over the portal world (numbers worked by hand in
+`tierwise.testing.portal`): the operator's preview → diff → publish changes what the
+partner sees; decisions, audit, outbox; errors as problem details naming the field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import TokenFor, make_app
+from tierwise.testing.portal import PortalSetup
+
+PROBLEM = "application/problem+json"
+
+
+class Api:
+    """A test client of a portal of the test's own, signed in per login."""
+
+    def __init__(self, client: TestClient, setup: PortalSetup) -> None:
+        self.client = client
+        self.setup = setup
+        self.headers: dict[str, dict[str, str]] = {}
+
+    def as_(self, login: str) -> dict[str, str]:
+        if login not in self.headers:
+            reply = self.client.post(
+                "/api/v1/tokens", json={"login": login, "password": self.setup.password}
+            )
+            assert reply.status_code == 201, reply.text
+            self.headers[login] = {"Authorization": f"Bearer {reply.json()['access_token']}"}
+        return self.headers[login]
+
+
+@pytest.fixture()
+def api(fresh_portal: PortalSetup) -> Iterator[Api]:
+    app = make_app(fresh_portal)
+    with TestClient(app) as client:
+        yield Api(client, fresh_portal)
+    app.state.portal.close()
+
+
+def buyin_card(doc: dict[str, object]) -> dict[str, object]:
+    cards = doc["cards"]
+    assert isinstance(cards, list)
+    card: dict[str, object] = next(c for c in cards if c["program_id"] == "buyin-mcn")
+    return card
+
+
+def test_preview_diff_publish_changes_what_the_partner_sees(api: Api) -> None:
+    op, a = api.as_("op"), api.as_("agency-a")
+    before = buyin_card(api.client.get("/api/v1/partners/A/dashboard", headers=a).json())
+    assert (before["period"], before["score"]) == ("2024-08", "601")
+
+    run = api.client.post(
+        "/api/v1/runs", json={"program_id": "buyin-mcn", "period": "2024-09"}, headers=op
+    )
+    assert run.status_code == 201, run.text
+    doc = run.json()
+    # 2024-09: A 160 → V1 (straight down from V3), B 160 → V1.
+    assert (doc["status"], doc["period"], doc["gate_ok"]) == ("preview", "2024-09", True)
+    assert doc["distribution"]["levels"] == {"V1": 2, "V2": 0, "V3": 0, "V4": 0, "V5": 0}
+
+    diff = api.client.get(f"/api/v1/runs/{doc['id']}/diff", headers=op).json()
+    assert diff["moves"] == [{"partner_id": "A", "before": "V3", "after": "V1", "kind": "down"}]
+    assert diff["levels"]["V3"] == [1, 0] and diff["levels"]["V1"] == [1, 2]
+
+    # Still the published August until the operator publishes.
+    unchanged = api.client.get("/api/v1/partners/A/dashboard", headers=a).json()
+    assert buyin_card(unchanged)["period"] == "2024-08"
+
+    published = api.client.post(
+        f"/api/v1/runs/{doc['id']}/publish", json={"reason": "September results"}, headers=op
+    )
+    assert published.status_code == 200, published.text
+    assert published.json()["status"] == "published"
+
+    after = buyin_card(api.client.get("/api/v1/partners/A/dashboard", headers=a).json())
+    assert (after["period"], after["score"], after["change"]) == ("2024-09", "160", "down")
+    level = after["level"]
+    assert isinstance(level, dict) and level["id"] == "V1"
+    history = after["history"]
+    assert isinstance(history, list)
+    assert [(h["period"], h["level"]) for h in history] == [
+        ("2024-07", "V2"),
+        ("2024-08", "V3"),
+        ("2024-09", "V1"),
+    ]
+    public = api.client.get("/api/v1/partners/A", headers=api.as_("seller-s0")).json()
+    assert [(lv["program_id"], lv["period"], lv["level"]) for lv in public["levels"]] == [
+        ("buyin-mcn", "2024-09", "V1")
+    ]
+    # The publication is audited, by the operator who did it, with the reason.
+    audit = api.client.get("/api/v1/audit?limit=5", headers=op).json()
+    newest = audit[0]
+    assert (newest["actor"], newest["action"], newest["object"], newest["reason"]) == (
+        "op",
+        "publish",
+        doc["id"],
+        "September results",
+    )
+    verify = api.client.get("/api/v1/audit/verify", headers=op).json()
+    assert verify["ok"] is True and verify["entries"] == verify["head_seq"]
+
+    again = api.client.post(
+        f"/api/v1/runs/{doc['id']}/publish", json={"reason": "twice"}, headers=op
+    )
+    assert again.status_code == 409 and "already published" in again.json()["detail"]
+
+
+def test_the_explanation_of_a_published_result(client: TestClient, token_for: TokenFor) -> None:
+    reply = client.get(
+        "/api/v1/partners/A/programs/buyin-mcn/result", headers=token_for("agency-a")
+    )
+    assert reply.status_code == 200
+    doc = reply.json()
+    assert (doc["score"], doc["level"], doc["computed_level"]) == ("601", "V3", "V5")
+    groups = {b["component"]: b["points"] for b in doc["breakdown"] if b["kind"] == "group"}
+    # August by hand: operating 50 + 0.8 + 100 + 50; growth 80 + 60 + 60; service 200.
+    assert groups == {"operating": 200.8, "growth": 200.0, "service": 200.0, "bonus": 0.0}
+    assert doc["keep"]["notes"][0] == "the score can fall by 1 (to 600) and keep V5"
+    july = client.get(
+        "/api/v1/partners/A/programs/buyin-mcn/result?period=2024-07",
+        headers=token_for("agency-a"),
+    ).json()
+    assert (july["score"], july["level"]) == ("310", "V2")
+
+
+def test_directory_filters(client: TestClient, token_for: TokenFor) -> None:
+    seller = token_for("seller-s0")
+
+    def ids(query: str) -> list[str]:
+        doc = client.get(f"/api/v1/partners{query}", headers=seller).json()
+        return [e["partner_id"] for e in doc["items"]]
+
+    assert ids("") == ["A", "B", "T"]
+    assert ids("?program=buyin-mcn&level=V3") == ["A"]
+    assert ids("?program=buyin-mcn&level=V1") == ["B"]
+    assert ids("?market=TH") == ["T"]
+    assert ids("?q=thai") == ["T"]
+    assert ids("?limit=1&offset=1") == ["B"]
+    # A creator sees the partners it is bound to only.
+    creator = client.get("/api/v1/partners", headers=token_for("creator-c0")).json()
+    assert [e["partner_id"] for e in creator["items"]] == ["A"] and creator["total"] == 1
+
+
+def test_public_entries_carry_no_scores(client: TestClient, token_for: TokenFor) -> None:
+    doc = client.get("/api/v1/partners/A", headers=token_for("seller-s0")).json()
+    assert doc["levels"][0]["level"] == "V3"
+    text = str(doc)
+    assert "601" not in text and "score" not in text and "metrics" not in text
+
+
+def test_decisions_are_checked_and_recorded(api: Api) -> None:
+    op = api.as_("op")
+    refused = api.client.post(
+        "/api/v1/decisions",
+        json={
+            "program_id": "tts-sea-isv",
+            "kind": "invite",
+            "partner_id": "A",
+            "reason": "no class yet",
+            "level": "S",
+        },
+        headers=op,
+    )
+    assert refused.status_code == 409
+    assert refused.headers["content-type"] == PROBLEM
+    assert "no class to change" in refused.json()["detail"]
+    made = api.client.post(
+        "/api/v1/decisions",
+        json={
+            "program_id": "buyin-mcn",
+            "kind": "override",
+            "partner_id": "B",
+            "reason": "key account",
+            "level": "V2",
+            "mode": "floor",
+            "until": "2099-12-31",
+        },
+        headers=op,
+    )
+    assert made.status_code == 201, made.text
+    listed = api.client.get("/api/v1/decisions?program_id=buyin-mcn", headers=op).json()
+    assert [(d["partner_id"], d["kind"], d["level"], d["actor"]) for d in listed] == [
+        ("B", "override", "V2", "op")
+    ]
+    unknown = api.client.post(
+        "/api/v1/decisions",
+        json={"program_id": "buyin-mcn", "kind": "override", "partner_id": "Z", "reason": "r"},
+        headers=op,
+    )
+    assert unknown.status_code == 404
+    assert unknown.json()["errors"] == [{"field": "body.partner_id", "message": "no partner 'Z'"}]
+
+
+def test_outbox_of_a_partner_is_its_own(client: TestClient, token_for: TokenFor) -> None:
+    mine = client.get("/api/v1/partners/A/outbox", headers=token_for("agency-a")).json()
+    # July: new level V2; August: up to V3 — in Chinese (market CN).
+    assert [(m["period"], m["kind"], m["language"]) for m in mine] == [
+        ("2024-07", "level_changed", "zh"),
+        ("2024-08", "level_changed", "zh"),
+    ]
+    assert all(m["partner_id"] == "A" for m in mine)
+    everyone = client.get("/api/v1/outbox", headers=token_for("op")).json()
+    assert {m["partner_id"] for m in everyone} == {"A", "B"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field", "status"),
+    [
+        (
+            "post",
+            "/api/v1/runs",
+            {"program_id": "buyin-mcn", "period": "2024-13"},
+            "body.period",
+            422,
+        ),
+        (
+            "post",
+            "/api/v1/runs",
+            {"program_id": "buyin-mcn", "period": "2024Q3"},
+            "body.period",
+            422,
+        ),
+        ("post", "/api/v1/runs", {"program_id": "buyin-mcn"}, "body.period", 422),
+        ("get", "/api/v1/runs?limit=0", None, "query.limit", 422),
+        (
+            "post",
+            "/api/v1/decisions",
+            {"program_id": "buyin-mcn", "kind": "promote"},
+            "body.kind",
+            422,
+        ),
+    ],
+)
+def test_errors_are_problem_details_naming_the_field(
+    client: TestClient,
+    token_for: TokenFor,
+    method: str,
+    path: str,
+    body: dict[str, str] | None,
+    field: str,
+    status: int,
+) -> None:
+    reply = client.request(method, path, json=body, headers=token_for("op"))
+    assert reply.status_code == status
+    assert reply.headers["content-type"] == PROBLEM
+    doc = reply.json()
+    assert doc["status"] == status and doc["instance"] == path.split("?")[0]
+    assert field in [e["field"] for e in doc["errors"]], doc
+
+
+def test_unknown_objects_are_404_problems(client: TestClient, token_for: TokenFor) -> None:
+    op = token_for("op")
+    for path in (
+        "/api/v1/runs/nope",
+        "/api/v1/programs/nope",
+        "/api/v1/partners/nope",
+        "/api/v1/partners/A/programs/nope/result",
+    ):
+        reply = client.get(path, headers=op)
+        assert reply.status_code == 404, path
+        assert reply.headers["content-type"] == PROBLEM
