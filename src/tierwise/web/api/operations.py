@@ -12,6 +12,7 @@ from tierwise.lifecycle import Decision, LifecycleError
 from tierwise.runs import service
 from tierwise.state import StateError
 from tierwise.web.api.programs import program_of
+from tierwise.web.context import Portal
 from tierwise.web.guard import ApiUser, PortalDep
 from tierwise.web.problems import Problem, responses
 from tierwise.web.schemas import (
@@ -46,6 +47,11 @@ def list_decisions(
 def create_decision(body: DecisionIn, portal: PortalDep, principal: ApiUser) -> DecisionOut:
     """Record a decision (invite, downgrade, remove, continue an invitation, override),
     checked against the program's policy and the partner's published standing."""
+    return record_decision(portal, body, principal.login)
+
+
+def record_decision(portal: Portal, body: DecisionIn, actor: str) -> DecisionOut:
+    """Check and record one decision by `actor` (the API and the operator's page)."""
     program = program_of(portal, body.program_id)
     if body.partner_id not in portal.catalog.partners:
         raise Problem.field("body.partner_id", f"no partner {body.partner_id!r}", 404)
@@ -53,7 +59,7 @@ def create_decision(body: DecisionIn, portal: PortalDep, principal: ApiUser) -> 
         decision = Decision(
             kind=body.kind,
             partner_id=body.partner_id,
-            actor=principal.login,
+            actor=actor,
             reason=body.reason,
             decided_on=body.decided_on or portal.today(),
             effective=body.effective,
@@ -78,6 +84,11 @@ def create_decision(body: DecisionIn, portal: PortalDep, principal: ApiUser) -> 
 def apply_appeals(body: AppealsIn, portal: PortalDep, principal: ApiUser) -> list[Restated]:
     """Restate every published period whose data changed since (violations revoked on
     appeal); awards already granted stand."""
+    return restate_appeals(portal, body, principal.login)
+
+
+def restate_appeals(portal: Portal, body: AppealsIn, actor: str) -> list[Restated]:
+    """Restate the program's changed periods as `actor` (the API and the operator's page)."""
     program = program_of(portal, body.program_id)
     try:
         with portal.events() as con:
@@ -85,7 +96,7 @@ def apply_appeals(body: AppealsIn, portal: PortalDep, principal: ApiUser) -> lis
                 portal.state,
                 con,
                 program,
-                actor=principal.login,
+                actor=actor,
                 reason=body.reason,
                 program_for=programs_in_force(program.id),
             )

@@ -10,6 +10,15 @@ from tierwise.web.pages.render import error_page, render
 router = APIRouter(dependencies=[Depends(page_guard), Depends(csrf_guard)], include_in_schema=False)
 
 # Importing the modules registers their routes on `router`.
-from tierwise.web.pages import session  # noqa: E402
+from tierwise.web.pages import creator, directory, operator, partner, session  # noqa: E402
 
-__all__ = ["error_page", "render", "router", "session"]
+__all__ = [
+    "creator",
+    "directory",
+    "error_page",
+    "operator",
+    "partner",
+    "render",
+    "router",
+    "session",
+]
