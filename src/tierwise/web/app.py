@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tierwise import __version__
+from tierwise.access import ACCESS
 from tierwise.web import api, pages
 from tierwise.web.context import Portal
 from tierwise.web.problems import Problem, from_validation, response
@@ -86,4 +89,33 @@ def create_app(portal: Portal, *, close_portal: bool = False) -> FastAPI:
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
+    _document_bearer(app)
     return app
+
+
+def _document_bearer(app: FastAPI) -> None:
+    """The OpenAPI document names the bearer scheme and asks for it on every operation
+    that is not public (the guard reads the header itself, so FastAPI cannot tell)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A token from POST /api/v1/tokens.",
+            }
+        }
+        for route in iter_route_contexts(app.routes):
+            rule = ACCESS.get(route.name or "")
+            operations = schema["paths"].get(route.path, {})
+            for method in route.methods or ():
+                operation = operations.get(method.lower())
+                if operation is not None and rule is not None and not rule.public:
+                    operation["security"] = [{"bearer": []}]
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -63,14 +63,28 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
+def refuse_nul(request: Request) -> None:
+    """A path or query value with a NUL character is refused (422, naming it) before it
+    reaches a query: PostgreSQL text cannot hold one, and no id or filter contains one."""
+    for where, items in (
+        ("path", list(request.path_params.items())),
+        ("query", request.query_params.multi_items()),
+    ):
+        for name, value in items:
+            if isinstance(value, str) and "\x00" in value:
+                raise Problem.field(f"{where}.{name}", "must not contain NUL characters")
+
+
 def _authorize(
     request: Request, session: Session, rule: Rule, principal: Principal | None, kind: str
 ) -> Principal | None:
     if rule.public:
+        refuse_nul(request)
         request.state.principal = principal
         return principal
     if principal is None:
         raise NotSignedIn("token" if kind == "token" else "session")
+    refuse_nul(request)
     if not rule.allows(principal.role):
         raise Problem(403, f"a {principal.role} user cannot do this")
     if rule.partner is not None:

@@ -5,14 +5,24 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 T = TypeVar("T")
 PeriodText = Field(pattern=r"^\d{4}(-\d{2}|Q[1-4]|H[12])$", examples=["2026-09", "2026Q3"])
 
 
 class Strict(BaseModel):
+    """A request document: no unknown fields, no NUL characters in its texts (PostgreSQL
+    text cannot hold one)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class Texts(BaseModel):

@@ -27,6 +27,10 @@ def me(principal: Principal) -> Me:
 def sign_in(portal: PortalDep, login: str, password: str, kind: str) -> tuple[Principal, str]:
     """Check the password in a unit of work of its own, so a failure is recorded for the
     throttle even though the request then fails."""
+    if "\x00" in login:  # no login has one, and PostgreSQL text cannot hold it: no such user
+        raise Problem(
+            401, "wrong login or password", headers={"WWW-Authenticate": 'Bearer realm="tierwise"'}
+        )
     with portal.state.session() as session:
         try:
             return Accounts(session).sign_in(
@@ -51,7 +55,7 @@ def health(portal: PortalDep) -> Health:
     name="api.tokens.create",
     response_model=TokenOut,
     status_code=201,
-    responses=responses(429),
+    responses=responses(400, 429),
 )
 def create_token(body: TokenRequest, portal: PortalDep) -> TokenOut:
     """Exchange a login and password for a bearer token (valid 30 days)."""

@@ -42,7 +42,7 @@ def list_decisions(
     name="api.decisions.create",
     response_model=DecisionOut,
     status_code=201,
-    responses=responses(409),
+    responses=responses(400, 409),
 )
 def create_decision(body: DecisionIn, portal: PortalDep, principal: ApiUser) -> DecisionOut:
     """Record a decision (invite, downgrade, remove, continue an invitation, override),
@@ -79,7 +79,10 @@ def record_decision(portal: Portal, body: DecisionIn, actor: str) -> DecisionOut
 
 
 @router.post(
-    "/appeals", name="api.appeals.apply", response_model=list[Restated], responses=responses(409)
+    "/appeals",
+    name="api.appeals.apply",
+    response_model=list[Restated],
+    responses=responses(400, 409),
 )
 def apply_appeals(body: AppealsIn, portal: PortalDep, principal: ApiUser) -> list[Restated]:
     """Restate every published period whose data changed since (violations revoked on

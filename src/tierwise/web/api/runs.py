@@ -36,6 +36,8 @@ Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
 
 def stored_run(runs: Runs, run_id: str) -> Run:
+    if "\x00" in run_id:  # no run id has one (and PostgreSQL text cannot hold it)
+        raise Problem(404, f"no run {run_id!r}")
     try:
         return runs.get(run_id)
     except RunNotFound:
@@ -71,6 +73,8 @@ def preview(portal: Portal, program: Program, period: Period, actor: str) -> str
 
 
 def publish(portal: Portal, run_id: str, actor: str, reason: str) -> Run:
+    if "\x00" in reason:
+        raise Problem.field("reason", "must not contain NUL characters")
     with portal.state.reading() as session:
         program = portal.programs.get(stored_run(Runs(session), run_id).program_id)
     if program is None:
@@ -126,7 +130,7 @@ def list_runs(
     name="api.runs.create",
     response_model=RunOut,
     status_code=201,
-    responses=responses(409),
+    responses=responses(400, 409),
 )
 def create_run(body: PreviewIn, portal: PortalDep, principal: ApiUser) -> RunOut:
     """Preview a period: evaluate it and store the run, unpublished."""
@@ -196,7 +200,7 @@ def diff_run(
     "/runs/{run_id}/publish",
     name="api.runs.publish",
     response_model=RunSummary,
-    responses=responses(409),
+    responses=responses(400, 409),
 )
 def publish_run(run_id: str, body: PublishIn, portal: PortalDep, principal: ApiUser) -> RunSummary:
     """Make the run's levels the displayed ones (the run published before is superseded)."""

@@ -91,7 +91,9 @@ def login_submit(
     except Problem as exc:
         if exc.status == 429:
             seconds = exc.headers.get("Retry-After", "60")
-            return login_form(request, 429, "throttled", {"seconds": seconds}, login)
+            page = login_form(request, 429, "throttled", {"seconds": seconds}, login)
+            page.headers["Retry-After"] = seconds
+            return page
         return login_form(request, 401, "wrong_login", login=login)
     reply = RedirectResponse(_safe_next(next) or home_of(principal), status_code=303)
     reply.set_cookie(
