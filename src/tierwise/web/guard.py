@@ -84,6 +84,8 @@ def _authorize(
         return principal
     if principal is None:
         raise NotSignedIn("token" if kind == "token" else "session")
+    # Known before any refusal, so an error page still shows who is signed in.
+    request.state.principal = principal
     refuse_nul(request)
     if not rule.allows(principal.role):
         raise Problem(403, f"a {principal.role} user cannot do this")
