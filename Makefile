@@ -63,6 +63,8 @@ bench: install
 	$(BIN)/python bench/load.py --parquet bench/out/medium --csv bench/out/medium-csv
 	$(BIN)/python bench/evaluate.py --data bench/out/medium
 	$(BIN)/python bench/backfill.py --data bench/out/medium
+	command -v wrk >/dev/null 2>&1 || apt-get install -y -qq wrk >/dev/null
+	$(BIN)/python bench/api.py --state sqlite postgresql --workers 2
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache assets/node_modules $(VENDOR)

@@ -16,7 +16,6 @@ from tierwise.definitions.model import Program
 from tierwise.portal.catalog import PartnerInfo
 from tierwise.portal.directory import applies
 from tierwise.state.models import Publication, Run, RunResult
-from tierwise.state.runs import Runs
 
 #: Statuses that are a warning on their own.
 _WARNING_STATUSES = ("observation", "ineligible", "novice")
@@ -97,30 +96,86 @@ class Card:
         }
 
 
-def _latest_result(session: Session, program_id: str, partner_id: str) -> RunResult | None:
-    return session.scalars(
-        sa.select(RunResult)
-        .join(Run, Run.id == RunResult.run_id)
-        .join(Publication, Publication.run_id == Run.id)
-        .where(Publication.program_id == program_id, RunResult.partner_id == partner_id)
-        .order_by(Run.period_start.desc())
-        .limit(1)
-    ).first()
+#: A partner's published results in some programs, oldest period first, without the JSON
+#: documents (history rows need none; only the latest result's are read). Built once, so
+#: each request binds values instead of building and hashing the statement again.
+_PUBLISHED = (
+    sa.select(
+        Publication.program_id,
+        Run.id,
+        Run.period,
+        RunResult.status,
+        RunResult.score,
+        RunResult.computed_level,
+        RunResult.level,
+        RunResult.previous_level,
+        RunResult.change,
+    )
+    .join(Run, Run.id == RunResult.run_id)
+    .join(Publication, Publication.run_id == Run.id)
+    .where(
+        Publication.program_id.in_(sa.bindparam("program_ids", expanding=True)),
+        RunResult.partner_id == sa.bindparam("partner_id"),
+    )
+    .order_by(Run.period_start)
+)
+#: The documents of some of a partner's results.
+_DOCUMENTS = sa.select(RunResult.run_id, RunResult.body, RunResult.standing).where(
+    RunResult.run_id.in_(sa.bindparam("run_ids", expanding=True)),
+    RunResult.partner_id == sa.bindparam("partner_id"),
+)
+
+
+def _cards(
+    session: Session, programs: Sequence[Program], partner_id: str, today: date | None
+) -> list[Card]:
+    """The cards of `partner_id` in `programs`, in that order, from two queries whatever
+    the number of programs: every published result's row, then the latest ones' documents."""
+    if not programs:
+        return []
+    today = today or date.today()
+    published: dict[str, list[Any]] = {p.id: [] for p in programs}
+    for row in session.execute(
+        _PUBLISHED, {"program_ids": list(published), "partner_id": partner_id}
+    ):
+        published[row.program_id].append(row)
+    # The latest published period's result is the last one (periods of a program never
+    # share a start).
+    latest = [rows[-1].id for rows in published.values() if rows]
+    documents = {
+        run_id: (body, standing)
+        for run_id, body, standing in (
+            session.execute(_DOCUMENTS, {"run_ids": latest, "partner_id": partner_id})
+            if latest
+            else ()
+        )
+    }
+    return [
+        _card(program, partner_id, published[program.id], documents, today) for program in programs
+    ]
 
 
 def program_card(
     session: Session, program: Program, partner_id: str, today: date | None = None
 ) -> Card:
     """The card of `partner_id` in `program` (empty when nothing is published for it)."""
-    today = today or date.today()
-    runs = Runs(session)
+    return _cards(session, [program], partner_id, today)[0]
+
+
+def _card(
+    program: Program,
+    partner_id: str,
+    published: Sequence[Any],
+    documents: dict[str, tuple[Any, Any]],
+    today: date,
+) -> Card:
     title = _text(program.title)
-    result = _latest_result(session, program.id, partner_id)
-    if result is None:
+    if not published:
         return Card(program.id, title, partner_id, None, None)
-    run = runs.get(result.run_id)
-    body: dict[str, Any] = result.body or {}
-    standing: dict[str, Any] = result.standing or {}
+    result = published[-1]
+    stored_body, stored_standing = documents[result.id]
+    body: dict[str, Any] = stored_body or {}
+    standing: dict[str, Any] = stored_standing or {}
     history = [
         {
             "period": h.period,
@@ -130,7 +185,7 @@ def program_card(
             "status": h.status,
             "change": h.change,
         }
-        for h in runs.history(program.id, partner_id)
+        for h in published
     ]
     awards = [
         {**a, "in_force": a["valid_from"] <= today.isoformat() <= a["valid_to"]}
@@ -141,20 +196,22 @@ def program_card(
         for n in body.get("notices", [])
     ]
     if result.status in _WARNING_STATUSES:
-        warnings.insert(0, {"kind": f"status_{result.status}", "period": run.period, "params": {}})
+        warnings.insert(
+            0, {"kind": f"status_{result.status}", "period": result.period, "params": {}}
+        )
     for pending in standing.get("pending", []):
-        warnings.append({"kind": "pending", "period": run.period, "params": pending})
+        warnings.append({"kind": "pending", "period": result.period, "params": pending})
     next_level = body.get("next_level")
     status_rights = None
-    status_texts = program.status_rights.get(result.status)  # type: ignore[call-overload]
+    status_texts = program.status_rights.get(result.status)
     if status_texts is not None:
         status_rights = {"en": list(status_texts.en), "zh": list(status_texts.zh)}
     return Card(
         program_id=program.id,
         program_title=title,
         partner_id=partner_id,
-        period=run.period,
-        run_id=run.id,
+        period=result.period,
+        run_id=result.id,
         status=result.status,
         score=result.score,
         level=_level_doc(program, result.level),
@@ -178,4 +235,4 @@ def dashboard(
     session: Session, programs: Sequence[Program], info: PartnerInfo, today: date | None = None
 ) -> list[Card]:
     """One card per program that grades the partner."""
-    return [program_card(session, p, info.partner_id, today) for p in programs if applies(p, info)]
+    return _cards(session, [p for p in programs if applies(p, info)], info.partner_id, today)

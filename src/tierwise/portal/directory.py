@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import compress, islice
 from typing import Any
 
 import sqlalchemy as sa
@@ -87,10 +88,25 @@ class DirectoryQuery:
         return True
 
 
+#: A query's filters without its page: (program, level, market, kind).
+_Filters = tuple[str | None, str | None, str | None, str | None]
+#: How many filter combinations a snapshot remembers the matches of.
+_MAX_REMEMBERED = 512
+
+
 @dataclass
 class _Snapshot:
     key: tuple[Any, ...]
     entries: dict[str, DirectoryEntry] = field(default_factory=dict)
+    #: The entries matching each filter combination asked so far, in directory order, with
+    #: their partner ids (so a page is a cut of a short list, not a scan of every entry).
+    matches: dict[_Filters, tuple[tuple[str, ...], tuple[DirectoryEntry, ...]]] = field(
+        default_factory=dict
+    )
+
+
+#: The publication state a snapshot belongs to (built once: the statement is reused).
+_PUBLICATIONS = sa.select(sa.func.count(), sa.func.max(Publication.published_at))
 
 
 def applies(program: Program, info: PartnerInfo) -> bool:
@@ -115,12 +131,13 @@ class Directory:
         self._lock = threading.Lock()
 
     def _key(self, session: Session) -> tuple[Any, ...]:
-        count, last = session.execute(
-            sa.select(sa.func.count(), sa.func.max(Publication.published_at))
-        ).one()
+        count, last = session.execute(_PUBLICATIONS).one()
         return (count, str(last), self.today())
 
     def entries(self, session: Session) -> dict[str, DirectoryEntry]:
+        return self._current(session).entries
+
+    def _current(self, session: Session) -> _Snapshot:
         key = self._key(session)
         snapshot = self._snapshot
         if snapshot is None or snapshot.key != key:
@@ -129,7 +146,7 @@ class Directory:
                 if snapshot is None or snapshot.key != key:
                     snapshot = _Snapshot(key, self._build(session))
                     self._snapshot = snapshot
-        return snapshot.entries
+        return snapshot
 
     def _build(self, session: Session) -> dict[str, DirectoryEntry]:
         today = self.today()
@@ -203,7 +220,27 @@ class Directory:
         visible: Callable[[str], bool],
     ) -> tuple[int, list[DirectoryEntry]]:
         """Entries `visible` admits that match `query`, in partner-id order: (total, page)."""
-        hits = [
-            e for e in self.entries(session).values() if visible(e.partner_id) and query.matches(e)
-        ]
-        return len(hits), hits[query.offset : query.offset + query.limit]
+        snapshot = self._current(session)
+        if query.text:
+            # Free text is not remembered (unbounded): scan.
+            found = [e for e in snapshot.entries.values() if query.matches(e)]
+            ids, entries = tuple(e.partner_id for e in found), tuple(found)
+        else:
+            filters = (query.program, query.level, query.market, query.kind)
+            remembered = snapshot.matches.get(filters)
+            if remembered is None:
+                found = [e for e in snapshot.entries.values() if query.matches(e)]
+                remembered = (tuple(e.partner_id for e in found), tuple(found))
+                if len(snapshot.matches) >= _MAX_REMEMBERED:
+                    snapshot.matches.clear()
+                snapshot.matches[filters] = remembered
+            ids, entries = remembered
+        if getattr(visible, "__self__", None) is self.catalog.partners and (
+            getattr(visible, "__name__", None) == "__contains__"
+        ):
+            # "Every partner of this catalog" (operators, sellers, partners): every entry
+            # is one of them, so the answer is a slice.
+            return len(entries), list(entries[query.offset : query.offset + query.limit])
+        admitted = list(map(visible, ids))
+        page = islice(compress(entries, admitted), query.offset, query.offset + query.limit)
+        return sum(map(bool, admitted)), list(page)

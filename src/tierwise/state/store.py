@@ -109,7 +109,12 @@ def reader_for(url: str, engine: Engine) -> Engine:
         cursor.close()
     finally:
         raw.close()
-    reader = sa.create_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False})
+    reader = sa.create_engine(
+        parsed,
+        connect_args={"timeout": 30, "check_same_thread": False},
+        pool_size=10,
+        max_overflow=30,
+    )
     event.listen(reader, "connect", _sqlite_read_connect)
     event.listen(reader, "begin", _sqlite_read_begin)
     return reader
@@ -123,7 +128,8 @@ def engine_for(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return sa.create_engine(parsed, pool_pre_ping=True)
+    # Sized for the portal: its thread pool (see `web/app.py`) never asks for more.
+    return sa.create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=30)
 
 
 def alembic_config(url: str) -> Config:

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import iter_route_contexts
@@ -20,6 +21,7 @@ from tierwise.web.context import Portal
 from tierwise.web.problems import Problem, from_validation, response
 
 STATIC = Path(__file__).parent / "static"
+THREADS = 20
 
 #: Security headers on every response; pages may only load what this server serves.
 HEADERS = {
@@ -40,6 +42,9 @@ def _is_api(request: Request) -> bool:
 def create_app(portal: Portal, *, close_portal: bool = False) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Each request thread holds at most two state-store connections (its read session
+        # and a unit of work): 20 threads never wait on a pool of 40 (`state/store.py`).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
         yield
         if close_portal:
             portal.close()
