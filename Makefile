@@ -64,7 +64,7 @@ bench: install
 	$(BIN)/python bench/evaluate.py --data bench/out/medium
 	$(BIN)/python bench/backfill.py --data bench/out/medium
 	command -v wrk >/dev/null 2>&1 || apt-get install -y -qq wrk >/dev/null
-	$(BIN)/python bench/api.py --state sqlite postgresql --workers 2
+	$(BIN)/python bench/api.py --state sqlite postgresql --workers 2 --wait-quiet 180 --retries 2
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache assets/node_modules $(VENDOR)
