@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal, cast
+from typing import Literal, Protocol, cast
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -91,7 +91,20 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _principal(user: User, csrf_token: str | None) -> Principal:
+class _Holder(Protocol):
+    """A user as its row or its entity: what a principal is made of."""
+
+    id: int
+    login: str
+    name: str
+    role: str
+    language: str
+    partner_id: str | None
+    creator_id: str | None
+    seller_id: str | None
+
+
+def _principal(user: _Holder, csrf_token: str | None) -> Principal:
     return Principal(
         user_id=user.id,
         login=user.login,
@@ -103,6 +116,31 @@ def _principal(user: User, csrf_token: str | None) -> Principal:
         seller_id=user.seller_id,
         csrf_token=csrf_token,
     )
+
+
+#: The holder of a live credential. The guard asks on every request, so the statement is
+#: built once and selects columns (no entity to load into the session).
+_HOLDER = (
+    sa.select(
+        User.id,
+        User.login,
+        User.name,
+        User.role,
+        User.language,
+        User.partner_id,
+        User.creator_id,
+        User.seller_id,
+        Credential.csrf_token,
+    )
+    .join(Credential, Credential.user_id == User.id)
+    .where(
+        Credential.token_hash == sa.bindparam("token_hash"),
+        Credential.kind == sa.bindparam("kind"),
+        Credential.revoked_at.is_(None),
+        Credential.expires_at > sa.bindparam("at"),
+        User.active.is_(True),
+    )
+)
 
 
 class Accounts:
@@ -206,17 +244,9 @@ class Accounts:
     def principal(self, token: str, kind: CredentialKind) -> Principal | None:
         """Who holds `token` (None: unknown, expired, revoked or of the other kind)."""
         row = self.session.execute(
-            sa.select(User, Credential.csrf_token)
-            .join(Credential, Credential.user_id == User.id)
-            .where(
-                Credential.token_hash == _digest(token),
-                Credential.kind == kind,
-                Credential.revoked_at.is_(None),
-                Credential.expires_at > now(self.session),
-                User.active.is_(True),
-            )
+            _HOLDER, {"token_hash": _digest(token), "kind": kind, "at": now(self.session)}
         ).first()
-        return None if row is None else _principal(row[0], row[1])
+        return None if row is None else _principal(row, row.csrf_token)
 
     def sign_out(self, token: str) -> bool:
         """Revoke one credential; True when it was live."""

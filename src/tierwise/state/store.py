@@ -235,14 +235,21 @@ class StateStore:
             session.info["clock"] = self.clock
             yield session
 
-    @contextmanager
-    def reading(self) -> Iterator[Session]:
-        """A read-only unit of work (the portal's requests): never takes the write lock."""
+    def read_session(self) -> Session:
+        """A read-only session that connects on its first query (so making one does no
+        I/O) and never takes the write lock; the caller closes it. Only the first call
+        touches the database, to set up the readers' engine."""
         if self._readers is None:
             self._reader = reader_for(self.url, self.engine)
             self._readers = sessionmaker(bind=self._reader, expire_on_commit=False)
-        with self._readers.begin() as session:
-            session.info["clock"] = self.clock
+        session = self._readers()
+        session.info["clock"] = self.clock
+        return session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only unit of work (the portal's requests)."""
+        with self.read_session() as session:
             yield session
 
     def close(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -17,22 +17,22 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from tierwise import __version__
 from tierwise.access import ACCESS
 from tierwise.web import api, pages
+from tierwise.web.asgi import Admission, SecurityHeaders
 from tierwise.web.context import Portal
 from tierwise.web.problems import Problem, from_validation, response
 
 STATIC = Path(__file__).parent / "static"
+#: Requests of one worker inside the application at once, per lane (`web/asgi.py`).
+#: Two reads keep the event loop parsing the next request while a thread answers one,
+#: and no more: each thread added contends for the GIL and spreads the latency (measured
+#: in `docs/benchmarks.md`). Writes get their own lane, so a slow preview does not hold
+#: up reads.
+READS = 2
+WRITES = 8
+#: Threads of the AnyIO pool per worker: more than the lanes admit. A request holds at
+#: most two state-store connections (its read session and a unit of work), so requests
+#: never wait on the pools of 40 (`state/store.py`).
 THREADS = 20
-
-#: Security headers on every response; pages may only load what this server serves.
-HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-    ),
-}
 
 
 def _is_api(request: Request) -> bool:
@@ -42,8 +42,6 @@ def _is_api(request: Request) -> bool:
 def create_app(portal: Portal, *, close_portal: bool = False) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Each request thread holds at most two state-store connections (its read session
-        # and a unit of work): 20 threads never wait on a pool of 40 (`state/store.py`).
         anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
         yield
         if close_portal:
@@ -79,18 +77,8 @@ def create_app(portal: Portal, *, close_portal: bool = False) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
 
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        reply = await call_next(request)
-        for key, value in HEADERS.items():
-            reply.headers.setdefault(key, value)
-        if not request.url.path.startswith("/static/"):
-            # Signed-in pages are never cached: after logout the back button asks again.
-            reply.headers.setdefault("Cache-Control", "no-store")
-        return reply
-
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(Admission, reads=READS, writes=WRITES)  # added last: the outermost
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")

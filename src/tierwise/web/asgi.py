@@ -1,0 +1,83 @@
+"""What wraps every request before FastAPI sees it, written as plain ASGI (Starlette's
+`BaseHTTPMiddleware` costs a task and a stream per request)."""
+
+from __future__ import annotations
+
+import anyio
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+#: Security headers on every response; pages may only load what this server serves.
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+}
+STATIC = "/static/"
+
+
+class SecurityHeaders:
+    """The headers above on every response, and `Cache-Control: no-store` on everything
+    but static files: after logout the back button asks the server again."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope["path"].startswith(STATIC)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for key, value in HEADERS.items():
+                    headers.setdefault(key, value)
+                if not static:
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+#: Methods that only read: the quick lane.
+READS = frozenset({"GET", "HEAD"})
+
+
+class Admission:
+    """At most a few requests of this worker inside the application at once; the others
+    wait in the event loop, in arrival order, holding neither a thread nor a database
+    connection.
+
+    Without it, requests pile into the thread pool and a worker stalls or crawls: each
+    request takes its read connection in the guard and keeps it across the hops to the
+    thread pool that follow, so with more requests in flight than connections the
+    threads wait for connections held by requests waiting for a thread; and short of
+    that, dozens of threads contend for the GIL, each request waiting its turn at every
+    query, so latency becomes a lottery. With a small gate, requests are served first
+    come, first served: one's latency is the queue ahead of it.
+
+    Two lanes, so that a slow operator action (a preview evaluates a period, sign-in
+    hashes a password) never holds up the reads behind it: `reads` for GET and HEAD,
+    `writes` for the rest. Static files pass straight through."""
+
+    def __init__(self, app: ASGIApp, *, reads: int, writes: int) -> None:
+        self.app = app
+        self.limits = {"reads": reads, "writes": writes}
+        self._lanes: dict[str, anyio.Semaphore] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(STATIC):
+            await self.app(scope, receive, send)
+            return
+        lane = "reads" if scope["method"] in READS else "writes"
+        slots = self._lanes.get(lane)
+        if slots is None:  # made in the event loop of the worker that serves
+            slots = self._lanes[lane] = anyio.Semaphore(self.limits[lane])
+        async with slots:
+            await self.app(scope, receive, send)

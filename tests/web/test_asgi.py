@@ -1,0 +1,186 @@
+"""What wraps every request (`tierwise.web.asgi`): the admission gate and the security
+headers — directly on small ASGI apps, then on the real portal served by uvicorn."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from starlette.types import Receive, Scope, Send
+
+from tests.web.conftest import LiveServer, TokenFor
+from tierwise.testing.portal import PortalSetup
+from tierwise.web.asgi import HEADERS, Admission, SecurityHeaders
+
+
+class Recorder:
+    """An ASGI app that notes who is inside it and answers when told to."""
+
+    def __init__(self) -> None:
+        self.inside: list[str] = []
+        self.entered: list[str] = []
+        self.most = 0
+        self.release = anyio.Event()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        name = scope["path"]
+        self.inside.append(name)
+        self.entered.append(name)
+        self.most = max(self.most, len(self.inside))
+        if not name.endswith("/now"):
+            await self.release.wait()
+        self.inside.remove(name)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": name.encode()})
+
+
+@dataclass
+class Seen:
+    #: Who was inside while the recorder held every request.
+    held: list[str]
+    #: Who got in, in order.
+    entered: list[str]
+    #: The most inside at once.
+    most: int
+    answers: list[str]
+
+
+async def _send(app: Admission, calls: list[tuple[str, str]]) -> Seen:
+    """Send `calls` (method, path) one after the other without waiting for the answers,
+    hold everything inside, then let it go."""
+    recorder = app.app
+    assert isinstance(recorder, Recorder)
+    answers: list[str] = []
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+
+        async def call(method: str, path: str) -> None:
+            reply = await client.request(method, path)
+            answers.append(reply.text)
+
+        async with anyio.create_task_group() as tg:
+            for method, path in calls:
+                tg.start_soon(call, method, path)
+                await anyio.sleep(0.01)  # arrival order is the order of `calls`
+            await anyio.sleep(0.05)
+            held = list(recorder.inside)
+            recorder.release.set()
+    return Seen(held, recorder.entered, recorder.most, answers)
+
+
+@pytest.mark.anyio
+async def test_reads_are_admitted_a_few_at_a_time_in_arrival_order() -> None:
+    seen = await _send(
+        Admission(Recorder(), reads=2, writes=8), [("GET", f"/r{i}") for i in range(8)]
+    )
+    assert seen.held == ["/r0", "/r1"]
+    assert seen.most == 2
+    assert seen.entered == [f"/r{i}" for i in range(8)]
+    assert sorted(seen.answers) == sorted(f"/r{i}" for i in range(8))
+
+
+@pytest.mark.anyio
+async def test_writes_have_their_own_lane_and_static_files_pass() -> None:
+    """Two slow reads fill the read lane; a write and a static file still get in; the
+    third read and the second write wait for a place in their lane."""
+    calls = [
+        ("GET", "/r0"),
+        ("GET", "/r1"),
+        ("GET", "/r2"),
+        ("POST", "/w0"),
+        ("POST", "/w1"),
+        ("GET", "/static/app.css"),
+        ("HEAD", "/r3"),
+    ]
+    seen = await _send(Admission(Recorder(), reads=2, writes=1), calls)
+    assert seen.held == ["/r0", "/r1", "/w0", "/static/app.css"]
+    assert set(seen.entered[4:]) == {"/r2", "/w1", "/r3"}
+    assert len(seen.answers) == len(calls)
+
+
+@pytest.mark.anyio
+async def test_a_request_that_fails_gives_its_place_back() -> None:
+    async def failing(scope: Scope, receive: Receive, send: Send) -> None:
+        raise RuntimeError("boom")
+
+    gate = Admission(failing, reads=1, writes=1)
+    for _ in range(3):
+        with pytest.raises(RuntimeError):
+            await gate({"type": "http", "path": "/x", "method": "GET"}, _no_receive, _no_send)
+    assert gate._lanes["reads"].value == 1
+
+
+async def _no_receive() -> dict[str, Any]:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _no_send(message: Any) -> None:
+    return None
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def test_security_headers_on_every_answer(client: TestClient) -> None:
+    """API answers, pages, errors and static files carry them; only static files may be
+    cached."""
+    for path, status in (
+        ("/api/v1/openapi.json", 200),
+        ("/login", 200),
+        ("/api/v1/programs", 401),
+        ("/no/such/page", 404),
+        ("/static/app.css", 200),
+    ):
+        reply = client.get(path)
+        assert reply.status_code == status, path
+        for key, value in HEADERS.items():
+            assert reply.headers[key] == value, (path, key)
+        cache = reply.headers.get("cache-control")
+        assert (cache is None) if path.startswith("/static/") else (cache == "no-store"), path
+
+
+@pytest.mark.anyio
+async def test_headers_set_by_the_app_win() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(b"cache-control", b"max-age=60"), (b"x-frame-options", b"SAMEORIGIN")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    transport = httpx.ASGITransport(app=SecurityHeaders(app))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        reply = await client.get("/page")
+    assert reply.headers["cache-control"] == "max-age=60"
+    assert reply.headers["x-frame-options"] == "SAMEORIGIN"
+    assert reply.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_burst_far_beyond_the_pools_is_answered(
+    live_server: LiveServer, portal_setup: PortalSetup, token_for: TokenFor
+) -> None:
+    """600 requests from 200 clients at once on one uvicorn worker — five times the state
+    store's pool of 40 connections, ten times its thread pool — are all answered, none
+    with a server error. Without the gate this worker stalls (requests holding a
+    connection wait for a thread while every thread waits for a connection): checked by
+    running this test with the lanes opened wide, which times out."""
+    headers = token_for("agency-a")
+    paths = [
+        "/api/v1/partners/A/dashboard",
+        "/api/v1/partners?limit=5",
+        "/api/v1/partners/B/dashboard",  # another partner's: 404
+    ]
+
+    def one(i: int) -> int:
+        with httpx.Client(base_url=live_server.url, timeout=60) as c:
+            return c.get(paths[i % 3], headers=headers).status_code
+
+    with ThreadPoolExecutor(200) as pool:
+        statuses = list(pool.map(one, range(600)))
+    assert statuses.count(200) == 400
+    assert statuses.count(404) == 200
