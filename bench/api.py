@@ -66,6 +66,8 @@ BACKFILL = (
 )
 #: The planted archetypes every generated world holds (11 MCN CN, 8 TSP TH, 4+2 ISV).
 PLANTED = 25
+#: Seconds between two runs of wrk against the same server.
+SETTLE = 2.0
 CONSTANT = {"status": "ok", "partners": 10_000, "levels": ["V1", "V2", "V3"]}
 
 LUA = r"""
@@ -577,6 +579,10 @@ def measure(
     wrk(server, lines, args, args.warmup)
     best: Measured | None = None
     for attempt in range(1 + args.retries):
+        # Requests the previous run left queued are still answered after wrk closes its
+        # connections; a worker busy with them when the next run connects would leave all
+        # the new connections to the idle one (uvicorn's workers share one socket).
+        time.sleep(SETTLE)
         wait_quiet(args.quiet_below, args.wait_quiet)
         r, (cpu, wrk_cpu, pg, other) = wrk(server, lines, args, args.duration)
         m = Measured(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -100,3 +101,33 @@ def test_serve_starts_the_portal_and_the_api(fresh_portal: PortalSetup, tmp_path
 def test_serve_without_a_store_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 1 and "no such store" in " ".join(result.output.split())
+
+
+def test_a_serving_worker_builds_its_directory_then_freezes_it(
+    fresh_portal: PortalSetup,
+) -> None:
+    """The worker factory (what uvicorn calls in each worker) builds the directory before
+    the first request, hides what it built from the cyclic collector and raises the
+    collector's thresholds — in a process of its own, as a worker is."""
+    probe = (
+        "import gc, json\n"
+        "from tierwise.web.entry import application, GC_THRESHOLDS\n"
+        "app = application()\n"
+        "portal = app.state.portal\n"
+        "print(json.dumps({'thresholds': gc.get_threshold(), 'expected': GC_THRESHOLDS,\n"
+        "  'frozen': gc.get_freeze_count(), 'built': portal.directory._snapshot is not None,\n"
+        "  'entries': len(portal.directory._snapshot.entries)}))\n"
+    )
+    env = {
+        **os.environ,
+        "TIERWISE_DB": str(fresh_portal.db),
+        "TIERWISE_STATE_URL": fresh_portal.state_url,
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["thresholds"] == [50_000, 20, 10] == seen["expected"]
+    assert seen["built"] and seen["entries"] == 3
+    assert seen["frozen"] > 10_000  # the programs, catalog and routes at least
