@@ -96,9 +96,12 @@ class Card:
         }
 
 
-#: A partner's published results in some programs, oldest period first, without the JSON
-#: documents (history rows need none; only the latest result's are read). Built once, so
-#: each request binds values instead of building and hashing the statement again.
+#: The latest published period of each program, beside every row of it.
+_LATEST = sa.func.max(Run.period_start).over(partition_by=Publication.program_id)
+#: A partner's published results in some programs, oldest period first, in one query
+#: whatever the number of programs: the history needs no JSON documents, so only the
+#: latest result of each program carries its body and standing. Built once, so each
+#: request binds values instead of building and hashing the statement again.
 _PUBLISHED = (
     sa.select(
         Publication.program_id,
@@ -110,6 +113,8 @@ _PUBLISHED = (
         RunResult.level,
         RunResult.previous_level,
         RunResult.change,
+        sa.case((Run.period_start == _LATEST, RunResult.body)).label("body"),
+        sa.case((Run.period_start == _LATEST, RunResult.standing)).label("standing"),
     )
     .join(Run, Run.id == RunResult.run_id)
     .join(Publication, Publication.run_id == Run.id)
@@ -119,18 +124,12 @@ _PUBLISHED = (
     )
     .order_by(Run.period_start)
 )
-#: The documents of some of a partner's results.
-_DOCUMENTS = sa.select(RunResult.run_id, RunResult.body, RunResult.standing).where(
-    RunResult.run_id.in_(sa.bindparam("run_ids", expanding=True)),
-    RunResult.partner_id == sa.bindparam("partner_id"),
-)
 
 
 def _cards(
     session: Session, programs: Sequence[Program], partner_id: str, today: date | None
 ) -> list[Card]:
-    """The cards of `partner_id` in `programs`, in that order, from two queries whatever
-    the number of programs: every published result's row, then the latest ones' documents."""
+    """The cards of `partner_id` in `programs`, in that order."""
     if not programs:
         return []
     today = today or date.today()
@@ -139,20 +138,7 @@ def _cards(
         _PUBLISHED, {"program_ids": list(published), "partner_id": partner_id}
     ):
         published[row.program_id].append(row)
-    # The latest published period's result is the last one (periods of a program never
-    # share a start).
-    latest = [rows[-1].id for rows in published.values() if rows]
-    documents = {
-        run_id: (body, standing)
-        for run_id, body, standing in (
-            session.execute(_DOCUMENTS, {"run_ids": latest, "partner_id": partner_id})
-            if latest
-            else ()
-        )
-    }
-    return [
-        _card(program, partner_id, published[program.id], documents, today) for program in programs
-    ]
+    return [_card(program, partner_id, published[program.id], today) for program in programs]
 
 
 def program_card(
@@ -166,16 +152,16 @@ def _card(
     program: Program,
     partner_id: str,
     published: Sequence[Any],
-    documents: dict[str, tuple[Any, Any]],
     today: date,
 ) -> Card:
     title = _text(program.title)
     if not published:
         return Card(program.id, title, partner_id, None, None)
+    # The latest published period's result is the last one (periods of a program never
+    # share a start).
     result = published[-1]
-    stored_body, stored_standing = documents[result.id]
-    body: dict[str, Any] = stored_body or {}
-    standing: dict[str, Any] = stored_standing or {}
+    body: dict[str, Any] = result.body or {}
+    standing: dict[str, Any] = result.standing or {}
     history = [
         {
             "period": h.period,
