@@ -155,6 +155,7 @@ def build_world(out: Path, partners: int, seed: int) -> World:
             return World(folder, folder / "events.duckdb", folder / "state.db", manifest)
     if partners < PLANTED + 10:
         raise SystemExit(f"--partners: at least {PLANTED + 10}")
+    import sqlalchemy as sa
     from argon2 import PasswordHasher
 
     from tierwise.accounts import Accounts, NewUser
@@ -228,7 +229,7 @@ def build_world(out: Path, partners: int, seed: int) -> World:
             Accounts(session).add(NewUser(OPERATOR, "Bench operator", "operator"), PASSWORD)
             at = now(session)
             session.execute(
-                User.__table__.insert(),
+                sa.insert(User),
                 [
                     {
                         "login": f"bench-{pid}",

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -255,6 +256,10 @@ def machine() -> str:
     )
 
 
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str) -> list[Any]:
+    return con.execute(sql).fetchall()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data", type=Path, required=True, help="a generated data folder")
@@ -291,12 +296,8 @@ def main() -> None:
             f"AND paid_at < {s.instant(period.end)}"
         ).fetchall()[0][0]
         sql = compile_plan(requests(program), checked_scope(con, program, period))
-        _, mq = measured(f"{pid} metrics", lambda sql=sql: con.execute(sql).fetchall(), args.repeat)
-        _, me = measured(
-            f"{pid} evaluate",
-            lambda program=program, period=period: evaluate(con, program, period),
-            args.repeat,
-        )
+        _, mq = measured(f"{pid} metrics", partial(_fetch, con, sql), args.repeat)
+        _, me = measured(f"{pid} evaluate", partial(evaluate, con, program, period), args.repeat)
         rows.append((pid, str(period), mq.seconds, n, mq.peak_rss_mb))
         rows.append((pid + " (with scoring)", str(period), me.seconds, n, me.peak_rss_mb))
 

@@ -11,7 +11,7 @@ from tierwise.runs.service import annual_excellence
 from tierwise.state import NewResult, NewRun, Runs, StateStore
 
 # partner → (class held, quarterly scores Q1..Q4; None: not scored that quarter)
-YEAR = {
+YEAR: dict[str, tuple[str, list[int | None]]] = {
     "I1": ("S", [80, 90, 70, 100]),  # 85
     "I2": ("S", [90, 90, 90, 90]),  # 90
     "I3": ("S", [60, None, 60, 60]),  # 60 over three quarters

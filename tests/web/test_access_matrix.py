@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
@@ -282,7 +282,7 @@ def hidden(html: str, name: str) -> str:
     return found.group(1)
 
 
-def sign_in_form(client: TestClient, login: str, password: str) -> httpx.Response:
+def sign_in_form(client: TestClient, login: str, password: str) -> httpx2.Response:
     form = client.get("/login")
     data = {"login": login, "password": password, "login_csrf": hidden(form.text, "login_csrf")}
     return client.post("/login", data=data)
@@ -357,7 +357,7 @@ def audit_length(world: Signed) -> int:
     return entries
 
 
-def send(world: Signed, name: str, route: Route, caller: str, path: str) -> httpx.Response:
+def send(world: Signed, name: str, route: Route, caller: str, path: str) -> httpx2.Response:
     login = CALLERS[caller][0]
     body: dict[str, str] = dict(route.body)
     if name == "api.tokens.create":

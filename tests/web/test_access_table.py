@@ -178,6 +178,7 @@ def test_a_real_route_renamed_out_of_the_table_is_refused(tmp_path: Path) -> Non
         with TestClient(application) as client:
             assert client.get("/api/v1/health").status_code == 200
         router = APIRouter(prefix="/api/v1/renamed", dependencies=[Depends(api_guard)])
+        assert health.endpoint is not None
         router.add_api_route("/health", health.endpoint, methods=["GET"], name="api.renamed")
         application.include_router(router)
         with TestClient(application) as client:

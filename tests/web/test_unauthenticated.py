@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
@@ -96,7 +96,7 @@ def hidden(html: str, name: str) -> str:
     return found.group(1)
 
 
-def form_sign_in(client: TestClient, login: str, password: str) -> httpx.Response:
+def form_sign_in(client: TestClient, login: str, password: str) -> httpx2.Response:
     """Sign in through the real login form (its double-submit cookie included)."""
     form = client.get("/login")
     assert form.status_code == 200
@@ -411,7 +411,7 @@ def test_deleting_the_current_token_revokes_it_and_only_it(world: World) -> None
 # -- the throttle -------------------------------------------------------------------------
 
 
-def api_sign_in(client: TestClient, login: str, password: str) -> httpx.Response:
+def api_sign_in(client: TestClient, login: str, password: str) -> httpx2.Response:
     return client.post("/api/v1/tokens", json={"login": login, "password": password})
 
 
@@ -502,7 +502,7 @@ def test_old_failures_fall_out_of_the_window(world: World, clock: Clock) -> None
 
 def every_stored_text(world: World) -> str:
     """Every value of every row of every table of the state store, as text."""
-    parts = []
+    parts: list[str] = []
     with world.portal.state.reading() as session:
         for table in Base.metadata.sorted_tables:
             for row in session.execute(sa.select(table)):
