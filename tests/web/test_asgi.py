@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
@@ -50,6 +51,16 @@ class Seen:
     answers: list[str]
 
 
+def gate(reads: int, operations: int) -> Admission:
+    """A gate around a recorder; paths under /op/ stand for the operator's routes."""
+    return Admission(
+        Recorder(),
+        reads=reads,
+        operations=operations,
+        is_operation=lambda scope: scope["path"].startswith("/op/"),
+    )
+
+
 async def _send(app: Admission, calls: list[tuple[str, str]]) -> Seen:
     """Send `calls` (method, path) one after the other without waiting for the answers,
     hold everything inside, then let it go."""
@@ -75,9 +86,7 @@ async def _send(app: Admission, calls: list[tuple[str, str]]) -> Seen:
 
 @pytest.mark.anyio
 async def test_reads_are_admitted_a_few_at_a_time_in_arrival_order() -> None:
-    seen = await _send(
-        Admission(Recorder(), reads=2, writes=8), [("GET", f"/r{i}") for i in range(8)]
-    )
+    seen = await _send(gate(reads=2, operations=8), [("GET", f"/r{i}") for i in range(8)])
     assert seen.held == ["/r0", "/r1"]
     assert seen.most == 2
     assert seen.entered == [f"/r{i}" for i in range(8)]
@@ -85,21 +94,23 @@ async def test_reads_are_admitted_a_few_at_a_time_in_arrival_order() -> None:
 
 
 @pytest.mark.anyio
-async def test_writes_have_their_own_lane_and_static_files_pass() -> None:
-    """Two slow reads fill the read lane; a write and a static file still get in; the
-    third read and the second write wait for a place in their lane."""
+async def test_operations_have_their_own_lane_and_static_files_pass() -> None:
+    """Two slow reads fill the read lane; a write, an operator's read and a static file
+    still get in; the third read and the later operations wait for a place in their
+    lane."""
     calls = [
         ("GET", "/r0"),
         ("GET", "/r1"),
         ("GET", "/r2"),
         ("POST", "/w0"),
+        ("GET", "/op/diff"),
         ("POST", "/w1"),
         ("GET", "/static/app.css"),
         ("HEAD", "/r3"),
     ]
-    seen = await _send(Admission(Recorder(), reads=2, writes=1), calls)
-    assert seen.held == ["/r0", "/r1", "/w0", "/static/app.css"]
-    assert set(seen.entered[4:]) == {"/r2", "/w1", "/r3"}
+    seen = await _send(gate(reads=2, operations=2), calls)
+    assert seen.held == ["/r0", "/r1", "/w0", "/op/diff", "/static/app.css"]
+    assert set(seen.entered[5:]) == {"/r2", "/w1", "/r3"}
     assert len(seen.answers) == len(calls)
 
 
@@ -108,11 +119,11 @@ async def test_a_request_that_fails_gives_its_place_back() -> None:
     async def failing(scope: Scope, receive: Receive, send: Send) -> None:
         raise RuntimeError("boom")
 
-    gate = Admission(failing, reads=1, writes=1)
+    admission = Admission(failing, reads=1, operations=1, is_operation=lambda scope: False)
     for _ in range(3):
         with pytest.raises(RuntimeError):
-            await gate({"type": "http", "path": "/x", "method": "GET"}, _no_receive, _no_send)
-    assert gate._lanes["reads"].value == 1
+            await admission({"type": "http", "path": "/x", "method": "GET"}, _no_receive, _no_send)
+    assert admission._lanes["reads"].value == 1
 
 
 async def _no_receive() -> dict[str, Any]:
@@ -184,3 +195,44 @@ def test_a_burst_far_beyond_the_pools_is_answered(
         statuses = list(pool.map(one, range(600)))
     assert statuses.count(200) == 400
     assert statuses.count(404) == 200
+
+
+def test_the_operators_routes_take_the_operations_lane(app: FastAPI) -> None:
+    """The predicate the application gives its gate: every route only operators may use,
+    whatever its method, and nothing else."""
+    admission = app.middleware_stack
+    while admission is not None and not isinstance(admission, Admission):
+        admission = getattr(admission, "app", None)
+    if admission is None:  # the stack is built on the first request
+        with TestClient(app) as c:
+            c.get("/api/v1/health")
+        admission = app.middleware_stack
+        while not isinstance(admission, Admission):
+            admission = admission.app  # type: ignore[union-attr]
+
+    def operation(path: str) -> bool:
+        return admission.is_operation({"type": "http", "path": path, "method": "GET"})
+
+    for path in (
+        "/api/v1/runs",
+        "/api/v1/runs/run-x/diff",
+        "/api/v1/runs/run-x/results",
+        "/api/v1/audit/verify",
+        "/api/v1/outbox",
+        "/api/v1/programs/buyin-mcn/distribution",
+        "/api/v1/programs/buyin-mcn/periods",
+        "/operator",
+        "/operator/runs/run-x",
+    ):
+        assert operation(path), path
+    for path in (
+        "/api/v1/partners",
+        "/api/v1/partners/A/dashboard",
+        "/api/v1/partners/A/outbox",
+        "/api/v1/programs",
+        "/api/v1/programs/buyin-mcn",
+        "/directory",
+        "/login",
+        "/",
+    ):
+        assert not operation(path), path

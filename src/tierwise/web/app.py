@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
+from starlette.types import Scope
 
 from tierwise import __version__
 from tierwise.access import ACCESS
@@ -23,12 +25,15 @@ from tierwise.web.problems import Problem, from_validation, response
 
 STATIC = Path(__file__).parent / "static"
 #: Requests of one worker inside the application at once, per lane (`web/asgi.py`).
-#: Two reads keep the event loop parsing the next request while a thread answers one,
-#: and no more: each thread added contends for the GIL and spreads the latency (measured
-#: in `docs/benchmarks.md`). Writes get their own lane, so a slow preview does not hold
-#: up reads.
-READS = 2
-WRITES = 8
+#: One read at a time: the event loop still reads and parses the next requests while a
+#: thread answers it, and a second read in flight only makes the two contend — for the GIL,
+#: and on PostgreSQL for the two cores with the database's own processes (measured in
+#: `docs/benchmarks.md`: one read 730–775 dashboards/s with p99 109–144 ms against two
+#: reads' 600 with p99 222–265, PostgreSQL, two workers). A slow read (an operator's run
+#: diff) would hold up the reads behind it on its worker: the operator's routes share the
+#: other lane with every write, so a diff, a preview or a sign-in never does.
+READS = 1
+OPERATIONS = 8
 #: Threads of the AnyIO pool per worker: more than the lanes admit. A request holds at
 #: most two state-store connections (its read session and a unit of work), so requests
 #: never wait on the pools of 40 (`state/store.py`).
@@ -77,13 +82,33 @@ def create_app(portal: Portal, *, close_portal: bool = False) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
 
-    app.add_middleware(SecurityHeaders)
-    app.add_middleware(Admission, reads=READS, writes=WRITES)  # added last: the outermost
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(  # added last: the outermost
+        Admission, reads=READS, operations=OPERATIONS, is_operation=_operator_route(app)
+    )
     _document_bearer(app)
     return app
+
+
+def _operator_route(app: FastAPI) -> Callable[[Scope], bool]:
+    """Whether a request is for a route only operators may use (from the authorization
+    table, so a new operator route joins the operations lane by being listed)."""
+    patterns = [
+        compile_path(route.path)[0]
+        for route in iter_route_contexts(app.routes)
+        if route.path is not None
+        and (rule := ACCESS.get(route.name or "")) is not None
+        and rule.roles == {"operator"}
+    ]
+
+    def is_operator_route(scope: Scope) -> bool:
+        path: str = scope["path"]
+        return any(pattern.match(path) for pattern in patterns)
+
+    return is_operator_route
 
 
 def _document_bearer(app: FastAPI) -> None:

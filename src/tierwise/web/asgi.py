@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import anyio
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -45,7 +47,7 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-#: Methods that only read: the quick lane.
+#: Methods that only read.
 READS = frozenset({"GET", "HEAD"})
 
 
@@ -62,20 +64,31 @@ class Admission:
     query, so latency becomes a lottery. With a small gate, requests are served first
     come, first served: one's latency is the queue ahead of it.
 
-    Two lanes, so that a slow operator action (a preview evaluates a period, sign-in
-    hashes a password) never holds up the reads behind it: `reads` for GET and HEAD,
-    `writes` for the rest. Static files pass straight through."""
+    Two lanes, so that slow work never holds up the quick reads behind it: `reads` for
+    GET and HEAD, `operations` for every other method and for whatever `is_operation`
+    picks (the operator's routes, which read whole runs: a diff, a distribution, the
+    outbox); a preview evaluates a period, a sign-in hashes a password. Static files pass
+    straight through."""
 
-    def __init__(self, app: ASGIApp, *, reads: int, writes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        reads: int,
+        operations: int,
+        is_operation: Callable[[Scope], bool],
+    ) -> None:
         self.app = app
-        self.limits = {"reads": reads, "writes": writes}
+        self.limits = {"reads": reads, "operations": operations}
+        self.is_operation = is_operation
         self._lanes: dict[str, anyio.Semaphore] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(STATIC):
             await self.app(scope, receive, send)
             return
-        lane = "reads" if scope["method"] in READS else "writes"
+        quick = scope["method"] in READS and not self.is_operation(scope)
+        lane = "reads" if quick else "operations"
         slots = self._lanes.get(lane)
         if slots is None:  # made in the event loop of the worker that serves
             slots = self._lanes[lane] = anyio.Semaphore(self.limits[lane])
