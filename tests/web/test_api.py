@@ -198,13 +198,43 @@ def test_decisions_are_checked_and_recorded(api: Api) -> None:
 def test_outbox_of_a_partner_is_its_own(client: TestClient, token_for: TokenFor) -> None:
     mine = client.get("/api/v1/partners/A/outbox", headers=token_for("agency-a")).json()
     # July: new level V2; August: up to V3 — in Chinese (market CN).
-    assert [(m["period"], m["kind"], m["language"]) for m in mine] == [
+    assert (mine["total"], mine["offset"], mine["limit"]) == (2, 0, 100)
+    assert [(m["period"], m["kind"], m["language"]) for m in mine["items"]] == [
         ("2024-07", "level_changed", "zh"),
         ("2024-08", "level_changed", "zh"),
     ]
-    assert all(m["partner_id"] == "A" for m in mine)
+    assert all(m["partner_id"] == "A" for m in mine["items"])
     everyone = client.get("/api/v1/outbox", headers=token_for("op")).json()
-    assert {m["partner_id"] for m in everyone} == {"A", "B"}
+    assert {m["partner_id"] for m in everyone["items"]} == {"A", "B"}
+    assert everyone["total"] == len(everyone["items"])
+
+
+def test_outbox_pages(client: TestClient, token_for: TokenFor) -> None:
+    """Pages in the order queued: the second of A's two messages alone, then none; the
+    operator's pages cut the same list the unpaged answer gives."""
+    a = token_for("agency-a")
+    second = client.get("/api/v1/partners/A/outbox?limit=1&offset=1", headers=a).json()
+    assert second["total"] == 2
+    assert [m["period"] for m in second["items"]] == ["2024-08"]
+    beyond = client.get("/api/v1/partners/A/outbox?offset=2", headers=a).json()
+    assert (beyond["total"], beyond["items"]) == (2, [])
+    op = token_for("op")
+    whole = client.get("/api/v1/outbox", headers=op).json()["items"]
+    ids = [m["id"] for m in whole]
+    assert ids == sorted(ids)
+    paged = [
+        m["id"]
+        for offset in range(0, len(whole), 2)
+        for m in client.get(f"/api/v1/outbox?limit=2&offset={offset}", headers=op).json()["items"]
+    ]
+    assert paged == ids
+    pending_b = client.get("/api/v1/outbox?status=pending&partner_id=B", headers=op).json()
+    assert pending_b["total"] == sum(
+        1 for m in whole if m["partner_id"] == "B" and m["status"] == "pending"
+    )
+    too_many = client.get("/api/v1/outbox?limit=1001", headers=op)
+    assert too_many.status_code == 422
+    assert too_many.json()["errors"][0]["field"] == "query.limit"
 
 
 @pytest.mark.parametrize(

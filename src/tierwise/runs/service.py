@@ -441,8 +441,27 @@ def verify_audit(state: StateStore) -> Any:
 def outbox(
     state: StateStore, status: Literal["pending", "sent"] | None, partner_id: str | None
 ) -> list[dict[str, Any]]:
-    with state.session() as session:
-        return [
+    """Every message, in the order queued."""
+    return outbox_page(state, status, partner_id)[1]
+
+
+def outbox_page(
+    state: StateStore,
+    status: Literal["pending", "sent"] | None,
+    partner_id: str | None,
+    *,
+    newest_first: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
+) -> tuple[int, list[dict[str, Any]]]:
+    """How many messages match, and a page of them (all with no `limit`)."""
+    with state.reading() as session:
+        box = Outbox(session)
+        messages = box.list(
+            status, partner_id, newest_first=newest_first, offset=offset, limit=limit
+        )
+        total = box.count(status, partner_id) if limit is not None else len(messages)
+        return total, [
             {
                 "id": m.id,
                 "created_at": str(m.created_at),
@@ -455,7 +474,7 @@ def outbox(
                 "body": m.body,
                 "status": m.status,
             }
-            for m in Outbox(session).list(status=status, partner_id=partner_id)
+            for m in messages
         ]
 
 

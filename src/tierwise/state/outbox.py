@@ -13,7 +13,7 @@ import builtins
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -353,16 +353,42 @@ class Outbox:
         partner_id: str | None = None,
         *,
         program_id: str | None = None,
+        newest_first: bool = False,
+        offset: int = 0,
+        limit: int | None = None,
     ) -> builtins.list[OutboxMessage]:
-        """Messages in the order queued."""
-        query = sa.select(OutboxMessage).order_by(OutboxMessage.id)
+        """Messages in the order queued (or the reverse), a page of them with `limit`."""
+        order = OutboxMessage.id.desc() if newest_first else OutboxMessage.id
+        query = self._where(sa.select(OutboxMessage), status, partner_id, program_id)
+        query = query.order_by(order).offset(offset).limit(limit)
+        return builtins.list(self.session.scalars(query))
+
+    def count(
+        self,
+        status: OutboxStatus | None = None,
+        partner_id: str | None = None,
+        *,
+        program_id: str | None = None,
+    ) -> int:
+        query = self._where(
+            sa.select(sa.func.count()).select_from(OutboxMessage), status, partner_id, program_id
+        )
+        return int(self.session.scalar(query) or 0)
+
+    @staticmethod
+    def _where(
+        query: sa.Select[Any],
+        status: OutboxStatus | None,
+        partner_id: str | None,
+        program_id: str | None,
+    ) -> sa.Select[Any]:
         if status is not None:
             query = query.where(OutboxMessage.status == status)
         if partner_id is not None:
             query = query.where(OutboxMessage.partner_id == partner_id)
         if program_id is not None:
             query = query.where(OutboxMessage.program_id == program_id)
-        return builtins.list(self.session.scalars(query))
+        return query
 
     def mark_sent(self, message_ids: Iterable[int], at: datetime | None = None) -> int:
         """For the mailer: mark messages sent; returns how many were pending."""

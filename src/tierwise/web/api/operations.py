@@ -12,6 +12,7 @@ from tierwise.lifecycle import Decision, LifecycleError
 from tierwise.runs import service
 from tierwise.state import StateError
 from tierwise.web.api.programs import program_of
+from tierwise.web.api.runs import Limit, Offset
 from tierwise.web.context import Portal
 from tierwise.web.guard import ApiUser, PortalDep
 from tierwise.web.problems import Problem, responses
@@ -21,6 +22,7 @@ from tierwise.web.schemas import (
     DecisionIn,
     DecisionOut,
     OutboxMessageOut,
+    Page,
     Restated,
     VerifyOut,
 )
@@ -126,11 +128,19 @@ def verify_audit(portal: PortalDep, principal: ApiUser) -> VerifyOut:
     return VerifyOut(**service.verify_audit(portal.state).to_dict())
 
 
-@router.get("/outbox", name="api.outbox.list", response_model=list[OutboxMessageOut])
+@router.get("/outbox", name="api.outbox.list", response_model=Page[OutboxMessageOut])
 def list_outbox(
     portal: PortalDep,
     principal: ApiUser,
     status: Literal["pending", "sent"] | None = None,
     partner_id: Annotated[str | None, Query(max_length=200)] = None,
-) -> list[OutboxMessageOut]:
-    return [OutboxMessageOut(**m) for m in service.outbox(portal.state, status, partner_id)]
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Page[OutboxMessageOut]:
+    """Messages to partners, in the order queued."""
+    total, messages = service.outbox_page(
+        portal.state, status, partner_id, offset=offset, limit=limit
+    )
+    return Page[OutboxMessageOut](
+        total=total, offset=offset, limit=limit, items=[OutboxMessageOut(**m) for m in messages]
+    )

@@ -11,6 +11,7 @@ from tierwise.portal import DirectoryQuery, dashboard, program_card
 from tierwise.runs import service
 from tierwise.state import Runs
 from tierwise.web.api.programs import program_of
+from tierwise.web.api.runs import Limit, Offset
 from tierwise.web.guard import ApiUser, PortalDep, ReadSession
 from tierwise.web.problems import Problem
 from tierwise.web.schemas import (
@@ -148,8 +149,19 @@ def get_history(
 @router.get(
     "/partners/{partner_id}/outbox",
     name="api.partners.outbox",
-    response_model=list[OutboxMessageOut],
+    response_model=Page[OutboxMessageOut],
 )
-def get_outbox(partner_id: str, portal: PortalDep, principal: ApiUser) -> list[OutboxMessageOut]:
-    """The notifications queued for the partner."""
-    return [OutboxMessageOut(**m) for m in service.outbox(portal.state, None, partner_id)]
+def get_outbox(
+    partner_id: str,
+    portal: PortalDep,
+    principal: ApiUser,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Page[OutboxMessageOut]:
+    """The notifications queued for the partner, in the order queued."""
+    total, messages = service.outbox_page(
+        portal.state, None, partner_id, offset=offset, limit=limit
+    )
+    return Page[OutboxMessageOut](
+        total=total, offset=offset, limit=limit, items=[OutboxMessageOut(**m) for m in messages]
+    )

@@ -442,10 +442,15 @@ def operator_outbox(
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
     """Messages to partners, newest first, by status and partner."""
-    messages = service.outbox(portal.state, status or None, partner_id.strip() or None)
-    messages.reverse()
-    pages = max(1, ceil(len(messages) / OUTBOX_PAGE))
-    shown = messages[(page - 1) * OUTBOX_PAGE : page * OUTBOX_PAGE]
+    total, shown = service.outbox_page(
+        portal.state,
+        status or None,
+        partner_id.strip() or None,
+        newest_first=True,
+        offset=(page - 1) * OUTBOX_PAGE,
+        limit=OUTBOX_PAGE,
+    )
+    pages = max(1, ceil(total / OUTBOX_PAGE))
     kept = {k: v for k, v in (("status", status), ("partner_id", partner_id.strip())) if v}
 
     def href(number: int) -> str:
@@ -456,7 +461,7 @@ def operator_outbox(
         "operator_outbox.html",
         {
             "messages": shown,
-            "total": len(messages),
+            "total": total,
             "status": status,
             "partner_id": partner_id.strip(),
             "page": page,
