@@ -66,9 +66,9 @@ class Admission:
 
     Two lanes, so that slow work never holds up the quick reads behind it: `reads` for
     GET and HEAD, `operations` for every other method and for whatever `is_operation`
-    picks (the operator's routes, which read whole runs: a diff, a distribution, the
-    outbox); a preview evaluates a period, a sign-in hashes a password. Static files pass
-    straight through."""
+    picks (the operator's routes, which read whole runs or logs: a diff, a distribution,
+    the audit chain's check); a preview evaluates a period, a sign-in hashes a password.
+    Static files pass straight through."""
 
     def __init__(
         self,
