@@ -138,6 +138,17 @@ def list_outbox(
     offset: Offset = 0,
 ) -> Page[OutboxMessageOut]:
     """Messages to partners, in the order queued."""
+    return outbox_page(portal, status, partner_id, limit, offset)
+
+
+def outbox_page(
+    portal: Portal,
+    status: Literal["pending", "sent"] | None,
+    partner_id: str | None,
+    limit: int,
+    offset: int,
+) -> Page[OutboxMessageOut]:
+    """A page of the outbox, for the operator's list and for a partner's own."""
     total, messages = service.outbox_page(
         portal.state, status, partner_id, offset=offset, limit=limit
     )

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 
 from tierwise.access import visible_partners
 from tierwise.portal import DirectoryQuery, dashboard, program_card
-from tierwise.runs import service
 from tierwise.state import Runs
+from tierwise.web.api.operations import outbox_page
 from tierwise.web.api.programs import program_of
 from tierwise.web.api.runs import Limit, Offset
 from tierwise.web.guard import ApiUser, PortalDep, ReadSession
@@ -159,9 +159,4 @@ def get_outbox(
     offset: Offset = 0,
 ) -> Page[OutboxMessageOut]:
     """The notifications queued for the partner, in the order queued."""
-    total, messages = service.outbox_page(
-        portal.state, None, partner_id, offset=offset, limit=limit
-    )
-    return Page[OutboxMessageOut](
-        total=total, offset=offset, limit=limit, items=[OutboxMessageOut(**m) for m in messages]
-    )
+    return outbox_page(portal, None, partner_id, limit, offset)
