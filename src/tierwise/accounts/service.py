@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from tierwise.accounts.principal import ROLES, Principal, Role
+from tierwise.core.errors import AccountError
 from tierwise.state.models import Credential, LoginFailure, User
 from tierwise.state.store import now
 
@@ -32,10 +33,6 @@ _hasher = PasswordHasher()
 #: Verified against when the login is unknown, so a wrong login costs what a wrong password
 #: costs (no timing oracle for which logins exist).
 _DUMMY_HASH = _hasher.hash("tierwise-no-such-user")
-
-
-class AccountError(Exception):
-    """A user that cannot be added, or a credential that cannot be issued."""
 
 
 class BadCredentials(AccountError):

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from tierwise.core.errors import TierwiseError
+
 PeriodKind = Literal["month", "quarter", "half", "year"]
 
 _PATTERNS: tuple[tuple[PeriodKind, re.Pattern[str]], ...] = (
@@ -18,7 +20,7 @@ _PATTERNS: tuple[tuple[PeriodKind, re.Pattern[str]], ...] = (
 _MONTHS: dict[PeriodKind, int] = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 
 
-class PeriodError(ValueError):
+class PeriodError(TierwiseError, ValueError):
     """A period text that is not `2024-09`, `2024Q1`, `2024H1` or `2024`."""
 
 

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from tierwise.core.errors import DefinitionError
 from tierwise.definitions.model import LIFECYCLE_POLICIES, Program
 from tierwise.definitions.rules import RULES, Finding, Rule
 from tierwise.definitions.thresholds import ThresholdNormaliser
@@ -40,7 +41,7 @@ class Issue:
         return f"{self.file}:{self.line}: {self.code} {warn}{self.message}"
 
 
-class ProgramError(ValueError):
+class ProgramError(DefinitionError):
     """A program definition that does not validate; carries every issue found."""
 
     def __init__(self, issues: Sequence[Issue], what: str = "program definition") -> None:

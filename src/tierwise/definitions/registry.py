@@ -21,6 +21,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from tierwise.core.errors import DefinitionError
 from tierwise.core.periods import Period
 from tierwise.definitions.checking import CheckResult, Issue, ProgramError, check_file
 from tierwise.definitions.model import Program
@@ -36,7 +37,7 @@ BUILTIN_IDS: tuple[str, ...] = (
 )
 
 
-class ProgramNotFound(LookupError):
+class ProgramNotFound(DefinitionError, LookupError):
     """No program with that id, and no such file."""
 
 

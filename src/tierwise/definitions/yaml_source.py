@@ -18,11 +18,13 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from tierwise.core.errors import DefinitionError
+
 #: A path into a definition: mapping keys and sequence indexes from the document root.
 Path = tuple[str | int, ...]
 
 
-class YamlSyntaxError(ValueError):
+class YamlSyntaxError(DefinitionError):
     """The text is not YAML (or repeats a key); `line` is 1-based."""
 
     def __init__(self, message: str, line: int) -> None:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
+from tierwise.core.errors import EvaluationError
 from tierwise.core.periods import Period
 from tierwise.definitions.model import Program
 from tierwise.metrics import catalog as lib
@@ -26,10 +27,6 @@ from tierwise.scoring.evaluate import Outcome, Subject
 from tierwise.scoring.evaluate import evaluate as score
 from tierwise.scoring.outcome import DimensionOutcome
 from tierwise.store.sql import literal as _q
-
-
-class EvaluationError(ValueError):
-    """Input the evaluation cannot use; the message says what and where."""
 
 
 @dataclass(frozen=True)

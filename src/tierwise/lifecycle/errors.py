@@ -2,7 +2,7 @@
 
 ::
 
-    ValueError
+    TierwiseError, ValueError (tierwise.core.errors)
     └── LifecycleError       input the lifecycle cannot apply: a period out of order, a level
         │                    the program does not know, a result for another partner
         ├── DecisionError    an operator decision the policy does not allow; `.problems`
@@ -14,9 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-
-class LifecycleError(ValueError):
-    """Input the lifecycle cannot apply."""
+from tierwise.core.errors import LifecycleError
 
 
 class DecisionError(LifecycleError):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from tierwise.core.errors import EvaluationError
 from tierwise.core.periods import Period
 from tierwise.metrics import catalog as lib
 from tierwise.metrics.dialect import DUCKDB, Dialect
@@ -37,7 +38,7 @@ def _registered(alias: str = "") -> str:
     return f"arg_min({a}partner_id, struct_pack(s := {a}started_on, p := {a}partner_id))"
 
 
-class PlanError(ValueError):
+class PlanError(EvaluationError):
     """A metric request the plan cannot compile (e.g. a cycle between derived metrics)."""
 
 

@@ -14,6 +14,8 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localc
 from fractions import Fraction
 from typing import Final
 
+from tierwise.core.errors import EvaluationError
+
 #: What the metrics layer may hand over for one metric.
 MetricValue = Decimal | int | float | None
 
@@ -21,7 +23,7 @@ MetricValue = Decimal | int | float | None
 REPORT_PRECISION: Final = 28
 
 
-class ScoringError(ValueError):
+class ScoringError(EvaluationError):
     """A scoring input that cannot be scored: a metric the method needs is missing, a value is
     not a finite number, a level is unknown, or partner ids repeat."""
 

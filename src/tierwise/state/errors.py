@@ -1,6 +1,6 @@
 """What the state store refuses, as one tree::
 
-Exception
+TierwiseError (tierwise.core.errors)
 └── StateError
     ├── StateStoreError   the store cannot be opened or migrated (bad URL, no server)
     ├── RunNotFound       no run with that id (also a LookupError)
@@ -11,9 +11,7 @@ Exception
 
 from __future__ import annotations
 
-
-class StateError(Exception):
-    """Anything the state store refuses."""
+from tierwise.core.errors import StateError
 
 
 class StateStoreError(StateError):

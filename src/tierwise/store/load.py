@@ -16,6 +16,7 @@ from typing import Protocol
 
 import duckdb
 
+from tierwise.core.errors import DataError
 from tierwise.store.contract import TABLE_INDEX, TABLES, Table
 from tierwise.store.issues import DEFAULT_LIMIT, Issue, IssueList, issue_list, merge
 from tierwise.store.reader import FileShape, TableFile, inspect, relation, scan_folder
@@ -71,7 +72,7 @@ class LoadReport:
         raise KeyError(table)
 
 
-class LoadRefused(Exception):
+class LoadRefused(DataError):
     """A load refused whole because a file is bad; nothing of it was stored."""
 
     def __init__(self, report: LoadReport) -> None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import duckdb
 
+from tierwise.core.errors import DataError
 from tierwise.store.contract import TABLES, Table, create_table_sql
 from tierwise.store.sql import ident, literal
 
 
-class StoreError(Exception):
+class StoreError(DataError):
     """A store that cannot be used: missing, or made with a different contract."""
 
 
