@@ -160,11 +160,10 @@ def build_world(out: Path, partners: int, seed: int) -> World:
 
     from tierwise.accounts import Accounts, NewUser
     from tierwise.core.periods import Period
+    from tierwise.db.engine import StateStore, now
+    from tierwise.db.models import User
     from tierwise.definitions.registry import load_program
     from tierwise.runs.service import record_run
-    from tierwise.state import StateStore
-    from tierwise.state.models import User
-    from tierwise.state.store import now
     from tierwise.store import EventStore
     from tierwise.synth import SCALES, generate
 
@@ -275,7 +274,7 @@ def copy_to_postgresql(sqlite_file: Path, url: str) -> dict[str, int]:
     import sqlalchemy as sa
     from sqlalchemy.engine import make_url
 
-    from tierwise.state.models import Base
+    from tierwise.db.models import Base
 
     tables = Base.metadata.sorted_tables
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -320,8 +319,8 @@ def issue_tokens(state_url: str) -> tuple[dict[str, str], str]:
     import sqlalchemy as sa
 
     from tierwise.accounts import Accounts
-    from tierwise.state import StateStore
-    from tierwise.state.models import User
+    from tierwise.db.engine import StateStore
+    from tierwise.db.models import User
 
     with StateStore.open(state_url) as state, state.session() as session:
         accounts = Accounts(session)
@@ -343,7 +342,7 @@ def state_store(kind: str, world: World, scratch: Path, pg_url: str) -> Iterator
     import sqlalchemy as sa
     from sqlalchemy.engine import make_url
 
-    from tierwise.state import StateStore
+    from tierwise.db.engine import StateStore
 
     name = f"tierwise_bench_api_{os.getpid()}"
     admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
@@ -769,7 +768,7 @@ def run_tierwise(
         )
         env = {"TIERWISE_DB": str(world.events), "TIERWISE_STATE_URL": url}
         for workers in args.workers:
-            server = Server("tierwise.web.entry:application", workers, env, "/api/v1/health")
+            server = Server("tierwise.server.entry:application", workers, env, "/api/v1/health")
             try:
                 signed_in = sign_in(server.base)
                 # What the requests answer, once, before timing them.

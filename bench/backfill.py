@@ -21,10 +21,10 @@ from typing import TypeVar
 import psutil
 
 from tierwise.core.periods import periods_between
+from tierwise.db.engine import StateStore
 from tierwise.definitions.registry import load_program
 from tierwise.evaluation.service import evaluate, latest_complete_period
 from tierwise.runs.service import record_run
-from tierwise.state import StateStore
 from tierwise.store.events import EventStore
 
 T = TypeVar("T")

@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 if TYPE_CHECKING:
-    from tierwise.state import StateStore
+    from tierwise.db.engine import StateStore
 
 ENGINES = ("sqlite", "postgresql")
 #: The server's maintenance database; the tests create (and drop) their own beside it.
@@ -63,7 +63,7 @@ def pg_drop_database(url: str) -> None:
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
     """The session's throwaway PostgreSQL database, migrated to head."""
-    from tierwise.state import StateStore
+    from tierwise.db.engine import StateStore
 
     url = pg_create_database()
     try:
@@ -76,7 +76,7 @@ def pg_database() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite state file migrated to head, copied for each test."""
-    from tierwise.state import StateStore
+    from tierwise.db.engine import StateStore
 
     path = tmp_path_factory.mktemp("state") / "template.db"
     StateStore.open(str(path)).close()
@@ -84,8 +84,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _empty_postgresql(url: str) -> None:
-    from tierwise.state.audit import GENESIS
-    from tierwise.state.models import AuditHead, Base
+    from tierwise.db.audit import GENESIS
+    from tierwise.db.models import AuditHead, Base
 
     engine = sa.create_engine(url, poolclass=NullPool)
     try:
@@ -133,7 +133,7 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def store(state_url: str) -> Iterator[StateStore]:
     """An open state store on each engine, empty."""
-    from tierwise.state import StateStore
+    from tierwise.db.engine import StateStore
 
     opened = StateStore.open(state_url)
     try:

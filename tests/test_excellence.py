@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from tierwise.db.engine import StateStore
 from tierwise.definitions.registry import load_program
-from tierwise.runs.service import annual_excellence
-from tierwise.state import NewResult, NewRun, Runs, StateStore
+from tierwise.programs.excellence import annual_excellence
+from tierwise.runs.repository import NewResult, NewRun, Runs
 
 # partner → (class held, quarterly scores Q1..Q4; None: not scored that quarter)
 YEAR: dict[str, tuple[str, list[int | None]]] = {

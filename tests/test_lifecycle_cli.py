@@ -17,7 +17,8 @@ import tierwise.cli.evaluate
 import tierwise.cli.operate
 import tierwise.cli.runs
 from tierwise.cli.app import app
-from tierwise.state import Runs, StateStore
+from tierwise.db.engine import StateStore
+from tierwise.runs.repository import Runs
 from tierwise.testing.scenarios import buyin_three_months, export
 from tierwise.testing.world import World
 

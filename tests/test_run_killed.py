@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tierwise.state import AuditLog, Runs, StateStore
+from tierwise.db.audit import AuditLog
+from tierwise.db.engine import StateStore
+from tierwise.runs.repository import Runs
 
 TIERWISE = [sys.executable, "-m", "tierwise"]
 MONTHS = ("2025-10", "2026-09")

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from tierwise.state import GENESIS, AppendOnly, AuditLog, StateStore, VerifyReport
-from tierwise.state.audit import entry_hash
+from tierwise.db.audit import GENESIS, AuditLog, VerifyReport, entry_hash
+from tierwise.db.engine import StateStore
+from tierwise.db.errors import AppendOnly
 
 N = 8
 FIELDS = ("at", "actor", "action", "object", "reason", "before", "after", "prev_hash", "hash")

@@ -8,9 +8,12 @@ from datetime import date
 import pytest
 
 from tierwise.core.periods import Period
+from tierwise.db.audit import AuditLog
+from tierwise.db.engine import StateStore
+from tierwise.db.errors import ImmutableRun, StateError
+from tierwise.decisions.repository import Decisions
 from tierwise.definitions import load_program
 from tierwise.lifecycle import Decision, Policy, Standing, check
-from tierwise.state import AuditLog, Decisions, ImmutableRun, StateError, StateStore
 
 ISV = Policy.of(load_program("tts-sea-isv"))
 

@@ -8,11 +8,19 @@ from decimal import Decimal
 import pytest
 
 from tierwise.core.periods import Period
+from tierwise.db.engine import StateStore
 from tierwise.definitions import load_program
 from tierwise.definitions.model import Program
 from tierwise.lifecycle import Notice, PeriodResult, Policy, advance, expiring_notices
-from tierwise.state import Outbox, StateStore, dedupe_key, language_of, render
-from tierwise.state.outbox import LANGUAGES, TEMPLATES, Language
+from tierwise.outbox.repository import (
+    LANGUAGES,
+    TEMPLATES,
+    Language,
+    Outbox,
+    dedupe_key,
+    language_of,
+    render,
+)
 
 BUYIN = load_program("buyin-mcn")
 TSP = load_program("tts-th-tsp-shop")

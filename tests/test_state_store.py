@@ -9,10 +9,11 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-import tierwise.state as state
-from tierwise.state import StateStore, StateStoreError, resolve_url
-from tierwise.state.models import Base
-from tierwise.state.store import alembic_config, head_revision
+import tierwise.db as state
+from tierwise.db.engine import StateStore, alembic_config, head_revision, resolve_url
+from tierwise.db.errors import StateStoreError
+from tierwise.db.models import Base
+from tierwise.runs.repository import NewRun, Runs
 
 TABLES = {
     "runs",
@@ -93,12 +94,12 @@ def test_an_unreachable_server_is_a_clear_error() -> None:
 
 def test_a_failing_transaction_leaves_nothing(store: StateStore) -> None:
     with pytest.raises(RuntimeError), store.session() as session:
-        runs = state.Runs(session)
+        runs = Runs(session)
         runs.add(_run())
         assert runs.list() != []
         raise RuntimeError("crash half-way")
     with store.session() as session:
-        assert state.Runs(session).list() == []
+        assert Runs(session).list() == []
         assert state.AuditLog(session).entries() == []
         head = state.AuditLog(session).head()
         assert head is not None and head.seq == 0
@@ -106,13 +107,13 @@ def test_a_failing_transaction_leaves_nothing(store: StateStore) -> None:
 
 def test_the_public_surface_is_curated() -> None:
     exported = {name for name in dir(state) if not name.startswith("_")}
-    modules = {"audit", "canonical", "decisions", "errors", "models", "outbox", "runs", "store"}
+    modules = {"audit", "engine", "errors", "models"}
     modules |= {"migrations"}
     assert exported - modules == set(state.__all__)
 
 
-def _run() -> state.NewRun:
-    return state.NewRun(
+def _run() -> NewRun:
+    return NewRun(
         program_id="buyin-mcn",
         program_version=1,
         definition_hash="d" * 64,

@@ -168,7 +168,8 @@ _USERS: list[tuple[str, str, list[str]]] = [
 def _api(db: Path, state: str) -> dict[str, Any]:
     from fastapi.testclient import TestClient
 
-    from tierwise.web import Portal, create_app
+    from tierwise.server.app import create_app
+    from tierwise.web.context import Portal
 
     out: dict[str, Any] = {}
     app = create_app(Portal.open(state, db), close_portal=True)

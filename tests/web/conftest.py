@@ -19,8 +19,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.conftest import pg_create_database, pg_drop_database
+from tierwise.server.app import create_app
 from tierwise.testing.portal import PortalSetup, build_portal
-from tierwise.web import Portal, create_app
+from tierwise.web.context import Portal
 
 
 @pytest.fixture(scope="session")

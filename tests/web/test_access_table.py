@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 
 from tierwise.access import ACCESS
 from tierwise.accounts import Accounts, NewUser
-from tierwise.web import Portal, create_app
+from tierwise.server.app import create_app
+from tierwise.web.context import Portal
 from tierwise.web.guard import SESSION_COOKIE, api_guard, csrf_guard, page_guard
 
 PASSWORD = "correct horse battery"

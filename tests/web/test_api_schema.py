@@ -38,7 +38,7 @@ from tests.conftest import pg_create_database, pg_drop_database
 from tests.web.conftest import LiveServer, make_app
 from tierwise.accounts import Accounts
 from tierwise.testing.portal import PortalSetup, build_portal
-from tierwise.web import Portal
+from tierwise.web.context import Portal
 
 CHECKS = [
     not_a_server_error,

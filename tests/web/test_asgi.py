@@ -1,4 +1,4 @@
-"""What wraps every request (`tierwise.web.asgi`): the admission gate and the security
+"""What wraps every request (`tierwise.server.asgi`): the admission gate and the security
 headers — directly on small ASGI apps, then on the real portal served by uvicorn."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
 from tests.web.conftest import LiveServer, TokenFor
+from tierwise.server.asgi import HEADERS, Admission, SecurityHeaders
 from tierwise.testing.portal import PortalSetup
-from tierwise.web.asgi import HEADERS, Admission, SecurityHeaders
 
 
 class Recorder:

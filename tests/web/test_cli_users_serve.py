@@ -111,7 +111,7 @@ def test_a_serving_worker_builds_its_directory_then_freezes_it(
     collector's thresholds — in a process of its own, as a worker is."""
     probe = (
         "import gc, json\n"
-        "from tierwise.web.entry import application, GC_THRESHOLDS\n"
+        "from tierwise.server.entry import application, GC_THRESHOLDS\n"
         "app = application()\n"
         "portal = app.state.portal\n"
         "print(json.dumps({'thresholds': gc.get_threshold(), 'expected': GC_THRESHOLDS,\n"

@@ -31,13 +31,14 @@ from fastapi import FastAPI
 
 from tierwise.accounts import Accounts, NewUser
 from tierwise.core.periods import Period
+from tierwise.db.engine import StateStore
 from tierwise.definitions.registry import load_program
 from tierwise.runs.service import record_run
-from tierwise.state import StateStore
+from tierwise.server.app import create_app
 from tierwise.store import EventStore
 from tierwise.testing.portal import PASSWORD, USERS, portal_world
 from tierwise.testing.scenarios import export
-from tierwise.web import Portal, create_app
+from tierwise.web.context import Portal
 from tierwise.web.guard import SESSION_COOKIE
 
 REQUESTS = 20_000

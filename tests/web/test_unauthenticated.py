@@ -23,11 +23,12 @@ from fastapi.testclient import TestClient
 
 from tierwise.access import ACCESS
 from tierwise.accounts import SESSION_TTL, TOKEN_TTL, Accounts
-from tierwise.state.models import Base, Credential, User
+from tierwise.accounts.pages import LOGIN_CSRF_COOKIE
+from tierwise.db.models import Base, Credential, User
+from tierwise.server.app import create_app
 from tierwise.testing.portal import PortalSetup, build_portal
-from tierwise.web import Portal, create_app
+from tierwise.web.context import Portal
 from tierwise.web.guard import SESSION_COOKIE
-from tierwise.web.pages.session import LOGIN_CSRF_COOKIE
 
 PROBLEM = "application/problem+json"
 HIDDEN = r'name="{}" value="([^"]*)"'

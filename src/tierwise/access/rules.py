@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from tierwise.accounts.principal import ROLES, Principal, Role
-from tierwise.portal.catalog import Catalog
+from tierwise.partners.catalog import Catalog
 
 PartnerCheck = Literal["own", "visible"]
 

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from tierwise.accounts.principal import ROLES, Principal, Role
 from tierwise.core.errors import AccountError
-from tierwise.state.models import Credential, LoginFailure, User
-from tierwise.state.store import now
+from tierwise.db.engine import now
+from tierwise.db.models import Credential, LoginFailure, User
 
 CredentialKind = Literal["session", "token"]
 

@@ -15,19 +15,25 @@ from rich.console import Console
 from rich.table import Table
 from ruamel.yaml import YAML
 
+from tierwise.appeals import service as appeals_service
+from tierwise.audit import service as audit_service
 from tierwise.cli.app import app
 from tierwise.cli.evaluate import _as_of, _period
 from tierwise.cli.runs import versions_in_force
 from tierwise.cli.source import DataOption, DbOption, events, fail
 from tierwise.cli.state import ActorOption, StateOption, open_state
+from tierwise.db.errors import StateError
+from tierwise.decisions import service as decisions_service
 from tierwise.definitions.checking import check_text
 from tierwise.definitions.model import Program
 from tierwise.definitions.registry import load_program
 from tierwise.evaluation.service import EvaluationError
 from tierwise.lifecycle import DECISION_KINDS, OVERRIDE_MODES, Decision, LifecycleError
 from tierwise.metrics.plan import PlanError
+from tierwise.outbox import service as outbox_service
+from tierwise.programs.excellence import annual_excellence
 from tierwise.runs import service
-from tierwise.state import Runs, StateError
+from tierwise.runs.repository import Runs
 
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 outbox_app = typer.Typer(help="Notifications waiting for a mailer.", no_args_is_help=True)
@@ -237,7 +243,7 @@ def decide_command(
             continues=continues,
         )
         with open_state(state) as st:
-            doc = service.decide(st, definition, decision)
+            doc = decisions_service.decide(st, definition, decision)
     except (LifecycleError, StateError, LookupError) as exc:
         fail(str(exc))
     if not _emit(doc, output):
@@ -252,7 +258,7 @@ def decisions_list_command(
 ) -> None:
     """Recorded decisions, oldest first."""
     with open_state(state) as st:
-        rows = service.decisions_for(st, program)
+        rows = decisions_service.decisions_for(st, program)
     if not _emit(rows, output):
         for r in rows:
             console.print(
@@ -276,7 +282,7 @@ def appeals_command(
     try:
         definition = load_program(program)
         with open_state(state) as st, events(data, db) as con:
-            doc = service.apply_appeals(
+            doc = appeals_service.apply_appeals(
                 st,
                 con,
                 definition,
@@ -302,7 +308,7 @@ def appeals_command(
 def audit_verify_command(output: FormatOption = "text", state: StateOption = None) -> None:
     """Recompute the hash chain; exit 1 and name the first bad entry if it was tampered with."""
     with open_state(state) as st:
-        report = service.verify_audit(st)
+        report = audit_service.verify_audit(st)
     if not _emit(report.to_dict(), output):
         console.print(str(report))
     if not report.ok:
@@ -317,7 +323,7 @@ def audit_list_command(
 ) -> None:
     """The latest audit entries."""
     with open_state(state) as st:
-        rows = service.audit_entries(st, limit)[::-1]
+        rows = audit_service.audit_entries(st, limit)[::-1]
     if not _emit(rows, output):
         for r in rows:
             console.print(
@@ -338,7 +344,7 @@ def outbox_list_command(
         raise typer.BadParameter("use pending or sent", param_hint="--status")
     chosen: Literal["pending", "sent"] | None = status  # type: ignore[assignment]
     with open_state(state) as st:
-        rows = service.outbox(st, chosen, partner)
+        rows = outbox_service.outbox(st, chosen, partner)
     if not _emit(rows, output):
         for r in rows:
             console.print(
@@ -410,10 +416,10 @@ def outbox_remind_command(
     with open_state(state) as st:
         for p in programs:
             if data is None and db is None:
-                queued += service.remind_expiring(st, None, p, day)
+                queued += outbox_service.remind_expiring(st, None, p, day)
             else:
                 with events(data, db) as con:
-                    queued += service.remind_expiring(st, con, p, day)
+                    queued += outbox_service.remind_expiring(st, con, p, day)
     if not _emit(queued, output):
         console.print(f"{len(queued)} reminder(s) queued")
         for q in queued:
@@ -432,7 +438,7 @@ def excellence_command(
     try:
         definition = load_program(program)
         with open_state(state) as st:
-            doc = service.annual_excellence(st, definition, year)
+            doc = annual_excellence(st, definition, year)
     except (StateError, LookupError, ValueError) as exc:
         fail(str(exc))
     if _emit(doc, output):

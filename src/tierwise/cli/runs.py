@@ -17,13 +17,13 @@ from tierwise.cli.evaluate import AsOfOption, ProgramArg, ProgramFileOption, _as
 from tierwise.cli.source import DataOption, DbOption, events, fail
 from tierwise.cli.state import ActorOption, StateOption, open_state
 from tierwise.core.periods import Period
+from tierwise.db.errors import StateError
 from tierwise.definitions.model import Program
 from tierwise.definitions.registry import load_program, programs_in_force
 from tierwise.evaluation.service import EvaluationError
 from tierwise.lifecycle import LifecycleError
 from tierwise.runs.history import History, run_history
 from tierwise.runs.service import record_run
-from tierwise.state import StateError
 
 err = Console(stderr=True)
 

@@ -28,7 +28,7 @@ def serve_command(
 
     import uvicorn
 
-    from tierwise.state import StateError
+    from tierwise.db.errors import StateError
 
     path = db or default_db()
     if not path.exists():
@@ -38,14 +38,14 @@ def serve_command(
         os.environ["TIERWISE_STATE_URL"] = state
     os.environ["TIERWISE_SECURE_COOKIES"] = "1" if secure_cookies else ""
     try:
-        from tierwise.web.entry import application
+        from tierwise.server.entry import application
 
         application()  # open once here: a bad store fails before the server starts
     except StateError as exc:
         fail(str(exc))
     typer.echo(f"tierwise portal on http://{host}:{port}/  (API: /api/v1/, Ctrl-C stops)")
     uvicorn.run(
-        "tierwise.web.entry:application",
+        "tierwise.server.entry:application",
         factory=True,
         host=host,
         port=port,

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from tierwise.cli.source import fail
-from tierwise.state import StateError, StateStore
+from tierwise.db.engine import StateStore
+from tierwise.db.errors import StateError
 
 StateOption = Annotated[
     str | None,

@@ -17,7 +17,7 @@ from tierwise.core.periods import Period, periods_between
 from tierwise.definitions.model import Program
 from tierwise.evaluation.service import Evaluation, evaluate, scope
 from tierwise.lifecycle import Award, Decision, PeriodResult, Policy, Standing, Step, advance
-from tierwise.runs.gate import GateReport, check
+from tierwise.store.coverage import GateReport, check
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,5 @@
-"""Runs stored in the state store: record, publish, diff, what-if, decisions, restatements.
-
-The CLI (and later the portal) call these; each is one transaction of the state store, so
-a run interrupted half-way leaves the old state or the new one, never a mix.
-"""
+"""Runs: record a range of periods from the published standings, publish one, diff two, and
+evaluate a changed definition without storing it (what-if)."""
 
 from __future__ import annotations
 
@@ -13,27 +10,22 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 import duckdb
 
+from tierwise.core.canonical import definition_hash
 from tierwise.core.periods import Period
+from tierwise.db.engine import StateStore
+from tierwise.db.models import Run
+from tierwise.decisions.repository import Decisions
 from tierwise.definitions.model import Program
 from tierwise.evaluation.service import evaluate
-from tierwise.lifecycle import Decision, Notice, Policy, Standing, check
+from tierwise.lifecycle import Notice
 from tierwise.metrics import catalog as lib
+from tierwise.outbox.repository import Outbox
 from tierwise.runs.history import History, PeriodRun, run_history
-from tierwise.state import (
-    AuditLog,
-    Decisions,
-    NewResult,
-    NewRun,
-    Outbox,
-    Run,
-    Runs,
-    StateStore,
-    definition_hash,
-)
+from tierwise.runs.repository import NewResult, NewRun, Runs
 
 #: A partner within this share of a threshold is reported as close to it by `diff`.
 NEAR = Decimal("0.05")
@@ -202,9 +194,6 @@ def publish(
         return runs.get(run_id)
 
 
-# -- diff -----------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Move:
     partner_id: str
@@ -323,239 +312,6 @@ def whatif(
     return doc
 
 
-# -- decisions and restatements -----------------------------------------------------------------
-
-
-def decide(state: StateStore, program: Program, decision: Decision) -> dict[str, Any]:
-    """Check a decision against the program's policy and the partner's published standing,
-    then record it (audited in the same transaction)."""
-    policy = Policy.of(program)
-    with state.session() as session:
-        runs = Runs(session)
-        latest = runs.latest_published(program.id)
-        standing = None
-        if latest is not None:
-            result = runs.result(latest.id, decision.partner_id)
-            if result is not None and result.standing is not None:
-                standing = Standing.from_dict(result.standing)
-        checked = check(policy, standing, decision)
-        recorded = Decisions(session).add(
-            program.id, checked, before=standing and standing.to_dict()
-        )
-        return {"id": recorded.id, **checked.to_dict()}
-
-
-def apply_appeals(
-    state: StateStore,
-    con: duckdb.DuckDBPyConnection,
-    program: Program,
-    *,
-    actor: str,
-    reason: str,
-    program_for: Callable[[Period], Program] | None = None,
-) -> list[dict[str, Any]]:
-    """Re-evaluate every published period whose inputs changed (a violation revoked on
-    appeal, a corrected order) and record a restatement run with its differences. Levels
-    and awards already granted stand: an award is final. `program_for` gives the version
-    in force for a period (default: `program` for all)."""
-    fingerprint = data_fingerprint(con, program)
-    with state.session() as session:
-        published = [
-            r for r in Runs(session).list(program.id, status="published") if r.kind != "whatif"
-        ]
-    out: list[dict[str, Any]] = []
-    for run in sorted(published, key=lambda r: r.period_start):
-        if run.data_fingerprint.split(":")[0] == fingerprint:
-            continue
-        period = Period.parse(run.period)
-        rules = program_for(period) if program_for is not None else program
-        with state.session() as session:
-            done = Runs(session).find_run(
-                program.id,
-                run.period,
-                definition_hash(rules),
-                fingerprint,
-                run.generated_on,
-                kind="restatement",
-            )
-        if done is not None:  # this data has restated this period already
-            continue
-        with state.session() as session:
-            runs = Runs(session)
-            standings = runs.published_standings(program.id, run.period)
-            decisions = Decisions(session).for_program(program.id, period.generation_date)
-            before = _stored(runs, run.id)
-        history = run_history(
-            con,
-            program,
-            period,
-            period,
-            standings=standings,
-            decisions=decisions,
-            as_of=run.generated_on,
-            program_for=program_for,
-        )
-        pr = history.periods[0]
-        after = {
-            s.partner_id: {**pr.evaluation.result(s.partner_id), "level": s.level} for s in pr.steps
-        }
-        changes = [
-            {
-                "partner_id": pid,
-                "score": [before.get(pid, {}).get("score"), body.get("score")],
-                "computed_level": [
-                    before.get(pid, {}).get("computed_level"),
-                    body.get("computed_level"),
-                ],
-            }
-            for pid, body in after.items()
-            if before.get(pid, {}).get("score") != body.get("score")
-            or before.get(pid, {}).get("computed_level") != body.get("computed_level")
-        ]
-        if not changes:
-            continue
-        with state.session() as session:
-            runs = Runs(session)
-            new = runs.add(
-                _new_run(
-                    fingerprint,
-                    pr,
-                    actor,
-                    kind="restatement",
-                    restates=run.id,
-                    reason=reason,
-                )
-            )
-            runs.record_restatement(run.id, new.id, actor, reason, {"changes": changes})
-        out.append(
-            {"period": run.period, "restated": run.id, "restatement": new.id, "changes": changes}
-        )
-    return out
-
-
-def verify_audit(state: StateStore) -> Any:
-    with state.session() as session:
-        return AuditLog(session).verify()
-
-
-def outbox(
-    state: StateStore, status: Literal["pending", "sent"] | None, partner_id: str | None
-) -> list[dict[str, Any]]:
-    """Every message, in the order queued."""
-    return outbox_page(state, status, partner_id)[1]
-
-
-def outbox_page(
-    state: StateStore,
-    status: Literal["pending", "sent"] | None,
-    partner_id: str | None,
-    *,
-    newest_first: bool = False,
-    offset: int = 0,
-    limit: int | None = None,
-) -> tuple[int, list[dict[str, Any]]]:
-    """How many messages match, and a page of them (all with no `limit`)."""
-    with state.reading() as session:
-        box = Outbox(session)
-        messages = box.list(
-            status, partner_id, newest_first=newest_first, offset=offset, limit=limit
-        )
-        total = box.count(status, partner_id) if limit is not None else len(messages)
-        return total, [
-            {
-                "id": m.id,
-                "created_at": str(m.created_at),
-                "program_id": m.program_id,
-                "partner_id": m.partner_id,
-                "period": m.period,
-                "kind": m.kind,
-                "language": m.language,
-                "subject": m.subject,
-                "body": m.body,
-                "status": m.status,
-            }
-            for m in messages
-        ]
-
-
-def decisions_for(state: StateStore, program_id: str | None) -> list[dict[str, Any]]:
-    with state.session() as session:
-        return [
-            {
-                "id": d.id,
-                "program_id": d.program_id,
-                "partner_id": d.partner_id,
-                "kind": d.kind,
-                "actor": d.actor,
-                "reason": d.reason,
-                "decided_on": str(d.decided_on),
-                "effective": d.effective and str(d.effective),
-                "level": d.level,
-                "mode": d.mode,
-                "until": d.until and str(d.until),
-            }
-            for d in Decisions(session).list(program_id)
-        ]
-
-
-def remind_expiring(
-    state: StateStore, con: duckdb.DuckDBPyConnection | None, program: Program, on: date
-) -> list[dict[str, Any]]:
-    """Queue `award_expiring` notices for awards in force that end within 14 days of `on`,
-    from the published standings (queued once per award: the outbox dedupes)."""
-    from tierwise.lifecycle import expiring_notices
-
-    policy = Policy.of(program)
-    after = Period.containing(on, program.period_kind).next
-    with state.session() as session:
-        standings = Runs(session).published_standings(program.id, str(after))
-        notices = [n for s in standings.values() for n in expiring_notices(policy, s, on)]
-        markets = _partner_markets(con, program) if con is not None else {}
-        added = Outbox(session).add_notices(program, notices, markets)
-        return [
-            {"id": m.id, "partner_id": m.partner_id, "kind": m.kind, "subject": m.subject}
-            for m in added
-        ]
-
-
-def annual_excellence(state: StateStore, program: Program, year: int) -> dict[str, Any]:
-    """The yearly selection of excellent partners: each partner's secondary evaluation
-    averaged over the year's published periods, the best `per_class` of each class held at
-    the end of the year (ties: the smaller partner id)."""
-    policy = program.lifecycle
-    choice = getattr(policy, "annual_excellence", None)
-    if choice is None:
-        raise ValueError(f"{program.id} names no annual selection of excellent partners")
-    scores: dict[str, list[Decimal]] = {}
-    held: dict[str, str | None] = {}
-    periods: list[str] = []
-    with state.session() as session:
-        runs = Runs(session)
-        for quarter in range(1, 5):
-            name = f"{year}Q{quarter}"
-            run = runs.published_run(program.id, name)
-            if run is None:
-                continue
-            periods.append(name)
-            for r in runs.results(run.id):
-                scored = (r.body.get("evaluations") or {}).get(choice.evaluation) or {}
-                if scored.get("score") is not None:
-                    scores.setdefault(r.partner_id, []).append(Decimal(str(scored["score"])))
-                held[r.partner_id] = r.level
-    average = {pid: sum(v, Decimal(0)) / len(v) for pid, v in scores.items()}
-    by_class: dict[str, list[dict[str, Any]]] = {}
-    for level in reversed(program.level_ids):
-        ranked = sorted(
-            (pid for pid in average if held.get(pid) == level),
-            key=lambda pid: (-average[pid], pid),
-        )
-        by_class[level] = [
-            {"partner_id": pid, "average": float(average[pid]), "quarters": len(scores[pid])}
-            for pid in ranked[: choice.per_class]
-        ]
-    return {"program": program.id, "year": year, "periods": periods, "excellent": by_class}
-
-
 def level_distribution(runs: Runs, program: Program, run: Run) -> dict[str, Any]:
     """Partners per level (lowest first) and per status in one run."""
     results = runs.results(run.id)
@@ -571,25 +327,3 @@ def level_distribution(runs: Runs, program: Program, run: Run) -> dict[str, Any]
         "none": sum(1 for r in results if r.level is None),
         "statuses": dict(sorted(statuses.items())),
     }
-
-
-def audit_entries(state: StateStore, limit: int, offset: int = 0) -> list[dict[str, Any]]:
-    """Audit entries, newest first, `offset` entries from the newest."""
-    with state.session() as session:
-        head = AuditLog(session).head()
-        last = 0 if head is None else head.seq
-        since = max(0, last - offset - limit)
-        entries = AuditLog(session).entries(since=since, limit=max(0, last - offset - since))
-    newest = entries[::-1]
-    return [
-        {
-            "seq": e.seq,
-            "at": e.at,
-            "actor": e.actor,
-            "action": e.action,
-            "object": e.object,
-            "reason": e.reason,
-            "hash": e.hash,
-        }
-        for e in newest
-    ]

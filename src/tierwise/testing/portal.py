@@ -17,9 +17,9 @@ from pathlib import Path
 
 from tierwise.accounts import Accounts, NewUser
 from tierwise.core.periods import Period
+from tierwise.db.engine import StateStore
 from tierwise.definitions.registry import load_program
 from tierwise.runs.service import record_run
-from tierwise.state import StateStore
 from tierwise.store import EventStore
 from tierwise.testing.scenarios import buyin_three_months, export
 from tierwise.testing.world import World

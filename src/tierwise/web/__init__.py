@@ -1,11 +1,5 @@
-"""The web service: the REST API under `/api/v1/` and the server-rendered portal, both
-behind one authorization guard per kind of credential (`tierwise.web.guard`).
-
-    app = create_app(Portal.open(state_url, db_path))
-    uvicorn.run(app)
-"""
-
-from tierwise.web.app import create_app
-from tierwise.web.context import Portal
-
-__all__ = ["Portal", "create_app"]
+"""What the REST API and the portal's pages share: the request context (`context.py`),
+one authorization guard per kind of credential (`guard.py`), problem details
+(`problems.py`), languages (`i18n.py`), page rendering (`render.py`), the templates and the
+static files. Each domain's `endpoints.py` and `pages.py` build on these; `tierwise.server`
+assembles them into the application."""

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import duckdb
 
+from tierwise.db.engine import StateStore
 from tierwise.definitions.model import Program
 from tierwise.definitions.registry import all_programs
-from tierwise.portal import Catalog, Directory
-from tierwise.state import StateStore
+from tierwise.partners.catalog import Catalog
+from tierwise.partners.directory import Directory
 
 
 @dataclass
@@ -72,3 +73,13 @@ class Portal:
 
     def close(self) -> None:
         self.state.close()
+
+
+def program_of(portal: Portal, program_id: str) -> Program:
+    """The program a route names, or 404."""
+    from tierwise.web.problems import Problem
+
+    program = portal.programs.get(program_id)
+    if program is None:
+        raise Problem(404, f"no program {program_id!r}")
+    return program

@@ -1,0 +1,397 @@
+"""The state store's tables: runs and their results, publications, decisions, restatements,
+the audit chain and the notification outbox.
+
+Portable across SQLite and PostgreSQL: JSON documents are canonicalised before they are
+bound (so both engines store the same text), timestamps are UTC, and the audit chain keeps
+its fields as text so its hashes never depend on how an engine renders a value.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from tierwise.core.canonical import plain
+from tierwise.lifecycle import Award, Decision, Standing
+
+#: Constraint names Alembic can rely on (SQLite batch migrations need them named).
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+RUN_KINDS = ("run", "whatif", "restatement")
+RUN_STATUSES = ("preview", "published", "superseded")
+DECISION_KINDS = ("invite", "downgrade", "remove", "continue_invitation", "override")
+OVERRIDE_MODES = ("floor", "fixed")
+OUTBOX_STATUSES = ("pending", "sent")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every engine (SQLite keeps no zone of its own)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"{value!r} has no time zone: store aware UTC timestamps")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class JsonDocument(TypeDecorator[Any]):
+    """A JSON document stored as canonical plain data (decimals as text, dates ISO), so the
+    value read back is the same on SQLite and PostgreSQL (`json`, not `jsonb`: the text is
+    kept as written)."""
+
+    impl = sa.JSON(none_as_null=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else plain(value)
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING)
+
+
+class Run(Base):
+    """One evaluation of one program for one period; immutable once stored except for its
+    status (preview → published → superseded)."""
+
+    __tablename__ = "runs"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "program_id",
+            "period",
+            "definition_hash",
+            "data_fingerprint",
+            "generated_on",
+            "kind",
+            name="uq_runs_inputs",
+        ),
+        sa.CheckConstraint(_one_of("kind", RUN_KINDS), name="kind"),
+        sa.CheckConstraint(_one_of("status", RUN_STATUSES), name="status"),
+        sa.Index("ix_runs_program_period", "program_id", "period_start"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String, primary_key=True)
+    program_id: Mapped[str] = mapped_column(sa.String)
+    program_version: Mapped[int]
+    definition_hash: Mapped[str] = mapped_column(sa.String(64))
+    data_fingerprint: Mapped[str] = mapped_column(sa.String)
+    period: Mapped[str] = mapped_column(sa.String(16))
+    #: The period's first day, to order periods of any kind.
+    period_start: Mapped[date]
+    generated_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(sa.String)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    gate_ok: Mapped[bool]
+    gate_report: Mapped[Any] = mapped_column(JsonDocument)
+    result_hash: Mapped[str] = mapped_column(sa.String(64))
+    partners: Mapped[int]
+    restates: Mapped[str | None] = mapped_column(sa.ForeignKey("runs.id"))
+
+    results: Mapped[list[RunResult]] = relationship(
+        back_populates="run", order_by="RunResult.partner_id", lazy="raise"
+    )
+    awards: Mapped[list[RunAward]] = relationship(
+        back_populates="run",
+        order_by="(RunAward.partner_id, RunAward.for_period, RunAward.award)",
+        lazy="raise",
+    )
+
+    @property
+    def publishable(self) -> bool:
+        return self.kind != "whatif" and self.gate_ok
+
+
+class RunResult(Base):
+    """One partner's result in a run, with its breakdown and the standing after the period."""
+
+    __tablename__ = "run_results"
+    __table_args__ = (sa.Index("ix_run_results_partner", "partner_id"),)
+
+    run_id: Mapped[str] = mapped_column(sa.ForeignKey("runs.id"), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(sa.String, primary_key=True)
+    status: Mapped[str] = mapped_column(sa.String(16))
+    #: The exact decimal, as text (None: no score).
+    score: Mapped[str | None] = mapped_column(sa.String(64))
+    computed_level: Mapped[str | None] = mapped_column(sa.String)
+    level: Mapped[str | None] = mapped_column(sa.String)
+    previous_level: Mapped[str | None] = mapped_column(sa.String)
+    change: Mapped[str] = mapped_column(sa.String(16))
+    #: Metrics, trace, next level, keep: whatever the run orchestrator records.
+    body: Mapped[Any] = mapped_column(JsonDocument)
+    #: `Standing.to_dict()` after the period (None: the lifecycle was not applied).
+    standing: Mapped[Any | None] = mapped_column(JsonDocument, nullable=True)
+
+    run: Mapped[Run] = relationship(back_populates="results", lazy="raise")
+
+    @property
+    def score_decimal(self) -> Decimal | None:
+        return None if self.score is None else Decimal(self.score)
+
+    def to_standing(self) -> Standing | None:
+        return None if self.standing is None else Standing.from_dict(self.standing)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The form hashed into `Run.result_hash`."""
+        return {
+            "partner_id": self.partner_id,
+            "status": self.status,
+            "score": self.score,
+            "computed_level": self.computed_level,
+            "level": self.level,
+            "previous_level": self.previous_level,
+            "change": self.change,
+            "body": self.body,
+            "standing": self.standing,
+        }
+
+
+class RunAward(Base):
+    """An award a run granted (final: a later run never revokes it)."""
+
+    __tablename__ = "run_awards"
+    __table_args__ = (sa.Index("ix_run_awards_program_partner", "program_id", "partner_id"),)
+
+    run_id: Mapped[str] = mapped_column(sa.ForeignKey("runs.id"), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(sa.String, primary_key=True)
+    award: Mapped[str] = mapped_column(sa.String, primary_key=True)
+    for_period: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    program_id: Mapped[str] = mapped_column(sa.String)
+    valid_from: Mapped[date]
+    valid_to: Mapped[date]
+
+    run: Mapped[Run] = relationship(back_populates="awards", lazy="raise")
+
+    def to_award(self) -> Award:
+        return Award.from_dict(self.to_dict())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "partner_id": self.partner_id,
+            "award": self.award,
+            "for_period": self.for_period,
+            "valid_from": self.valid_from.isoformat(),
+            "valid_to": self.valid_to.isoformat(),
+        }
+
+
+class Publication(Base):
+    """The run whose levels are displayed for a program and period (at most one)."""
+
+    __tablename__ = "publications"
+
+    program_id: Mapped[str] = mapped_column(sa.String, primary_key=True)
+    period: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    run_id: Mapped[str] = mapped_column(sa.ForeignKey("runs.id"), unique=True)
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    published_by: Mapped[str] = mapped_column(sa.String)
+    reason: Mapped[str] = mapped_column(sa.Text)
+
+
+class Restatement(Base):
+    """A past period re-evaluated (an appeal revoked a violation): which run replaced
+    which, why, and what differs."""
+
+    __tablename__ = "restatements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[str] = mapped_column(sa.String)
+    period: Mapped[str] = mapped_column(sa.String(16))
+    from_run: Mapped[str] = mapped_column(sa.ForeignKey("runs.id"))
+    to_run: Mapped[str] = mapped_column(sa.ForeignKey("runs.id"), unique=True)
+    actor: Mapped[str] = mapped_column(sa.String)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    differences: Mapped[Any] = mapped_column(JsonDocument)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RecordedDecision(Base):
+    """An operator decision as recorded (the lifecycle's `Decision` plus its program)."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        sa.CheckConstraint(_one_of("kind", DECISION_KINDS), name="kind"),
+        sa.CheckConstraint(f"mode IS NULL OR {_one_of('mode', OVERRIDE_MODES)}", name="mode"),
+        sa.Index("ix_decisions_program_decided", "program_id", "decided_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[str] = mapped_column(sa.String)
+    partner_id: Mapped[str] = mapped_column(sa.String)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    actor: Mapped[str] = mapped_column(sa.String)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    decided_on: Mapped[date]
+    effective: Mapped[date | None]
+    level: Mapped[str | None] = mapped_column(sa.String)
+    mode: Mapped[str | None] = mapped_column(sa.String(16))
+    until: Mapped[date | None]
+    continues: Mapped[bool | None]
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    def to_decision(self) -> Decision:
+        return Decision.from_dict(
+            {
+                "kind": self.kind,
+                "partner_id": self.partner_id,
+                "actor": self.actor,
+                "reason": self.reason,
+                "decided_on": self.decided_on.isoformat(),
+                "effective": None if self.effective is None else self.effective.isoformat(),
+                "level": self.level,
+                "mode": self.mode,
+                "until": None if self.until is None else self.until.isoformat(),
+                "continues": self.continues,
+            }
+        )
+
+
+class AuditEntry(Base):
+    """One link of the append-only, SHA-256 hash-chained audit log. Every field is text or
+    an integer so the hash recomputed from what is stored is the hash computed at append."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    #: UTC, ISO 8601 with microseconds and `Z`.
+    at: Mapped[str] = mapped_column(sa.String(32))
+    actor: Mapped[str] = mapped_column(sa.String)
+    action: Mapped[str] = mapped_column(sa.String(32))
+    object: Mapped[str] = mapped_column(sa.Text)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: Canonical JSON text (None: nothing before / after).
+    before: Mapped[str | None] = mapped_column(sa.Text)
+    after: Mapped[str | None] = mapped_column(sa.Text)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class AuditHead(Base):
+    """The chain's last seq and hash, updated with every append: a truncated tail is
+    detectable because the head still names it."""
+
+    __tablename__ = "audit_head"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int]
+    hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class OutboxMessage(Base):
+    """A rendered notification waiting for a mailer."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        sa.CheckConstraint(_one_of("status", OUTBOX_STATUSES), name="status"),
+        sa.Index("ix_outbox_status", "status"),
+        sa.Index("ix_outbox_partner", "partner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    program_id: Mapped[str] = mapped_column(sa.String)
+    partner_id: Mapped[str] = mapped_column(sa.String)
+    period: Mapped[str] = mapped_column(sa.String(16))
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    language: Mapped[str] = mapped_column(sa.String(8))
+    subject: Mapped[str] = mapped_column(sa.Text)
+    body: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(16))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: The same notice for the same period is queued once.
+    dedupe_key: Mapped[str] = mapped_column(sa.String, unique=True)
+    #: The notice as the lifecycle gave it (`Notice.to_dict()`), to render again.
+    notice: Mapped[Any] = mapped_column(JsonDocument)
+
+
+# -- accounts -------------------------------------------------------------------------------
+
+ROLES = ("operator", "partner", "creator", "seller")
+CREDENTIAL_KINDS = ("session", "token")
+
+
+class User(Base):
+    """A person who signs in: an operator, a partner's user (of one partner), a creator or a
+    seller (each of one subject in the event store)."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint(_one_of("role", ROLES), name="role"),
+        sa.CheckConstraint(
+            "(role = 'partner') = (partner_id IS NOT NULL)"
+            " AND (role = 'creator') = (creator_id IS NOT NULL)"
+            " AND (role = 'seller') = (seller_id IS NOT NULL)",
+            name="subject",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(sa.String(128), unique=True)
+    name: Mapped[str] = mapped_column(sa.String)
+    role: Mapped[str] = mapped_column(sa.String(16))
+    partner_id: Mapped[str | None] = mapped_column(sa.String)
+    creator_id: Mapped[str | None] = mapped_column(sa.String)
+    seller_id: Mapped[str | None] = mapped_column(sa.String)
+    language: Mapped[str] = mapped_column(sa.String(8))
+    #: argon2id, in the PHC string format.
+    password_hash: Mapped[str] = mapped_column(sa.String)
+    active: Mapped[bool]
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Credential(Base):
+    """A browser session (cookie) or an API bearer token: only its SHA-256 is stored, so a
+    leaked database does not leak live credentials."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (
+        sa.CheckConstraint(_one_of("kind", CREDENTIAL_KINDS), name="kind"),
+        sa.Index("ix_credentials_user", "user_id"),
+    )
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    #: The synchronizer token the session's forms must send back (sessions only).
+    csrf_token: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class LoginFailure(Base):
+    """A failed sign-in, kept for the throttle's window."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (sa.Index("ix_login_failures_login_at", "login", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(sa.String(128))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)

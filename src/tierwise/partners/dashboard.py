@@ -1,0 +1,224 @@
+"""A partner's dashboard: one card per program that grades it, from the latest published
+run — level, score, breakdown, the gap to the next level with its actions, what keeps the
+current level, rights, awards, history and warnings. Read only; nothing is recomputed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tierwise.db.models import Publication, Run, RunResult
+from tierwise.definitions.model import Program
+from tierwise.partners.catalog import PartnerInfo
+from tierwise.partners.directory import applies
+
+#: Statuses that are a warning on their own.
+_WARNING_STATUSES = ("observation", "ineligible", "novice")
+
+
+def _text(value: Any) -> dict[str, Any]:
+    return {"en": value.en, "zh": value.zh}
+
+
+def _level_doc(program: Program, level_id: str | None) -> dict[str, Any] | None:
+    if level_id is None or level_id not in program.level_ids:
+        return None
+    level = program.level(level_id)
+    return {
+        "id": level.id,
+        "title": _text(level.title),
+        "badge": level.badge.name if level.badge else None,
+        "rights": {"en": list(level.rights.en), "zh": list(level.rights.zh)},
+        "obligations": {"en": list(level.obligations.en), "zh": list(level.obligations.zh)},
+    }
+
+
+def _metric_titles(program: Program) -> dict[str, dict[str, str]]:
+    titles: dict[str, dict[str, str]] = {}
+    for name, entry in program.metrics.items():
+        title = getattr(entry, "title", None)
+        titles[name] = _text(title) if title is not None else {"en": name, "zh": name}
+    return titles
+
+
+@dataclass(frozen=True)
+class Card:
+    program_id: str
+    program_title: dict[str, str]
+    partner_id: str
+    period: str | None
+    run_id: str | None
+    status: str | None = None
+    score: str | None = None
+    level: dict[str, Any] | None = None
+    computed_level: str | None = None
+    previous_level: str | None = None
+    change: str | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+    metric_titles: dict[str, dict[str, str]] = field(default_factory=dict)
+    breakdown: list[dict[str, Any]] = field(default_factory=list)
+    next_level: dict[str, Any] | None = None
+    next_level_info: dict[str, Any] | None = None
+    keep: dict[str, Any] | None = None
+    status_rights: dict[str, list[str]] | None = None
+    awards: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "program_id": self.program_id,
+            "program_title": self.program_title,
+            "partner_id": self.partner_id,
+            "period": self.period,
+            "run_id": self.run_id,
+            "status": self.status,
+            "score": self.score,
+            "level": self.level,
+            "computed_level": self.computed_level,
+            "previous_level": self.previous_level,
+            "change": self.change,
+            "metrics": self.metrics,
+            "metric_titles": self.metric_titles,
+            "breakdown": self.breakdown,
+            "next_level": self.next_level,
+            "next_level_info": self.next_level_info,
+            "keep": self.keep,
+            "status_rights": self.status_rights,
+            "awards": self.awards,
+            "history": self.history,
+            "warnings": self.warnings,
+        }
+
+
+#: The latest published period of each program, beside every row of it.
+_LATEST = sa.func.max(Run.period_start).over(partition_by=Publication.program_id)
+#: A partner's published results in some programs, oldest period first, in one query
+#: whatever the number of programs: the history needs no JSON documents, so only the
+#: latest result of each program carries its body and standing. Built once, so each
+#: request binds values instead of building and hashing the statement again.
+_PUBLISHED = (
+    sa.select(
+        Publication.program_id,
+        Run.id,
+        Run.period,
+        RunResult.status,
+        RunResult.score,
+        RunResult.computed_level,
+        RunResult.level,
+        RunResult.previous_level,
+        RunResult.change,
+        sa.case((Run.period_start == _LATEST, RunResult.body)).label("body"),
+        sa.case((Run.period_start == _LATEST, RunResult.standing)).label("standing"),
+    )
+    .join(Run, Run.id == RunResult.run_id)
+    .join(Publication, Publication.run_id == Run.id)
+    .where(
+        Publication.program_id.in_(sa.bindparam("program_ids", expanding=True)),
+        RunResult.partner_id == sa.bindparam("partner_id"),
+    )
+    .order_by(Run.period_start)
+)
+
+
+def _cards(
+    session: Session, programs: Sequence[Program], partner_id: str, today: date | None
+) -> list[Card]:
+    """The cards of `partner_id` in `programs`, in that order."""
+    if not programs:
+        return []
+    today = today or date.today()
+    published: dict[str, list[Any]] = {p.id: [] for p in programs}
+    for row in session.execute(
+        _PUBLISHED, {"program_ids": list(published), "partner_id": partner_id}
+    ):
+        published[row.program_id].append(row)
+    return [_card(program, partner_id, published[program.id], today) for program in programs]
+
+
+def program_card(
+    session: Session, program: Program, partner_id: str, today: date | None = None
+) -> Card:
+    """The card of `partner_id` in `program` (empty when nothing is published for it)."""
+    return _cards(session, [program], partner_id, today)[0]
+
+
+def _card(
+    program: Program,
+    partner_id: str,
+    published: Sequence[Any],
+    today: date,
+) -> Card:
+    title = _text(program.title)
+    if not published:
+        return Card(program.id, title, partner_id, None, None)
+    # The latest published period's result is the last one (periods of a program never
+    # share a start).
+    result = published[-1]
+    body: dict[str, Any] = result.body or {}
+    standing: dict[str, Any] = result.standing or {}
+    history = [
+        {
+            "period": h.period,
+            "score": h.score,
+            "level": h.level,
+            "rank": None if h.level is None else program.level_rank(h.level),
+            "status": h.status,
+            "change": h.change,
+        }
+        for h in published
+    ]
+    awards = [
+        {**a, "in_force": a["valid_from"] <= today.isoformat() <= a["valid_to"]}
+        for a in standing.get("awards", [])
+    ]
+    warnings: list[dict[str, Any]] = [
+        {"kind": n["kind"], "period": n.get("period"), "params": n.get("params", {})}
+        for n in body.get("notices", [])
+    ]
+    if result.status in _WARNING_STATUSES:
+        warnings.insert(
+            0, {"kind": f"status_{result.status}", "period": result.period, "params": {}}
+        )
+    for pending in standing.get("pending", []):
+        warnings.append({"kind": "pending", "period": result.period, "params": pending})
+    next_level = body.get("next_level")
+    status_rights = None
+    status_texts = program.status_rights.get(result.status)
+    if status_texts is not None:
+        status_rights = {"en": list(status_texts.en), "zh": list(status_texts.zh)}
+    return Card(
+        program_id=program.id,
+        program_title=title,
+        partner_id=partner_id,
+        period=result.period,
+        run_id=result.id,
+        status=result.status,
+        score=result.score,
+        level=_level_doc(program, result.level),
+        computed_level=result.computed_level,
+        previous_level=result.previous_level,
+        change=result.change,
+        metrics=body.get("metrics") or {},
+        metric_titles=_metric_titles(program),
+        breakdown=body.get("trace") or [],
+        next_level=next_level,
+        next_level_info=_level_doc(program, (next_level or {}).get("level")),
+        keep=body.get("keep"),
+        status_rights=status_rights,
+        awards=awards,
+        history=history,
+        warnings=warnings,
+    )
+
+
+def dashboard(
+    session: Session, programs: Sequence[Program], info: PartnerInfo, today: date | None = None
+) -> list[Card]:
+    """One card per program that grades the partner."""
+    return _cards(session, [p for p in programs if applies(p, info)], info.partner_id, today)

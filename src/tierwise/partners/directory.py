@@ -1,0 +1,246 @@
+"""The partner directory: basic information, the level each program published last, its
+badge and the awards in force — what a seller or creator sees before working with a
+partner. Never a score, a metric or an explanation."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import compress, islice
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tierwise.db.models import Publication, Run, RunAward, RunResult
+from tierwise.definitions.model import Program
+from tierwise.partners.catalog import Catalog, PartnerInfo
+
+
+@dataclass(frozen=True)
+class PublicLevel:
+    program_id: str
+    period: str
+    level: str | None
+    title: dict[str, str] | None
+    badge: str | None
+    status: str
+    #: Awards in force today (TSP certifications), with their validity.
+    awards: tuple[dict[str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "program_id": self.program_id,
+            "period": self.period,
+            "level": self.level,
+            "title": self.title,
+            "badge": self.badge,
+            "status": self.status,
+            "awards": list(self.awards),
+        }
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    info: PartnerInfo
+    levels: tuple[PublicLevel, ...] = ()
+
+    @property
+    def partner_id(self) -> str:
+        return self.info.partner_id
+
+    def level_in(self, program_id: str) -> PublicLevel | None:
+        return next((lv for lv in self.levels if lv.program_id == program_id), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.info.to_dict(), "levels": [lv.to_dict() for lv in self.levels]}
+
+
+@dataclass(frozen=True)
+class DirectoryQuery:
+    program: str | None = None
+    level: str | None = None
+    market: str | None = None
+    kind: str | None = None
+    #: Matches the partner id or name, case-insensitively.
+    text: str | None = None
+    offset: int = 0
+    limit: int = 50
+
+    def matches(self, entry: DirectoryEntry) -> bool:
+        info = entry.info
+        if self.market and info.market != self.market:
+            return False
+        if self.kind and info.kind != self.kind:
+            return False
+        if self.text:
+            needle = self.text.casefold()
+            if needle not in info.partner_id.casefold() and needle not in info.name.casefold():
+                return False
+        if self.program or self.level:
+            return any(
+                (not self.program or lv.program_id == self.program)
+                and (not self.level or lv.level == self.level)
+                for lv in entry.levels
+            )
+        return True
+
+
+#: A query's filters without its page: (program, level, market, kind).
+_Filters = tuple[str | None, str | None, str | None, str | None]
+#: How many filter combinations a snapshot remembers the matches of.
+_MAX_REMEMBERED = 512
+
+
+@dataclass
+class _Snapshot:
+    key: tuple[Any, ...]
+    entries: dict[str, DirectoryEntry] = field(default_factory=dict)
+    #: The entries matching each filter combination asked so far, in directory order, with
+    #: their partner ids (so a page is a cut of a short list, not a scan of every entry).
+    matches: dict[_Filters, tuple[tuple[str, ...], tuple[DirectoryEntry, ...]]] = field(
+        default_factory=dict
+    )
+
+
+#: The publication state a snapshot belongs to (built once: the statement is reused).
+_PUBLICATIONS = sa.select(sa.func.count(), sa.func.max(Publication.published_at))
+
+
+def applies(program: Program, info: PartnerInfo) -> bool:
+    """Whether `program` grades a partner like `info` (its kind, in one of its markets)."""
+    return program.subject_kind == info.kind and info.market in program.markets
+
+
+class Directory:
+    """Directory entries over a catalog, rebuilt when a publication changes (one cheap
+    query per request tells) and shared by every request in between."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        programs: Sequence[Program],
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.catalog = catalog
+        self.programs = {p.id: p for p in programs}
+        self.today = today
+        self._snapshot: _Snapshot | None = None
+        self._lock = threading.Lock()
+
+    def _key(self, session: Session) -> tuple[Any, ...]:
+        count, last = session.execute(_PUBLICATIONS).one()
+        return (count, str(last), self.today())
+
+    def entries(self, session: Session) -> dict[str, DirectoryEntry]:
+        return self._current(session).entries
+
+    def _current(self, session: Session) -> _Snapshot:
+        key = self._key(session)
+        snapshot = self._snapshot
+        if snapshot is None or snapshot.key != key:
+            with self._lock:
+                snapshot = self._snapshot
+                if snapshot is None or snapshot.key != key:
+                    snapshot = _Snapshot(key, self._build(session))
+                    self._snapshot = snapshot
+        return snapshot
+
+    def _build(self, session: Session) -> dict[str, DirectoryEntry]:
+        today = self.today()
+        levels: dict[str, list[PublicLevel]] = {}
+        for program in self.programs.values():
+            run = session.execute(
+                sa.select(Run.id, Run.period)
+                .join(Publication, Publication.run_id == Run.id)
+                .where(Publication.program_id == program.id)
+                .order_by(Run.period_start.desc())
+                .limit(1)
+            ).first()
+            if run is None:
+                continue
+            run_id, period = run
+            awards: dict[str, list[dict[str, str]]] = {}
+            for a in session.scalars(
+                sa.select(RunAward)
+                .join(Run, Run.id == RunAward.run_id)
+                .where(
+                    RunAward.program_id == program.id,
+                    Run.status != "preview",
+                    Run.kind != "whatif",
+                    RunAward.valid_from <= today,
+                    RunAward.valid_to >= today,
+                )
+                .order_by(RunAward.partner_id, RunAward.valid_from)
+            ):
+                held = awards.setdefault(a.partner_id, [])
+                if all(h["award"] != a.award for h in held):
+                    held.append(
+                        {
+                            "award": a.award,
+                            "valid_from": a.valid_from.isoformat(),
+                            "valid_to": a.valid_to.isoformat(),
+                        }
+                    )
+            for partner_id, level, status in session.execute(
+                sa.select(RunResult.partner_id, RunResult.level, RunResult.status).where(
+                    RunResult.run_id == run_id
+                )
+            ):
+                title = badge = None
+                if level is not None and level in program.level_ids:
+                    lv = program.level(level)
+                    title = {"en": lv.title.en, "zh": lv.title.zh}
+                    badge = lv.badge.name if lv.badge else None
+                levels.setdefault(partner_id, []).append(
+                    PublicLevel(
+                        program.id,
+                        period,
+                        level,
+                        title,
+                        badge,
+                        status,
+                        tuple(awards.get(partner_id, ())),
+                    )
+                )
+        return {
+            pid: DirectoryEntry(info, tuple(levels.get(pid, ())))
+            for pid, info in self.catalog.partners.items()
+        }
+
+    def entry(self, session: Session, partner_id: str) -> DirectoryEntry | None:
+        return self.entries(session).get(partner_id)
+
+    def search(
+        self,
+        session: Session,
+        query: DirectoryQuery,
+        visible: Callable[[str], bool],
+    ) -> tuple[int, list[DirectoryEntry]]:
+        """Entries `visible` admits that match `query`, in partner-id order: (total, page)."""
+        snapshot = self._current(session)
+        if query.text:
+            # Free text is not remembered (unbounded): scan.
+            found = [e for e in snapshot.entries.values() if query.matches(e)]
+            ids, entries = tuple(e.partner_id for e in found), tuple(found)
+        else:
+            filters = (query.program, query.level, query.market, query.kind)
+            remembered = snapshot.matches.get(filters)
+            if remembered is None:
+                found = [e for e in snapshot.entries.values() if query.matches(e)]
+                remembered = (tuple(e.partner_id for e in found), tuple(found))
+                if len(snapshot.matches) >= _MAX_REMEMBERED:
+                    snapshot.matches.clear()
+                snapshot.matches[filters] = remembered
+            ids, entries = remembered
+        if getattr(visible, "__self__", None) is self.catalog.partners and (
+            getattr(visible, "__name__", None) == "__contains__"
+        ):
+            # "Every partner of this catalog" (operators, sellers, partners): every entry
+            # is one of them, so the answer is a slice.
+            return len(entries), list(entries[query.offset : query.offset + query.limit])
+        admitted = list(map(visible, ids))
+        page = islice(compress(entries, admitted), query.offset, query.offset + query.limit)
+        return sum(map(bool, admitted)), list(page)

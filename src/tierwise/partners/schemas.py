@@ -1,0 +1,69 @@
+"""Partners in the REST API: directory entries, dashboards, history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from tierwise.web.schemas import Texts
+
+
+class PublicLevelOut(BaseModel):
+    program_id: str
+    period: str
+    level: str | None
+    title: Texts | None
+    badge: str | None
+    status: str
+    awards: list[dict[str, str]]
+
+
+class DirectoryEntryOut(BaseModel):
+    partner_id: str
+    name: str
+    kind: str
+    market: str
+    joined_on: str | None
+    levels: list[PublicLevelOut]
+
+
+class CardOut(BaseModel):
+    program_id: str
+    program_title: Texts
+    partner_id: str
+    period: str | None
+    run_id: str | None
+    status: str | None
+    score: str | None
+    level: dict[str, Any] | None
+    computed_level: str | None
+    previous_level: str | None
+    change: str | None
+    metrics: dict[str, Any]
+    metric_titles: dict[str, Texts]
+    breakdown: list[dict[str, Any]]
+    next_level: dict[str, Any] | None
+    next_level_info: dict[str, Any] | None
+    keep: dict[str, Any] | None
+    status_rights: dict[str, list[str]] | None
+    awards: list[dict[str, Any]]
+    history: list[dict[str, Any]]
+    warnings: list[dict[str, Any]]
+
+
+class DashboardOut(BaseModel):
+    partner: DirectoryEntryOut
+    cards: list[CardOut]
+
+
+class HistoryPoint(BaseModel):
+    period: str
+    run_id: str
+    status: str
+    score: str | None
+    computed_level: str | None
+    level: str | None
+    previous_level: str | None
+    change: str
+    published_at: str

@@ -1,0 +1,105 @@
+"""Programs, their definitions and periods."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Query
+
+from tierwise.db.models import Publication, Run
+from tierwise.definitions.model import Program
+from tierwise.programs.schemas import LevelOut, PeriodOut, ProgramOut, ProgramSummary
+from tierwise.runs import service
+from tierwise.runs.repository import Runs
+from tierwise.runs.schemas import Distribution, RunSummary, run_summary
+from tierwise.web.context import program_of
+from tierwise.web.guard import ApiUser, PortalDep, ReadSession
+from tierwise.web.problems import Problem
+from tierwise.web.schemas import Texts
+
+router = APIRouter(tags=["programs"])
+
+
+def summary(program: Program) -> ProgramSummary:
+    return ProgramSummary(
+        id=program.id,
+        version=program.version,
+        effective=program.effective,
+        title=Texts(en=program.title.en, zh=program.title.zh),
+        subject_kind=program.subject_kind,
+        markets=list(program.markets),
+        period_kind=program.period_kind,
+        currency=program.currency,
+        levels=[
+            LevelOut(
+                id=lv.id,
+                title=Texts(en=lv.title.en, zh=lv.title.zh),
+                badge=lv.badge.name if lv.badge else None,
+            )
+            for lv in program.levels
+        ],
+    )
+
+
+@router.get("/programs", name="api.programs.list", response_model=list[ProgramSummary])
+def list_programs(portal: PortalDep, principal: ApiUser) -> list[ProgramSummary]:
+    return [summary(p) for p in portal.programs.values()]
+
+
+@router.get("/programs/{program_id}", name="api.programs.get", response_model=ProgramOut)
+def get_program(program_id: str, portal: PortalDep, principal: ApiUser) -> ProgramOut:
+    """A program with its full definition (the rules are public to everyone signed in)."""
+    program = program_of(portal, program_id)
+    return ProgramOut(**summary(program).model_dump(), definition=program.model_dump(mode="json"))
+
+
+@router.get(
+    "/programs/{program_id}/periods", name="api.programs.periods", response_model=list[PeriodOut]
+)
+def list_periods(
+    program_id: str, portal: PortalDep, session: ReadSession, principal: ApiUser
+) -> list[PeriodOut]:
+    """Every period with stored runs, newest first, and the run published for it."""
+    program = program_of(portal, program_id)
+    runs = session.scalars(
+        sa.select(Run)
+        .where(Run.program_id == program.id)
+        .order_by(Run.period_start.desc(), Run.created_at.desc())
+    ).all()
+    published = {
+        period: run_id
+        for period, run_id in session.execute(
+            sa.select(Publication.period, Publication.run_id).where(
+                Publication.program_id == program.id
+            )
+        )
+    }
+    periods: dict[str, list[RunSummary]] = {}
+    for run in runs:
+        periods.setdefault(run.period, []).append(run_summary(run))
+    return [
+        PeriodOut(period=period, published_run=published.get(period), runs=items)
+        for period, items in periods.items()
+    ]
+
+
+@router.get(
+    "/programs/{program_id}/distribution",
+    name="api.programs.distribution",
+    response_model=Distribution,
+)
+def distribution(
+    program_id: str,
+    portal: PortalDep,
+    session: ReadSession,
+    principal: ApiUser,
+    period: Annotated[str | None, Query(max_length=16)] = None,
+) -> Distribution:
+    """Partners per level in the published run of `period` (default: the latest)."""
+    program = program_of(portal, program_id)
+    runs = Runs(session)
+    run = runs.published_run(program.id, period) if period else runs.latest_published(program.id)
+    if run is None:
+        raise Problem(404, f"nothing published for {program.id} {period or ''}".strip())
+    return Distribution(**service.level_distribution(runs, program, run))

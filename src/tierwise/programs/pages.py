@@ -1,0 +1,130 @@
+"""The operator's programs pages: every program with its periods, one program's runs and
+distribution, and the preview form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
+
+from tierwise.db.models import Run
+from tierwise.definitions.model import Program
+from tierwise.partners.directory import applies
+from tierwise.runs import service
+from tierwise.runs.repository import Runs
+from tierwise.web.context import Portal, program_of
+from tierwise.web.guard import PageUser, PortalDep, ReadSession
+from tierwise.web.i18n import pick, translator
+from tierwise.web.render import language, render
+
+#: An example period per period kind, for the preview form.
+PERIOD_EXAMPLES = {"month": "2026-09", "quarter": "2026Q3", "half": "2026H2", "year": "2026"}
+
+
+router = APIRouter()
+
+
+@router.get("/operator", name="page.operator")
+def operator_home(
+    request: Request, portal: PortalDep, session: ReadSession, principal: PageUser
+) -> Response:
+    """Every program with its latest published period and its runs."""
+    counts: dict[tuple[str, str], int] = {
+        (program_id, status): count
+        for program_id, status, count in session.execute(
+            sa.select(Run.program_id, Run.status, sa.func.count()).group_by(
+                Run.program_id, Run.status
+            )
+        )
+    }
+    runs = Runs(session)
+    rows = []
+    for program in portal.programs.values():
+        rows.append(
+            {
+                "program": program,
+                "latest": runs.latest_published(program.id),
+                "runs": sum(n for (pid, _), n in counts.items() if pid == program.id),
+                "previews": counts.get((program.id, "preview"), 0),
+                "partners": sum(
+                    1 for info in portal.catalog.partners.values() if applies(program, info)
+                ),
+            }
+        )
+    return render(request, "operator_home.html", {"rows": rows})
+
+
+def distribution_chart(
+    program: Program,
+    lang: str,
+    series: list[tuple[str, list[int]]],
+    no_level: str,
+) -> dict[str, Any]:
+    """The data island of a level distribution chart: one bar per level, lowest first,
+    then "no level"; one data set per series."""
+    return {
+        "labels": [pick({"en": lv.title.en, "zh": lv.title.zh}, lang) for lv in program.levels]
+        + [no_level],
+        "datasets": [{"label": label, "data": data} for label, data in series],
+    }
+
+
+def program_context(
+    request: Request, portal: Portal, session: Session, program: Program
+) -> dict[str, Any]:
+    runs = Runs(session)
+    stored = session.scalars(
+        sa.select(Run)
+        .where(Run.program_id == program.id)
+        .order_by(Run.period_start.desc(), Run.created_at.desc(), Run.id)
+    ).all()
+    periods: dict[str, list[Run]] = {}
+    for run in stored:
+        periods.setdefault(run.period, []).append(run)
+    latest = runs.latest_published(program.id)
+    distribution = None if latest is None else service.level_distribution(runs, program, latest)
+    chart = None
+    if distribution is not None:
+        lang = language(request, getattr(request.state, "principal", None))
+        t = translator(lang)
+        counts = [*distribution["levels"].values(), distribution["none"]]
+        chart = distribution_chart(
+            program,
+            lang,
+            [(t("partners_in", period=distribution["period"]), counts)],
+            t("no_level"),
+        )
+    return {
+        "program": program,
+        "periods": [
+            {
+                "period": period,
+                "runs": items,
+                "published": next((r for r in items if r.status == "published"), None),
+            }
+            for period, items in periods.items()
+        ],
+        "latest": latest,
+        "distribution": distribution,
+        "chart": chart,
+        "example": PERIOD_EXAMPLES.get(program.period_kind, ""),
+        "self_url": f"/operator/programs/{program.id}",
+        "period_value": "",
+        "form_error": None,
+    }
+
+
+@router.get("/operator/programs/{program_id}", name="page.operator.program")
+def operator_program(
+    program_id: str,
+    request: Request,
+    portal: PortalDep,
+    session: ReadSession,
+    principal: PageUser,
+) -> Response:
+    program = program_of(portal, program_id)
+    return render(
+        request, "operator_program.html", program_context(request, portal, session, program)
+    )

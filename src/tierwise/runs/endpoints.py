@@ -1,0 +1,206 @@
+"""Runs: preview a period, read its results, diff it against the published run, publish."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Query
+
+from tierwise.core.periods import Period
+from tierwise.db.errors import PublishRefused, RunNotFound, StateError
+from tierwise.db.models import Run, RunResult
+from tierwise.definitions.model import Program
+from tierwise.definitions.registry import programs_in_force
+from tierwise.evaluation.service import EvaluationError
+from tierwise.lifecycle import LifecycleError
+from tierwise.metrics.plan import PlanError
+from tierwise.runs import service
+from tierwise.runs.repository import Runs
+from tierwise.runs.schemas import (
+    DiffOut,
+    PreviewIn,
+    PublishIn,
+    ResultOut,
+    RunOut,
+    RunSummary,
+    run_summary,
+)
+from tierwise.web.context import Portal, program_of
+from tierwise.web.guard import ApiUser, PortalDep, ReadSession
+from tierwise.web.problems import Problem, responses
+from tierwise.web.schemas import Limit, Offset, Page
+
+router = APIRouter(tags=["runs"])
+
+
+def stored_run(runs: Runs, run_id: str) -> Run:
+    if "\x00" in run_id:  # no run id has one (and PostgreSQL text cannot hold it)
+        raise Problem(404, f"no run {run_id!r}")
+    try:
+        return runs.get(run_id)
+    except RunNotFound:
+        raise Problem(404, f"no run {run_id!r}") from None
+
+
+def parse_period(program: Program, text: str, field: str = "body.period") -> Period:
+    try:
+        period = Period.parse(text)
+    except ValueError as exc:
+        raise Problem.field(field, str(exc)) from None
+    if period.kind != program.period_kind:
+        raise Problem.field(field, f"{program.id} runs by {program.period_kind}, not {period.kind}")
+    return period
+
+
+def preview(portal: Portal, program: Program, period: Period, actor: str) -> str:
+    """Evaluate one period from the published standings and store it as a preview run."""
+    try:
+        with portal.events() as con:
+            recorded = service.record_run(
+                portal.state,
+                con,
+                program,
+                period,
+                period,
+                actor=actor,
+                program_for=programs_in_force(program.id),
+            )
+    except (EvaluationError, PlanError, LifecycleError, StateError, ValueError) as exc:
+        raise Problem(409, str(exc)) from None
+    return recorded.run_ids[-1]
+
+
+def publish(portal: Portal, run_id: str, actor: str, reason: str) -> Run:
+    if "\x00" in reason:
+        raise Problem.field("reason", "must not contain NUL characters")
+    with portal.state.reading() as session:
+        program = portal.programs.get(stored_run(Runs(session), run_id).program_id)
+    if program is None:
+        raise Problem(404, f"run {run_id!r} belongs to no known program")
+    try:
+        if portal.db_path is not None and portal.db_path.exists():
+            with portal.events() as con:
+                return service.publish(portal.state, con, program, run_id, actor, reason)
+        return service.publish(portal.state, None, program, run_id, actor, reason)
+    except PublishRefused as exc:
+        raise Problem(409, str(exc)) from None
+
+
+def run_out(runs: Runs, portal: Portal, run: Run) -> RunOut:
+    program = program_of(portal, run.program_id)
+    return RunOut(
+        **run_summary(run).model_dump(),
+        gate_report=run.gate_report or {},
+        distribution=service.level_distribution(runs, program, run),
+    )
+
+
+@router.get("/runs", name="api.runs.list", response_model=Page[RunSummary])
+def list_runs(
+    session: ReadSession,
+    principal: ApiUser,
+    program_id: Annotated[str | None, Query(max_length=100)] = None,
+    period: Annotated[str | None, Query(max_length=16)] = None,
+    status: Annotated[str | None, Query(pattern="^(preview|published|superseded)$")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[RunSummary]:
+    query = sa.select(Run)
+    if program_id:
+        query = query.where(Run.program_id == program_id)
+    if period:
+        query = query.where(Run.period == period)
+    if status:
+        query = query.where(Run.status == status)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Run.period_start.desc(), Run.created_at.desc(), Run.id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return Page[RunSummary](
+        total=total, offset=offset, limit=limit, items=[run_summary(r) for r in rows]
+    )
+
+
+@router.post(
+    "/runs",
+    name="api.runs.create",
+    response_model=RunOut,
+    status_code=201,
+    responses=responses(400, 409),
+)
+def create_run(body: PreviewIn, portal: PortalDep, principal: ApiUser) -> RunOut:
+    """Preview a period: evaluate it and store the run, unpublished."""
+    program = program_of(portal, body.program_id)
+    run_id = preview(portal, program, parse_period(program, body.period), principal.login)
+    with portal.state.reading() as session:
+        runs = Runs(session)
+        return run_out(runs, portal, stored_run(runs, run_id))
+
+
+@router.get("/runs/{run_id}", name="api.runs.get", response_model=RunOut)
+def get_run(run_id: str, portal: PortalDep, session: ReadSession, principal: ApiUser) -> RunOut:
+    runs = Runs(session)
+    return run_out(runs, portal, stored_run(runs, run_id))
+
+
+@router.get("/runs/{run_id}/results", name="api.runs.results", response_model=Page[ResultOut])
+def run_results(
+    run_id: str,
+    session: ReadSession,
+    principal: ApiUser,
+    level: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Page[ResultOut]:
+    stored_run(Runs(session), run_id)
+    query = sa.select(RunResult).where(RunResult.run_id == run_id)
+    if level:
+        query = query.where(RunResult.level == level)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(RunResult.partner_id).offset(offset).limit(limit)).all()
+    items = [
+        ResultOut(
+            partner_id=r.partner_id,
+            status=r.status,
+            score=r.score,
+            computed_level=r.computed_level,
+            level=r.level,
+            previous_level=r.previous_level,
+            change=r.change,
+        )
+        for r in rows
+    ]
+    return Page[ResultOut](total=total, offset=offset, limit=limit, items=items)
+
+
+@router.get("/runs/{run_id}/diff", name="api.runs.diff", response_model=DiffOut)
+def diff_run(
+    run_id: str,
+    portal: PortalDep,
+    principal: ApiUser,
+    against: Annotated[str | None, Query(max_length=200)] = None,
+) -> DiffOut:
+    """Who moves between this run and `against` (default: the published run of its period)."""
+    with portal.state.reading() as session:
+        runs = Runs(session)
+        run = stored_run(runs, run_id)
+        if against is not None:
+            other = stored_run(runs, against)
+            if other.program_id != run.program_id:
+                raise Problem.field("query.against", "a run of another program")
+    program = program_of(portal, run.program_id)
+    return DiffOut(**service.diff_runs(portal.state, program, run_id, against))
+
+
+@router.post(
+    "/runs/{run_id}/publish",
+    name="api.runs.publish",
+    response_model=RunSummary,
+    responses=responses(400, 409),
+)
+def publish_run(run_id: str, body: PublishIn, portal: PortalDep, principal: ApiUser) -> RunSummary:
+    """Make the run's levels the displayed ones (the run published before is superseded)."""
+    return run_summary(publish(portal, run_id, principal.login, body.reason))
