@@ -9,7 +9,7 @@ import pytest
 
 from tierwise.core.periods import Period
 from tierwise.definitions import load_program
-from tierwise.lifecycle import Decision, Policy, Standing, check
+from tierwise.lifecycle import Decision, Policy, Standing, check_decision
 from tierwise.state import AuditLog, Decisions, ImmutableRun, StateError, StateStore
 
 ISV = Policy.of(load_program("tts-sea-isv"))
@@ -17,7 +17,7 @@ ISV = Policy.of(load_program("tts-sea-isv"))
 
 def test_decisions_round_trip(store: StateStore) -> None:
     a_class = Standing(partner_id="ISV-7", period=Period.parse("2024H1"), level="A", held="A")
-    invite = check(
+    invite = check_decision(
         ISV,
         a_class,
         Decision("invite", "ISV-7", "ops@tierwise", "met S twice", date(2024, 7, 15), level="S"),

@@ -20,7 +20,7 @@ import duckdb
 from tierwise.core.periods import Period
 from tierwise.definitions.model import Program
 from tierwise.evaluation.service import evaluate
-from tierwise.lifecycle import Decision, Notice, Policy, Standing, check
+from tierwise.lifecycle import Decision, Notice, Policy, Standing, check_decision
 from tierwise.metrics import catalog as lib
 from tierwise.runs.history import History, PeriodRun, run_history
 from tierwise.state import (
@@ -338,7 +338,7 @@ def decide(state: StateStore, program: Program, decision: Decision) -> dict[str,
             result = runs.result(latest.id, decision.partner_id)
             if result is not None and result.standing is not None:
                 standing = Standing.from_dict(result.standing)
-        checked = check(policy, standing, decision)
+        checked = check_decision(policy, standing, decision)
         recorded = Decisions(session).add(
             program.id, checked, before=standing and standing.to_dict()
         )
