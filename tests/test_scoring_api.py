@@ -12,8 +12,8 @@ import pytest
 from pydantic import TypeAdapter
 
 import tierwise.scoring as scoring
+from tierwise.definitions.scoring import Scoring, StatusRules
 from tierwise.scoring import ScoringError, Subject, evaluate
-from tierwise.scoring.config import Scoring, StatusRules
 
 CARD = TypeAdapter(Scoring).validate_python(
     {

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from tierwise.core.periods import Period
+from tierwise.definitions.scoring import AdditiveComponents, Scoring, StatusRules
 from tierwise.scoring import MetricLabel, Outcome, Subject, evaluate
-from tierwise.scoring.config import AdditiveComponents, Scoring, StatusRules
 
 LEVELS = ["V1", "V2", "V3", "V4", "V5"]
 INTERVALS = [

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
+from tierwise.definitions.scoring import NormalisedWeightedSum, Scoring, StatusRules
 from tierwise.scoring import Outcome, Subject, evaluate
-from tierwise.scoring.config import NormalisedWeightedSum, Scoring, StatusRules
 
 
 def isv_config(s_quota: int = 15, a_quota: int = 100, population: str = "market") -> Any:

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
+from tierwise.definitions.scoring import Scoring, StatusRules
 from tierwise.scoring import Outcome, Subject, evaluate
-from tierwise.scoring.config import Scoring, StatusRules
 
 LEVELS = ["L1", "L2", "L3", "L4", "L5"]
 JIXING = TypeAdapter(Scoring).validate_python(

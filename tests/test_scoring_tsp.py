@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
+from tierwise.definitions.scoring import BandedScorecard, Scoring, StatusRules
 from tierwise.scoring import MetricLabel, Outcome, Subject, evaluate
-from tierwise.scoring.config import BandedScorecard, Scoring, StatusRules
 
 LEVELS = ["Certified", "Premier"]
 AWARDS = [{"level": "Certified", "min_points": 50}, {"level": "Premier", "min_points": 80}]

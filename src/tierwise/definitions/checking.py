@@ -18,10 +18,10 @@ from pydantic_core import ErrorDetails
 from tierwise.core.errors import DefinitionError
 from tierwise.definitions.model import LIFECYCLE_POLICIES, Program
 from tierwise.definitions.rules import RULES, Finding, Rule
+from tierwise.definitions.scoring import SCORING_METHODS
 from tierwise.definitions.thresholds import ThresholdNormaliser
 from tierwise.definitions.yaml_source import SourceMap, YamlSyntaxError, load_yaml
 from tierwise.metrics.catalog import LIBRARY
-from tierwise.scoring.config import SCORING_METHODS
 
 Severity = Literal["error", "warning"]
 

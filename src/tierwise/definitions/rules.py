@@ -22,8 +22,7 @@ from decimal import Decimal
 from typing import ClassVar, Literal
 
 from tierwise.definitions.model import InvitedClassPolicy, Program
-from tierwise.definitions.yaml_source import Path
-from tierwise.scoring.config import (
+from tierwise.definitions.scoring import (
     AdditiveComponents,
     Band,
     BandedScorecard,
@@ -34,6 +33,7 @@ from tierwise.scoring.config import (
     NormalisedWeightedSum,
     Scoring,
 )
+from tierwise.definitions.yaml_source import Path
 
 Severity = Literal["error", "warning"]
 Stage = Literal["file", "yaml", "units", "schema", "program"]

@@ -19,9 +19,9 @@ import duckdb
 from tierwise.core.errors import EvaluationError
 from tierwise.core.periods import Period
 from tierwise.definitions.model import Program
+from tierwise.definitions.scoring import DimensionScorecard
 from tierwise.metrics import catalog as lib
 from tierwise.metrics.plan import UNCONVERTED, MetricRequest, Scope, compile_plan
-from tierwise.scoring.config import DimensionScorecard
 from tierwise.scoring.dimensions import score_dimensions
 from tierwise.scoring.evaluate import Outcome, Subject
 from tierwise.scoring.evaluate import evaluate as score

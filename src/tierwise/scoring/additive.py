@@ -13,7 +13,12 @@ from decimal import Decimal
 from fractions import Fraction
 from itertools import pairwise
 
-from tierwise.scoring.config import AdditiveComponents, Component, ComponentGroup, ScoreInterval
+from tierwise.definitions.scoring import (
+    AdditiveComponents,
+    Component,
+    ComponentGroup,
+    ScoreInterval,
+)
 from tierwise.scoring.trace import TraceItem
 from tierwise.scoring.values import (
     exact,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tierwise.scoring.config import Band
+from tierwise.definitions.scoring import Band
 from tierwise.scoring.trace import Relation
 from tierwise.scoring.values import format_number
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tierwise.scoring.config import Channel, ChannelThresholds
+from tierwise.definitions.scoring import Channel, ChannelThresholds
 from tierwise.scoring.trace import ChannelDistance, MetricDistance, TraceItem
 from tierwise.scoring.values import format_number, or_zero, read_metric
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
-from tierwise.scoring.config import Dimension, DimensionScorecard, GrowthScore
+from tierwise.definitions.scoring import Dimension, DimensionScorecard, GrowthScore
 from tierwise.scoring.outcome import DimensionOutcome, Subject
 from tierwise.scoring.trace import TraceItem
 from tierwise.scoring.values import (

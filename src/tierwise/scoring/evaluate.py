@@ -12,11 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from tierwise.core.periods import Period
-from tierwise.scoring import explain
-from tierwise.scoring import weighted_sum as ws
-from tierwise.scoring.additive import AdditiveResult, score_additive
-from tierwise.scoring.channels import score_channels
-from tierwise.scoring.config import (
+from tierwise.definitions.scoring import (
     AdditiveComponents,
     BandedScorecard,
     ChannelThresholds,
@@ -25,6 +21,10 @@ from tierwise.scoring.config import (
     Scoring,
     StatusRules,
 )
+from tierwise.scoring import explain
+from tierwise.scoring import weighted_sum as ws
+from tierwise.scoring.additive import AdditiveResult, score_additive
+from tierwise.scoring.channels import score_channels
 from tierwise.scoring.outcome import Outcome, Subject
 from tierwise.scoring.scorecard import score_scorecard
 from tierwise.scoring.status import StatusDecision, decide

@@ -13,11 +13,7 @@ from decimal import ROUND_CEILING, Decimal
 from fractions import Fraction
 from itertools import combinations, product
 
-from tierwise.scoring import bands
-from tierwise.scoring import status as conditions
-from tierwise.scoring.additive import AdditiveResult, inverse, max_points
-from tierwise.scoring.channels import ChannelResult, distance, offers, passes
-from tierwise.scoring.config import (
+from tierwise.definitions.scoring import (
     AdditiveComponents,
     Award,
     Band,
@@ -27,6 +23,10 @@ from tierwise.scoring.config import (
     NormalisedWeightedSum,
     StatusRules,
 )
+from tierwise.scoring import bands
+from tierwise.scoring import status as conditions
+from tierwise.scoring.additive import AdditiveResult, inverse, max_points
+from tierwise.scoring.channels import ChannelResult, distance, offers, passes
 from tierwise.scoring.scorecard import ItemResult, ScorecardResult, band_points
 from tierwise.scoring.trace import (
     ChannelDistance,

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from tierwise.definitions.scoring import Award, Band, BandedScorecard, ScorecardItem
 from tierwise.scoring import bands
-from tierwise.scoring.config import Award, Band, BandedScorecard, ScorecardItem
 from tierwise.scoring.trace import TraceItem
 from tierwise.scoring.values import exact, or_zero, read_metric, report
 

@@ -13,8 +13,8 @@ from decimal import Decimal
 from fractions import Fraction
 from functools import cmp_to_key
 
+from tierwise.definitions.scoring import NormalisedWeightedSum, RankKey
 from tierwise.scoring import status as conditions
-from tierwise.scoring.config import NormalisedWeightedSum, RankKey
 from tierwise.scoring.trace import TraceItem
 from tierwise.scoring.values import exact, format_number, or_zero, read_metric, report
 

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tierwise.definitions.model import Program
+from tierwise.definitions.scoring import Condition
 from tierwise.lifecycle import Notice
-from tierwise.scoring.config import Condition
 from tierwise.scoring.status import text as condition_text
 from tierwise.state.models import OutboxMessage
 from tierwise.state.store import now
