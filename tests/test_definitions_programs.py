@@ -14,14 +14,14 @@ from tierwise.definitions.model import (
     OneStepUpPolicy,
 )
 from tierwise.definitions.registry import builtin_dir
-from tierwise.metrics.catalog import FactCountParams, LibraryMetric, SellerRateParams
-from tierwise.scoring.config import (
+from tierwise.definitions.scoring import (
     AdditiveComponents,
     BandedScorecard,
     ChannelThresholds,
     DimensionScorecard,
     NormalisedWeightedSum,
 )
+from tierwise.metrics.catalog import FactCountParams, LibraryMetric, SellerRateParams
 
 
 @pytest.mark.parametrize("program_id", BUILTIN_IDS)

@@ -23,7 +23,7 @@ from tierwise.lifecycle import (
     Step,
     Transition,
     advance,
-    check,
+    check_decision,
 )
 from tierwise.scoring.status import Status
 
@@ -185,10 +185,10 @@ def test_invitation_takes_effect_on_1_january_of_the_next_year() -> None:
 def test_an_h2_proposal_decided_in_january_takes_effect_that_1_january() -> None:
     steps = run([("2024Q3", "assessed", "B"), ("2024Q4", "assessed", "A")])
     standing = steps[1].standing
-    invite = check(ISV, standing, decision("invite", date(2025, 1, 10), level="A"))
+    invite = check_decision(ISV, standing, decision("invite", date(2025, 1, 10), level="A"))
     assert invite.effective == date(2025, 1, 1)
     # Without the proposal an invitation decided in 2025 waits for 2026.
-    plain = check(
+    plain = check_decision(
         ISV, Standing("I1", Q("2024Q4"), "B", "B"), decision("invite", date(2025, 1, 10), level="A")
     )
     assert plain.effective == date(2026, 1, 1)
@@ -201,7 +201,7 @@ def test_an_invitation_at_another_date_is_refused() -> None:
     with pytest.raises(
         DecisionError, match=r"1 January of the next year \(2025-01-01\), not 2024-10-01"
     ):
-        check(
+        check_decision(
             ISV,
             standing,
             decision("invite", date(2024, 5, 2), level="S", effective=date(2024, 10, 1)),
@@ -213,10 +213,10 @@ def test_promotions_only_those_the_policy_lists() -> None:
     with pytest.raises(
         DecisionError, match="no invitation from B to S; the policy invites: A → S, B → A"
     ):
-        check(ISV, b, decision("invite", date(2024, 5, 2), level="S"))
+        check_decision(ISV, b, decision("invite", date(2024, 5, 2), level="S"))
     s = run([("2024Q1", "assessed", "S")])[0].standing
     with pytest.raises(DecisionError, match="no invitation from S to A"):
-        check(ISV, s, decision("invite", date(2024, 5, 2), level="A"))
+        check_decision(ISV, s, decision("invite", date(2024, 5, 2), level="A"))
 
 
 def test_removal_takes_effect_at_once_and_is_final() -> None:
@@ -239,14 +239,14 @@ def test_only_b_is_removed_and_s_is_never_downgraded() -> None:
     with pytest.raises(
         DecisionError, match="no removal from A to removed; the policy allows: B → removed"
     ):
-        check(ISV, a, decision("remove", date(2024, 5, 2)))
+        check_decision(ISV, a, decision("remove", date(2024, 5, 2)))
     s = run([("2024Q1", "assessed", "S")])[0].standing
     with pytest.raises(
         DecisionError, match="S is a fixed class: neither relegated by score nor downgraded"
     ):
-        check(ISV, s, decision("downgrade", date(2024, 5, 2), level="A"))
+        check_decision(ISV, s, decision("downgrade", date(2024, 5, 2), level="A"))
     with pytest.raises(DecisionError, match="no downgrade from A to A; the policy allows: A → B"):
-        check(ISV, a, decision("downgrade", date(2024, 5, 2), level="A"))
+        check_decision(ISV, a, decision("downgrade", date(2024, 5, 2), level="A"))
 
 
 def test_downgrade_a_to_b_is_proposed_and_takes_effect_next_year() -> None:
@@ -295,10 +295,10 @@ def test_continue_invitation_closes_the_review_and_an_ended_one_moves_next_year(
 def test_continue_invitation_is_for_invited_classes() -> None:
     a = run([("2024Q1", "assessed", "A")])[0].standing
     with pytest.raises(DecisionError, match="only a partner of an invited class"):
-        check(ISV, a, decision("continue_invitation", date(2024, 7, 2), continues=True))
+        check_decision(ISV, a, decision("continue_invitation", date(2024, 7, 2), continues=True))
     s = run([("2024Q1", "assessed", "S")])[0].standing
     with pytest.raises(DecisionError, match="names the class held from next year, one of: B, A"):
-        check(ISV, s, decision("continue_invitation", date(2024, 7, 2), continues=False))
+        check_decision(ISV, s, decision("continue_invitation", date(2024, 7, 2), continues=False))
 
 
 def test_one_class_change_at_a_time_but_a_removal_cancels_what_is_pending() -> None:
@@ -328,7 +328,7 @@ def test_every_problem_of_a_decision_in_one_error() -> None:
     a = run([("2024Q1", "assessed", "A")])[0].standing
     bad = Decision("downgrade", "I1", " ", "", date(2024, 5, 2), level="Z", mode="floor")
     with pytest.raises(DecisionError) as info:
-        check(ISV, a, bad)
+        check_decision(ISV, a, bad)
     assert info.value.problems == (
         "an actor is required",
         "a reason is required",
@@ -341,16 +341,16 @@ def test_every_problem_of_a_decision_in_one_error() -> None:
 
 def test_class_decisions_need_an_invited_class_program_and_a_class() -> None:
     with pytest.raises(DecisionError, match="'one_step_up' lifecycle: only an invited_class"):
-        check(BUYIN, Standing("I1"), decision("invite", date(2024, 5, 2), level="V2"))
+        check_decision(BUYIN, Standing("I1"), decision("invite", date(2024, 5, 2), level="V2"))
     with pytest.raises(DecisionError, match="not classed yet"):
-        check(ISV, None, decision("downgrade", date(2024, 5, 2), level="B"))
+        check_decision(ISV, None, decision("downgrade", date(2024, 5, 2), level="B"))
 
 
 def test_decisions_cannot_reach_into_evaluated_periods_or_the_future() -> None:
     standing = run([("2024Q1", "assessed", "A")])[0].standing
     late = decision("override", date(2024, 3, 20), mode="fixed", level="S")
     with pytest.raises(DecisionError, match="falls in 2024Q1 or earlier, already evaluated"):
-        check(ISV, standing, late)
+        check_decision(ISV, standing, late)
     future = decision("override", date(2024, 7, 2), mode="fixed", level="S")
     with pytest.raises(DecisionError, match="after 2024Q2's generation date 2024-07-01"):
         advance(ISV, standing, Q("2024Q2"), PeriodResult("I1", "assessed", "A"), [future])
@@ -408,9 +408,9 @@ def test_an_override_on_an_isv_and_its_checks() -> None:
     step = advance(ISV, a, Q("2024Q2"), PeriodResult("I1", "assessed", "A"), [override])
     assert (step.level, step.standing.held) == ("S", "A")
     with pytest.raises(DecisionError, match="says whether it is a `floor` or a `fixed` level"):
-        check(ISV, a, decision("override", date(2024, 4, 2), level="S"))
+        check_decision(ISV, a, decision("override", date(2024, 4, 2), level="S"))
     with pytest.raises(DecisionError, match="until 2024-04-01 is before effective 2024-04-02"):
-        check(
+        check_decision(
             ISV,
             a,
             decision("override", date(2024, 4, 2), mode="floor", level="S", until=date(2024, 4, 1)),

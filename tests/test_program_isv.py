@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from tierwise.core.periods import Period
 from tierwise.definitions.model import Program
 from tierwise.definitions.registry import load_program
+from tierwise.definitions.scoring import ClassQuota, NormalisedWeightedSum, Term
 from tierwise.evaluation.service import Evaluation, evaluate
-from tierwise.scoring.config import ClassQuota, NormalisedWeightedSum, Term
 from tierwise.testing.world import World
 
 Q3 = Period.parse("2024Q3")

@@ -12,8 +12,9 @@ import pytest
 from pydantic import TypeAdapter
 
 import tierwise.scoring as scoring
-from tierwise.scoring import ScoringError, Subject, evaluate
-from tierwise.scoring.config import Scoring, StatusRules
+from tierwise.definitions.scoring import SCORING_METHODS, Scoring, StatusRules
+from tierwise.scoring import ScoringError, Subject, score_partners
+from tierwise.scoring.methods import METHODS
 
 CARD = TypeAdapter(Scoring).validate_python(
     {
@@ -31,7 +32,7 @@ CARD = TypeAdapter(Scoring).validate_python(
 
 
 def run(subjects: list[Subject]) -> list[scoring.Outcome]:
-    return evaluate(
+    return score_partners(
         CARD, StatusRules(), ["Certified"], subjects, date(2024, 1, 1), date(2024, 4, 1)
     )
 
@@ -70,25 +71,27 @@ def test_repeated_partner_ids() -> None:
 
 def test_a_level_outside_the_levels() -> None:
     with pytest.raises(ScoringError, match="'Certified' is not one of"):
-        evaluate(CARD, StatusRules(), ["Premier"], [Subject("P1", metrics={"m": 1})],
+        score_partners(CARD, StatusRules(), ["Premier"], [Subject("P1", metrics={"m": 1})],
                  date(2024, 1, 1))  # fmt: skip
 
 
 def test_a_period_ending_before_it_starts() -> None:
     with pytest.raises(ScoringError, match="ends"):
-        evaluate(CARD, StatusRules(), ["Certified"], [], date(2024, 1, 1), date(2023, 1, 1))
+        score_partners(CARD, StatusRules(), ["Certified"], [], date(2024, 1, 1), date(2023, 1, 1))
 
 
 def test_a_dimension_scorecard_is_not_a_primary_evaluation() -> None:
     dims = TypeAdapter(Scoring).validate_python({"method": "dimension_scorecard", "dimensions": []})
     with pytest.raises(ScoringError, match="score_dimensions"):
-        evaluate(dims, StatusRules(), [], [], date(2024, 1, 1))
+        score_partners(dims, StatusRules(), [], [], date(2024, 1, 1))
 
 
 def test_a_condition_on_a_component_needs_an_additive_score() -> None:
     rules = StatusRules.model_validate({"observation_when": [{"component": "service", "below": 1}]})
     with pytest.raises(ScoringError, match="only additive scores have groups"):
-        evaluate(CARD, rules, ["Certified"], [Subject("P1", metrics={"m": 1})], date(2024, 1, 1))
+        score_partners(
+            CARD, rules, ["Certified"], [Subject("P1", metrics={"m": 1})], date(2024, 1, 1)
+        )
 
 
 def test_outcome_to_dict_is_the_cli_contract_result_plus_explanations() -> None:
@@ -103,3 +106,7 @@ def test_outcome_to_dict_is_the_cli_contract_result_plus_explanations() -> None:
     assert d["next_level"]["gap"]["points"] == 50.0
     assert d["next_level"]["gap"]["actions"] == ["raise m from 0 to 1 (+100 points)"]
     json.dumps(d)
+
+
+def test_every_scoring_method_of_the_schema_is_registered() -> None:
+    assert set(METHODS) == set(SCORING_METHODS)

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from tierwise.core.periods import Period
-from tierwise.scoring import MetricLabel, Outcome, Subject, evaluate
-from tierwise.scoring.config import AdditiveComponents, Scoring, StatusRules
+from tierwise.definitions.scoring import AdditiveComponents, Scoring, StatusRules
+from tierwise.scoring import MetricLabel, Outcome, Subject, score_partners
 
 LEVELS = ["V1", "V2", "V3", "V4", "V5"]
 INTERVALS = [
@@ -108,7 +108,7 @@ def run(
     config: AdditiveComponents = BUYIN,
     labels: dict[str, MetricLabel] | None = None,
 ) -> Outcome:
-    [out] = evaluate(
+    [out] = score_partners(
         config,
         RULES,
         LEVELS,
@@ -197,7 +197,9 @@ def test_group_cap() -> None:
             }
         ]
     )
-    [out] = evaluate(capped, StatusRules(), LEVELS, [Subject("M1", metrics={"a": 1, "b": 1})], SEPT)
+    [out] = score_partners(
+        capped, StatusRules(), LEVELS, [Subject("M1", metrics={"a": 1, "b": 1})], SEPT
+    )
     assert out.score == 100  # 160 capped at 100
     gap = out.next_level
     # V2 from 300 cannot be reached: the cap leaves no room
@@ -246,7 +248,9 @@ def test_intervals(score: int, level: str) -> None:
     identity = additive(
         [{"name": "x", "components": [{"metric": "x", "points": [[0, 0], [1000, 1000]]}]}]
     )
-    [out] = evaluate(identity, StatusRules(), LEVELS, [Subject("M1", metrics={"x": score})], SEPT)
+    [out] = score_partners(
+        identity, StatusRules(), LEVELS, [Subject("M1", metrics={"x": score})], SEPT
+    )
     assert (out.score, out.level) == (score, level)
 
 
@@ -290,7 +294,7 @@ def test_novice_comes_before_observation() -> None:
 
 
 def test_period_as_start_and_end_dates() -> None:
-    [out] = evaluate(
+    [out] = score_partners(
         BUYIN,
         RULES,
         LEVELS,
@@ -425,6 +429,8 @@ def test_evaluation_does_not_depend_on_the_order_of_subjects(case: Any) -> None:
             Subject(f"M{i}", joined_on=joined, metrics={**ZERO, **m, "settled_gmv": gmv})
             for i, (m, gmv, joined) in rows
         ]
-        return {o.partner_id: o.to_dict() for o in evaluate(BUYIN, RULES, LEVELS, subjects, SEPT)}
+        return {
+            o.partner_id: o.to_dict() for o in score_partners(BUYIN, RULES, LEVELS, subjects, SEPT)
+        }
 
     assert outcomes(rows) == outcomes(shuffled)

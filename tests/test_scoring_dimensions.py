@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
+from tierwise.definitions.scoring import DimensionScorecard, Scoring
 from tierwise.scoring import Subject, score_dimensions
-from tierwise.scoring.config import DimensionScorecard, Scoring
 
 GROWTH = {"kind": "growth", "full_at": "0.2"}
 FACT = {"kind": "fact"}

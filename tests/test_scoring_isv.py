@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
-from tierwise.scoring import Outcome, Subject, evaluate
-from tierwise.scoring.config import NormalisedWeightedSum, Scoring, StatusRules
+from tierwise.definitions.scoring import NormalisedWeightedSum, Scoring, StatusRules
+from tierwise.scoring import Outcome, Subject, score_partners
 
 
 def isv_config(s_quota: int = 15, a_quota: int = 100, population: str = "market") -> Any:
@@ -61,7 +61,7 @@ def isv(pid: str, sellers: Any, api: Any, apps: int = 1, market: str = "TH") -> 
 
 
 def run(subjects: list[Subject], config: NormalisedWeightedSum = SPEC) -> dict[str, Outcome]:
-    outs = evaluate(config, ELIGIBILITY, LEVELS, subjects, date(2024, 1, 1), date(2024, 4, 1))
+    outs = score_partners(config, ELIGIBILITY, LEVELS, subjects, date(2024, 1, 1), date(2024, 4, 1))
     assert [o.partner_id for o in outs] == [s.partner_id for s in subjects]
     return {o.partner_id: o for o in outs}
 

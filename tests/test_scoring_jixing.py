@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
-from tierwise.scoring import Outcome, Subject, evaluate
-from tierwise.scoring.config import Scoring, StatusRules
+from tierwise.definitions.scoring import Scoring, StatusRules
+from tierwise.scoring import Outcome, Subject, score_partners
 
 LEVELS = ["L1", "L2", "L3", "L4", "L5"]
 JIXING = TypeAdapter(Scoring).validate_python(
@@ -43,7 +43,7 @@ NO_RULES = StatusRules()
 
 def run(lv6: Any, lv4: Any, gmv: Any, joined_on: date | None = None) -> Outcome:
     metrics = {"lv6_creators": lv6, "lv4_creators": lv4, "gmv": gmv}
-    [out] = evaluate(
+    [out] = score_partners(
         JIXING,
         NO_RULES,
         LEVELS,

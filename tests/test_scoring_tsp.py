@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
-from tierwise.scoring import MetricLabel, Outcome, Subject, evaluate
-from tierwise.scoring.config import BandedScorecard, Scoring, StatusRules
+from tierwise.definitions.scoring import BandedScorecard, Scoring, StatusRules
+from tierwise.scoring import MetricLabel, Outcome, Subject, score_partners
 
 LEVELS = ["Certified", "Premier"]
 AWARDS = [{"level": "Certified", "min_points": 50}, {"level": "Premier", "min_points": 80}]
@@ -133,7 +133,7 @@ def run(
     metrics: dict[str, Any],
     labels: dict[str, MetricLabel] | None = None,
 ) -> Outcome:
-    [out] = evaluate(
+    [out] = score_partners(
         scorecard,
         ELIGIBLE,
         LEVELS,

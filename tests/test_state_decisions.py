@@ -13,14 +13,14 @@ from tierwise.db.engine import StateStore
 from tierwise.db.errors import ImmutableRun, StateError
 from tierwise.decisions.repository import Decisions
 from tierwise.definitions import load_program
-from tierwise.lifecycle import Decision, Policy, Standing, check
+from tierwise.lifecycle import Decision, Policy, Standing, check_decision
 
 ISV = Policy.of(load_program("tts-sea-isv"))
 
 
 def test_decisions_round_trip(store: StateStore) -> None:
     a_class = Standing(partner_id="ISV-7", period=Period.parse("2024H1"), level="A", held="A")
-    invite = check(
+    invite = check_decision(
         ISV,
         a_class,
         Decision("invite", "ISV-7", "ops@tierwise", "met S twice", date(2024, 7, 15), level="S"),

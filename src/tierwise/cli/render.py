@@ -21,6 +21,16 @@ def _num(value: Any) -> str:
 
 
 def render_explanation(console: Console, result: Evaluation, doc: dict[str, Any]) -> None:
+    """One partner's result: who and what, the breakdown, then the gap and the margin."""
+    _print_heading(console, result, doc)
+    console.print(_breakdown(doc))
+    _print_next_level(console, doc)
+    keep = doc.get("keep")
+    if keep:
+        _print_keep(console, keep)
+
+
+def _print_heading(console: Console, result: Evaluation, doc: dict[str, Any]) -> None:
     program = result.program
     console.print(
         f"[bold]{program.id}[/] · {result.period} · partner [bold]{doc['partner_id']}[/]"
@@ -32,6 +42,10 @@ def render_explanation(console: Console, result: Evaluation, doc: dict[str, Any]
         + (f" · rank {doc['rank']}" if doc["rank"] is not None else "")
         + f" · generated {result.generated_on}"
     )
+
+
+def _breakdown(doc: dict[str, Any]) -> Table:
+    """The trace, one row per step."""
     table = Table(title="Breakdown", show_lines=False)
     for col in ("step", "metric", "value", "band / part", "points", "why"):
         table.add_column(col, justify="right" if col in ("value", "points") else "left")
@@ -44,7 +58,11 @@ def render_explanation(console: Console, result: Evaluation, doc: dict[str, Any]
             _num(item.get("points")),
             item["reason"],
         )
-    console.print(table)
+    return table
+
+
+def _print_next_level(console: Console, doc: dict[str, Any]) -> None:
+    """What is missing to the next level and the actions that close it (or: the top)."""
     nxt = doc.get("next_level")
     if nxt:
         gap = {k: v for k, v in nxt["gap"].items() if k != "actions"}
@@ -56,10 +74,12 @@ def render_explanation(console: Console, result: Evaluation, doc: dict[str, Any]
             console.print(f"  • {action}")
     elif doc["level"] is not None:
         console.print("[bold]Top level reached.[/]")
-    keep = doc.get("keep")
-    if keep:
-        console.print(f"[bold]To keep {keep.get('level') or 'the status'}:[/]")
-        for line in [*keep.get("notes", []), *keep.get("conditions", [])]:
-            console.print(f"  • {line}")
-        for risk in keep.get("risks", []):
-            console.print(f"  • {risk.get('text') or risk}")
+
+
+def _print_keep(console: Console, keep: dict[str, Any]) -> None:
+    """How far the partner can fall and keep its level, and the risks."""
+    console.print(f"[bold]To keep {keep.get('level') or 'the status'}:[/]")
+    for line in [*keep.get("notes", []), *keep.get("conditions", [])]:
+        console.print(f"  • {line}")
+    for risk in keep.get("risks", []):
+        console.print(f"  • {risk.get('text') or risk}")

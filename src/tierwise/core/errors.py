@@ -26,6 +26,9 @@
         ├── BadCredentials         wrong login or password
         └── Throttled              too many failures: wait
 
+Not errors: `ProgramShadowWarning` (a `UserWarning`, `definitions.registry`) when a user
+program replaces another of the same id.
+
 The branches keep the built-in base they always had (`ValueError`, `LookupError`) as a
 second base, so code written against those still works while callers move to this tree.
 The web layer turns these into problem documents (`web/problems.py`); the CLI into a

@@ -8,7 +8,7 @@ from typing import Any
 from tierwise.db.engine import StateStore
 from tierwise.decisions.repository import Decisions
 from tierwise.definitions.model import Program
-from tierwise.lifecycle import Decision, Policy, Standing, check
+from tierwise.lifecycle import Decision, Policy, Standing, check_decision
 from tierwise.runs.repository import Runs
 
 
@@ -24,7 +24,7 @@ def decide(state: StateStore, program: Program, decision: Decision) -> dict[str,
             result = runs.result(latest.id, decision.partner_id)
             if result is not None and result.standing is not None:
                 standing = Standing.from_dict(result.standing)
-        checked = check(policy, standing, decision)
+        checked = check_decision(policy, standing, decision)
         recorded = Decisions(session).add(
             program.id, checked, before=standing and standing.to_dict()
         )

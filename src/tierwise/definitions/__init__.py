@@ -1,12 +1,12 @@
 """Program definitions: versioned YAML files read into validated, frozen `Program`s.
 
-Errors::
+Errors (the `DefinitionError` branch of `tierwise.core.errors`)::
 
-    ValueError
-    └── ProgramError        a definition (or the programs configuration) does not
-                            validate; `.issues` holds every problem with its file:line
-    LookupError
-    └── ProgramNotFound     no program with that id, and no such file
+    DefinitionError (a ValueError)
+    ├── YamlSyntaxError     not YAML, or a repeated key (with its line)
+    ├── ProgramError        a definition (or the programs configuration) does not
+    │                       validate; `.issues` holds every problem with its file:line
+    └── ProgramNotFound     no program with that id, and no such file (also a LookupError)
 
 `ProgramShadowWarning` (a `UserWarning`) is issued when a user program replaces a
 built-in (or earlier user) program of the same id.

@@ -18,10 +18,10 @@ from pydantic_core import ErrorDetails
 from tierwise.core.errors import DefinitionError
 from tierwise.definitions.model import LIFECYCLE_POLICIES, Program
 from tierwise.definitions.rules import RULES, Finding, Rule
+from tierwise.definitions.scoring import SCORING_METHODS
 from tierwise.definitions.thresholds import ThresholdNormaliser
 from tierwise.definitions.yaml_source import SourceMap, YamlSyntaxError, load_yaml
 from tierwise.metrics.catalog import LIBRARY
-from tierwise.scoring.config import SCORING_METHODS
 
 Severity = Literal["error", "warning"]
 
@@ -143,51 +143,62 @@ def _schema_issues(errors: list[ErrorDetails], data: Any, source: SourceMap) -> 
 
 
 def _describe(err: ErrorDetails, path: tuple[str | int, ...], data: Any) -> tuple[str, str]:
+    """The code and the message of one pydantic error: a wrong tag (metric, method, policy),
+    a metric's parameters, or a key of the document."""
     kind = err["type"]
-    ctx = err.get("ctx") or {}
     if kind == "union_tag_invalid":
         path = path[:-1]
-    where = _dotted(path)
     in_metric = len(path) >= 2 and path[0] == "metrics"
     in_params = in_metric and len(path) >= 3 and path[2] == "params"
     last = path[-1] if path else ""
-
     if kind in ("union_tag_invalid", "union_tag_not_found"):
-        discriminator = str(ctx.get("discriminator", "")).strip("'")
-        tag = ctx.get("tag")
-        if discriminator == "metric":
-            if kind == "union_tag_not_found":
-                return "TW101", f"{where}: missing key 'metric' (a library metric name)"
-            return "TW201", f"unknown metric {tag!r}; the library has: {', '.join(LIBRARY)}"
-        if discriminator == "method":
-            if kind == "union_tag_not_found":
-                return "TW102", f"{where}: missing key 'method' ({', '.join(SCORING_METHODS)})"
-            return "TW102", f"unknown scoring method {tag!r}; one of: {', '.join(SCORING_METHODS)}"
-        if discriminator == "policy":
-            if kind == "union_tag_not_found":
-                return "TW103", f"{where}: missing key 'policy' ({', '.join(LIFECYCLE_POLICIES)})"
-            return (
-                "TW103",
-                f"unknown lifecycle policy {tag!r}; one of: {', '.join(LIFECYCLE_POLICIES)}",
-            )
-        return "TW101", f"{where}: {err['msg']}"
-
+        return _tag_issue(err, _dotted(path))
     if in_params or (in_metric and kind == "missing" and last == "params"):
-        metric = _metric_name(data, path)
-        allowed = ", ".join(_param_names(metric))
-        if kind == "extra_forbidden":
-            return "TW202", f"unknown parameter {last!r} of metric {metric!r} (allowed: {allowed})"
-        if kind == "missing" and last == "params":
-            return "TW202", f"metric {metric!r} needs params ({allowed})"
-        if kind == "missing":
-            return "TW202", f"metric {metric!r} needs parameter {last!r}"
-        return "TW202", f"{where}: {_msg(err)}"
-
+        return _params_issue(err, path, data)
     if kind == "missing":
         return "TW101", f"missing key {last!r}" + (f" in {_dotted(path[:-1])}" if path[:-1] else "")
     if kind == "extra_forbidden":
         return "TW101", f"unknown key {last!r}" + (f" in {_dotted(path[:-1])}" if path[:-1] else "")
-    return "TW101", f"{where}: {_msg(err)}"
+    return "TW101", f"{_dotted(path)}: {_msg(err)}"
+
+
+#: Per discriminator but `metric`: its code, what it names, and the names it may take.
+_TAGS: dict[str, tuple[str, str, str]] = {
+    "method": ("TW102", "scoring method", ", ".join(SCORING_METHODS)),
+    "policy": ("TW103", "lifecycle policy", ", ".join(LIFECYCLE_POLICIES)),
+}
+
+
+def _tag_issue(err: ErrorDetails, where: str) -> tuple[str, str]:
+    """A missing or unknown `metric:`, `method:` or `policy:`."""
+    ctx = err.get("ctx") or {}
+    discriminator = str(ctx.get("discriminator", "")).strip("'")
+    tag = ctx.get("tag")
+    missing = err["type"] == "union_tag_not_found"
+    if discriminator == "metric":
+        if missing:
+            return "TW101", f"{where}: missing key 'metric' (a library metric name)"
+        return "TW201", f"unknown metric {tag!r}; the library has: {', '.join(LIBRARY)}"
+    if discriminator not in _TAGS:
+        return "TW101", f"{where}: {err['msg']}"
+    code, what, names = _TAGS[discriminator]
+    if missing:
+        return code, f"{where}: missing key {discriminator!r} ({names})"
+    return code, f"unknown {what} {tag!r}; one of: {names}"
+
+
+def _params_issue(err: ErrorDetails, path: tuple[str | int, ...], data: Any) -> tuple[str, str]:
+    """A metric's parameters: unknown, missing, or of a wrong value (TW202)."""
+    kind, last = err["type"], path[-1]
+    metric = _metric_name(data, path)
+    allowed = ", ".join(_param_names(metric))
+    if kind == "extra_forbidden":
+        return "TW202", f"unknown parameter {last!r} of metric {metric!r} (allowed: {allowed})"
+    if kind == "missing" and last == "params":
+        return "TW202", f"metric {metric!r} needs params ({allowed})"
+    if kind == "missing":
+        return "TW202", f"metric {metric!r} needs parameter {last!r}"
+    return "TW202", f"{_dotted(path)}: {_msg(err)}"
 
 
 def _msg(err: ErrorDetails) -> str:

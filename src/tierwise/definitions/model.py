@@ -1,7 +1,7 @@
 """The Program: one grading program's definition, validated (frozen, no unknown keys).
 
-The scoring and status parts are the models of `tierwise.scoring.config`; each metric entry
-is validated against its library metric's parameter model (`tierwise.metrics.catalog`).
+The scoring and status parts are the models of `definitions.scoring`; each metric entry is
+validated against its library metric's parameter model (`tierwise.metrics.catalog`).
 Cross-field checks (references, weights, bands, level order) are not here but in
 `definitions.rules`, so that each reports its own code and YAML line.
 """
@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -25,15 +24,11 @@ from pydantic import (
 )
 
 from tierwise.core.periods import PeriodKind
+from tierwise.definitions.scoring import Frozen, Scoring, StatusRules
 from tierwise.metrics.catalog import LIBRARY, LibraryMetric, Params, Unit
-from tierwise.scoring.config import Scoring, StatusRules
 
 SubjectKind = Literal["isv", "tsp", "mcn"]
 StatusName = Literal["novice", "observation", "ineligible"]
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Text(Frozen):
@@ -277,7 +272,7 @@ class Program(Frozen):
     evaluations: tuple[Evaluation, ...] = ()
     binding_quota: BindingQuota | None = None
     #: Rights that apply instead of a level's while in a status (百应 observation).
-    status_rights: dict[StatusName, TextList] = {}
+    status_rights: dict[StatusName, TextList] = {}  # noqa: RUF012 - a pydantic field, copied
     _units: dict[str, Unit] | None = PrivateAttr(default=None)
 
     @field_validator("time_zone")

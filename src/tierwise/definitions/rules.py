@@ -16,14 +16,13 @@ from __future__ import annotations
 import inspect
 import itertools
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from tierwise.definitions.model import InvitedClassPolicy, Program
-from tierwise.definitions.yaml_source import Path
-from tierwise.scoring.config import (
+from tierwise.definitions.scoring import (
     AdditiveComponents,
     Band,
     BandedScorecard,
@@ -34,6 +33,7 @@ from tierwise.scoring.config import (
     NormalisedWeightedSum,
     Scoring,
 )
+from tierwise.definitions.yaml_source import Path
 
 Severity = Literal["error", "warning"]
 Stage = Literal["file", "yaml", "units", "schema", "program"]
@@ -183,29 +183,54 @@ def _conditions(program: Program) -> Iterator[tuple[Path, Condition]]:
                 yield (*path, "zero_when", i), cond
 
 
-def metric_references(program: Program) -> Iterator[tuple[Path, str]]:
+#: A place in the document that names something (a metric, a level), with the name.
+Reference = tuple[Path, str]
+
+
+def _weighted_sum_metrics(path: Path, scoring: NormalisedWeightedSum) -> Iterator[Reference]:
+    for i, term in enumerate(scoring.terms):
+        yield (*path, "terms", i, "metric"), term.metric
+    for i, key in enumerate(scoring.tie_break):
+        if key.key not in ("score", "partner_id"):
+            yield (*path, "tie_break", i, "key"), key.key
+
+
+def _scorecard_metrics(path: Path, scoring: BandedScorecard) -> Iterator[Reference]:
+    for i, item in enumerate(scoring.items):
+        yield (*path, "items", i, "metric"), item.metric
+
+
+def _channel_metrics(path: Path, scoring: ChannelThresholds) -> Iterator[Reference]:
+    for i, channel in enumerate(scoring.channels):
+        for metric in channel.requires:
+            yield (*path, "channels", i, "requires", metric), metric
+
+
+def _additive_metrics(path: Path, scoring: AdditiveComponents) -> Iterator[Reference]:
+    for g, group in enumerate(scoring.groups):
+        for c, comp in enumerate(group.components):
+            yield (*path, "groups", g, "components", c, "metric"), comp.metric
+
+
+def _dimension_metrics(path: Path, scoring: DimensionScorecard) -> Iterator[Reference]:
+    for i, dim in enumerate(scoring.dimensions):
+        yield (*path, "dimensions", i, "metric"), dim.metric
+
+
+#: Per scoring method, the places of its config that name a metric.
+METRIC_REFERENCES: dict[str, Callable[[Path, Any], Iterator[Reference]]] = {
+    "normalised_weighted_sum": _weighted_sum_metrics,
+    "banded_scorecard": _scorecard_metrics,
+    "channel_thresholds": _channel_metrics,
+    "additive_components": _additive_metrics,
+    "dimension_scorecard": _dimension_metrics,
+}
+
+
+def metric_references(program: Program) -> Iterator[Reference]:
     """Every place that names a program metric, with the name."""
     for path, scoring in scorings(program):
-        if isinstance(scoring, NormalisedWeightedSum):
-            for i, term in enumerate(scoring.terms):
-                yield (*path, "terms", i, "metric"), term.metric
-            for i, key in enumerate(scoring.tie_break):
-                if key.key not in ("score", "partner_id"):
-                    yield (*path, "tie_break", i, "key"), key.key
-        elif isinstance(scoring, BandedScorecard):
-            for i, item in enumerate(scoring.items):
-                yield (*path, "items", i, "metric"), item.metric
-        elif isinstance(scoring, ChannelThresholds):
-            for i, channel in enumerate(scoring.channels):
-                for metric in channel.requires:
-                    yield (*path, "channels", i, "requires", metric), metric
-        elif isinstance(scoring, AdditiveComponents):
-            for g, group in enumerate(scoring.groups):
-                for c, comp in enumerate(group.components):
-                    yield (*path, "groups", g, "components", c, "metric"), comp.metric
-        elif isinstance(scoring, DimensionScorecard):
-            for i, dim in enumerate(scoring.dimensions):
-                yield (*path, "dimensions", i, "metric"), dim.metric
+        yield from METRIC_REFERENCES[scoring.method](path, scoring)
     for path, cond in _conditions(program):
         if cond.metric is not None:
             yield (*path, "metric"), cond.metric
@@ -331,25 +356,30 @@ class WeightSum(Rule):
 
     def check(self, program: Program) -> Iterator[Finding]:
         for path, scoring in scorings(program):
-            weighted: tuple[tuple[str, tuple[Decimal, ...]], ...] = ()
-            if isinstance(scoring, NormalisedWeightedSum):
-                weighted = (("terms", tuple(t.weight for t in scoring.terms)),)
+            if isinstance(scoring, DimensionScorecard):
+                yield from self._dimensions(path, scoring)
+            elif isinstance(scoring, NormalisedWeightedSum):
+                yield from self._sum(path, "terms", tuple(t.weight for t in scoring.terms))
             elif isinstance(scoring, BandedScorecard):
-                weighted = (("items", tuple(i.weight for i in scoring.items)),)
-            elif isinstance(scoring, DimensionScorecard):
-                for i, dim in enumerate(scoring.dimensions):
-                    if dim.weight <= 0:
-                        yield Finding(
-                            (*path, "dimensions", i, "weight"),
-                            f"dimension {dim.name!r} has weight {dim.weight}; weights must be > 0",
-                        )
-            for key, weights in weighted:
-                total = sum(weights, Decimal(0))
-                if total != 100:
-                    yield Finding((*path, key), f"{key} weights sum to {_num(total)}, not 100")
-                for i, w in enumerate(weights):
-                    if w < 0:
-                        yield Finding((*path, key, i, "weight"), f"weight {w} is negative")
+                yield from self._sum(path, "items", tuple(i.weight for i in scoring.items))
+
+    def _sum(self, path: Path, key: str, weights: tuple[Decimal, ...]) -> Iterator[Finding]:
+        """Weights that add up to 100, none negative."""
+        total = sum(weights, Decimal(0))
+        if total != 100:
+            yield Finding((*path, key), f"{key} weights sum to {_num(total)}, not 100")
+        for i, w in enumerate(weights):
+            if w < 0:
+                yield Finding((*path, key, i, "weight"), f"weight {w} is negative")
+
+    def _dimensions(self, path: Path, scoring: DimensionScorecard) -> Iterator[Finding]:
+        """Renormalised per class: each weight need only be > 0."""
+        for i, dim in enumerate(scoring.dimensions):
+            if dim.weight <= 0:
+                yield Finding(
+                    (*path, "dimensions", i, "weight"),
+                    f"dimension {dim.name!r} has weight {dim.weight}; weights must be > 0",
+                )
 
 
 @dataclass(frozen=True)
@@ -394,22 +424,11 @@ class BandCoverage(Rule):
     def _item(self, metric: str, bands: tuple[Band, ...], path: Path) -> Iterator[Finding]:
         intervals: list[_Interval] = []
         for j, band in enumerate(bands):
-            where = (*path, "bands", j)
-            if band.from_ is not None and band.above is not None:
-                yield Finding(where, "a band has one lower bound: `from` or `above`, not both")
-                continue
-            if band.below is not None and band.to is not None:
-                yield Finding(where, "a band has one upper bound: `below` or `to`, not both")
-                continue
-            iv = _band_interval(band, j)
-            if (
-                iv.lo is not None
-                and iv.hi is not None
-                and (iv.lo > iv.hi or (iv.lo == iv.hi and not (iv.lo_closed and iv.hi_closed)))
-            ):
-                yield Finding(where, f"band {iv.text()} of {metric!r} is empty")
-                continue
-            intervals.append(iv)
+            problem = _band_problem(metric, band, j)
+            if problem is None:
+                intervals.append(_band_interval(band, j))
+            else:
+                yield Finding((*path, "bands", j), problem)
         if not intervals:
             yield Finding(path, f"metric {metric!r} has no bands")
             return
@@ -422,21 +441,9 @@ class BandCoverage(Rule):
                 f"values of {metric!r} {edge} {_num(first.lo)} fall in no band",
             )
         for a, b in itertools.pairwise(intervals):
-            where = (*path, "bands", b.index)
-            if a.hi is None or b.lo is None or a.hi > b.lo:
-                yield Finding(where, f"bands {a.text()} and {b.text()} of {metric!r} overlap")
-            elif a.hi < b.lo:
-                yield Finding(
-                    where,
-                    f"values of {metric!r} between {_num(a.hi)} and {_num(b.lo)} fall in no band",
-                )
-            elif a.hi_closed and b.lo_closed:
-                yield Finding(
-                    where,
-                    f"bands {a.text()} and {b.text()} of {metric!r} both include {_num(a.hi)}",
-                )
-            elif not a.hi_closed and not b.lo_closed:
-                yield Finding(where, f"value {_num(a.hi)} of {metric!r} falls in no band")
+            seam = _seam_problem(metric, a, b)
+            if seam is not None:
+                yield Finding((*path, "bands", b.index), seam)
         if all(iv.hi is not None for iv in intervals):
             last = max(intervals, key=_upper_key)
             edge = "above" if last.hi_closed else "from"
@@ -444,6 +451,36 @@ class BandCoverage(Rule):
                 (*path, "bands", last.index),
                 f"values of {metric!r} {edge} {_num(last.hi or Decimal(0))} on fall in no band",
             )
+
+
+def _band_problem(metric: str, band: Band, index: int) -> str | None:
+    """What is wrong with one band on its own: two bounds on a side, or no value inside."""
+    if band.from_ is not None and band.above is not None:
+        return "a band has one lower bound: `from` or `above`, not both"
+    if band.below is not None and band.to is not None:
+        return "a band has one upper bound: `below` or `to`, not both"
+    iv = _band_interval(band, index)
+    if (
+        iv.lo is not None
+        and iv.hi is not None
+        and (iv.lo > iv.hi or (iv.lo == iv.hi and not (iv.lo_closed and iv.hi_closed)))
+    ):
+        return f"band {iv.text()} of {metric!r} is empty"
+    return None
+
+
+def _seam_problem(metric: str, a: _Interval, b: _Interval) -> str | None:
+    """What is wrong where band `a` (lower) meets band `b`: overlap, gap, or a shared or
+    missing edge value."""
+    if a.hi is None or b.lo is None or a.hi > b.lo:
+        return f"bands {a.text()} and {b.text()} of {metric!r} overlap"
+    if a.hi < b.lo:
+        return f"values of {metric!r} between {_num(a.hi)} and {_num(b.lo)} fall in no band"
+    if a.hi_closed and b.lo_closed:
+        return f"bands {a.text()} and {b.text()} of {metric!r} both include {_num(a.hi)}"
+    if not a.hi_closed and not b.lo_closed:
+        return f"value {_num(a.hi)} of {metric!r} falls in no band"
+    return None
 
 
 def _lower_key(iv: _Interval) -> tuple[int, Decimal, int]:
@@ -657,41 +694,65 @@ class LevelOrder(Rule):
                 )
 
 
-def level_references(program: Program) -> Iterator[tuple[Path, str]]:
+def _class_levels(path: Path, scoring: NormalisedWeightedSum) -> Iterator[Reference]:
+    for i, cls in enumerate(scoring.classes):
+        yield (*path, "classes", i, "level"), cls.level
+
+
+def _award_levels(path: Path, scoring: BandedScorecard) -> Iterator[Reference]:
+    for i, award in enumerate(scoring.awards):
+        yield (*path, "awards", i, "level"), award.level
+
+
+def _channel_levels(path: Path, scoring: ChannelThresholds) -> Iterator[Reference]:
+    for i, channel in enumerate(scoring.channels):
+        for metric, per in channel.requires.items():
+            for level in per:
+                yield (*path, "channels", i, "requires", metric, level), level
+
+
+def _interval_levels(path: Path, scoring: AdditiveComponents) -> Iterator[Reference]:
+    for i, iv in enumerate(scoring.intervals):
+        yield (*path, "intervals", i, "level"), iv.level
+
+
+def _dimension_levels(path: Path, scoring: DimensionScorecard) -> Iterator[Reference]:
+    for i, dim in enumerate(scoring.dimensions):
+        for k, cls_name in enumerate(dim.classes):
+            yield (*path, "dimensions", i, "classes", k), cls_name
+
+
+#: Per scoring method, the places of its config that name a level.
+LEVEL_REFERENCES: dict[str, Callable[[Path, Any], Iterator[Reference]]] = {
+    "normalised_weighted_sum": _class_levels,
+    "banded_scorecard": _award_levels,
+    "channel_thresholds": _channel_levels,
+    "additive_components": _interval_levels,
+    "dimension_scorecard": _dimension_levels,
+}
+
+
+def _invited_class_levels(policy: InvitedClassPolicy) -> Iterator[Reference]:
+    for k, name in enumerate(policy.fixed_classes):
+        yield ("lifecycle", "fixed_classes", k), name
+    for i, review in enumerate(policy.reviews):
+        for k, name in enumerate(review.classes):
+            yield ("lifecycle", "reviews", i, "classes", k), name
+    for i, promo in enumerate(policy.promotions):
+        yield ("lifecycle", "promotions", i, "from"), promo.from_
+        yield ("lifecycle", "promotions", i, "to"), promo.to
+    for i, down in enumerate(policy.downgrades):
+        yield ("lifecycle", "downgrades", i, "from"), down.from_
+        if down.to is not None:
+            yield ("lifecycle", "downgrades", i, "to"), down.to
+
+
+def level_references(program: Program) -> Iterator[Reference]:
     """Every place that names a level, with the name."""
     for path, scoring in scorings(program):
-        if isinstance(scoring, NormalisedWeightedSum):
-            for i, cls in enumerate(scoring.classes):
-                yield (*path, "classes", i, "level"), cls.level
-        elif isinstance(scoring, BandedScorecard):
-            for i, award in enumerate(scoring.awards):
-                yield (*path, "awards", i, "level"), award.level
-        elif isinstance(scoring, ChannelThresholds):
-            for i, channel in enumerate(scoring.channels):
-                for metric, per in channel.requires.items():
-                    for level in per:
-                        yield (*path, "channels", i, "requires", metric, level), level
-        elif isinstance(scoring, AdditiveComponents):
-            for i, iv in enumerate(scoring.intervals):
-                yield (*path, "intervals", i, "level"), iv.level
-        elif isinstance(scoring, DimensionScorecard):
-            for i, dim in enumerate(scoring.dimensions):
-                for k, cls_name in enumerate(dim.classes):
-                    yield (*path, "dimensions", i, "classes", k), cls_name
-    lifecycle = program.lifecycle
-    if isinstance(lifecycle, InvitedClassPolicy):
-        for k, name in enumerate(lifecycle.fixed_classes):
-            yield ("lifecycle", "fixed_classes", k), name
-        for i, review in enumerate(lifecycle.reviews):
-            for k, name in enumerate(review.classes):
-                yield ("lifecycle", "reviews", i, "classes", k), name
-        for i, promo in enumerate(lifecycle.promotions):
-            yield ("lifecycle", "promotions", i, "from"), promo.from_
-            yield ("lifecycle", "promotions", i, "to"), promo.to
-        for i, down in enumerate(lifecycle.downgrades):
-            yield ("lifecycle", "downgrades", i, "from"), down.from_
-            if down.to is not None:
-                yield ("lifecycle", "downgrades", i, "to"), down.to
+        yield from LEVEL_REFERENCES[scoring.method](path, scoring)
+    if isinstance(program.lifecycle, InvitedClassPolicy):
+        yield from _invited_class_levels(program.lifecycle)
     if program.binding_quota is not None:
         for level in program.binding_quota.per_level:
             yield ("binding_quota", "per_level", level), level

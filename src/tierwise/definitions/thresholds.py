@@ -99,12 +99,7 @@ def effective_units(metrics: Any) -> dict[str, Unit]:
         if lib.name == "ratio" and isinstance(params, dict):
             num = unit_of(str(params.get("numerator")), seen | {name})
             den = unit_of(str(params.get("denominator")), seen | {name})
-            if num is None or den is None:
-                unit = None
-            elif num != den and den == "count":
-                unit = num
-            else:
-                unit = "ratio"
+            unit = _ratio_unit(num, den)
         if unit is not None:
             units[name] = unit
         return unit
@@ -112,6 +107,15 @@ def effective_units(metrics: Any) -> dict[str, Unit]:
     for name in metrics:
         unit_of(str(name), frozenset())
     return units
+
+
+def _ratio_unit(numerator: Unit | None, denominator: Unit | None) -> Unit | None:
+    """Money per count is money (GMV per seller); like by like is a ratio (a share)."""
+    if numerator is None or denominator is None:
+        return None
+    if numerator != denominator and denominator == "count":
+        return numerator
+    return "ratio"
 
 
 class ThresholdNormaliser:
@@ -144,52 +148,68 @@ class ThresholdNormaliser:
 
     def _scoring(self, scoring: dict[str, Any], path: Path) -> None:
         method = scoring.get("method")
-        if method == "normalised_weighted_sum":
-            for i, term in _items(scoring.get("terms")):
-                self._weight(term, (*path, "terms", i))
-            self._conditions(scoring.get("zero_when"), (*path, "zero_when"), set())
-        elif method == "banded_scorecard":
-            for i, item in _items(scoring.get("items")):
-                self._weight(item, (*path, "items", i))
-                metric = item.get("metric")
-                for j, band in _items(item.get("bands")):
-                    for key in ("from", "above", "below", "to"):
-                        self._value(band, key, (*path, "items", i, "bands", j), metric)
-            for i, award in _items(scoring.get("awards")):
-                self._value(award, "min_points", (*path, "awards", i), None, fixed="points")
-        elif method == "channel_thresholds":
-            for i, channel in _items(scoring.get("channels")):
-                requires = channel.get("requires")
-                if not isinstance(requires, dict):
-                    continue
-                for metric, per_level in requires.items():
-                    if isinstance(per_level, dict):
-                        for level in per_level:
-                            where = (*path, "channels", i, "requires", metric)
-                            self._value(per_level, level, where, metric)
-        elif method == "additive_components":
-            for g, group in _items(scoring.get("groups")):
-                self._value(group, "max", (*path, "groups", g), None, fixed="points")
-                for c, comp in _items(group.get("components")):
-                    metric = comp.get("metric")
-                    points = comp.get("points")
-                    if not isinstance(points, list):
-                        continue
-                    for k, pair in enumerate(points):
-                        if isinstance(pair, list) and len(pair) == 2:
-                            where = (*path, "groups", g, "components", c, "points", k)
-                            self._value_at(pair, 0, where, metric)
-                            self._value_at(pair, 1, where, None, fixed="points")
-            for i, interval in _items(scoring.get("intervals")):
-                for key in ("from", "below"):
-                    self._value(interval, key, (*path, "intervals", i), None, fixed="points")
-        elif method == "dimension_scorecard":
-            for i, dim in _items(scoring.get("dimensions")):
-                self._weight(dim, (*path, "dimensions", i))
-                score = dim.get("score")
-                if isinstance(score, dict):
-                    where = (*path, "dimensions", i, "score")
-                    self._value(score, "full_at", where, None, fixed="ratio")
+        places = {
+            "normalised_weighted_sum": self._weighted_sum,
+            "banded_scorecard": self._scorecard,
+            "channel_thresholds": self._channels,
+            "additive_components": self._additive,
+            "dimension_scorecard": self._dimensions,
+        }
+        if isinstance(method, str) and method in places:
+            places[method](scoring, path)
+
+    def _weighted_sum(self, scoring: dict[str, Any], path: Path) -> None:
+        for i, term in _items(scoring.get("terms")):
+            self._weight(term, (*path, "terms", i))
+        self._conditions(scoring.get("zero_when"), (*path, "zero_when"), set())
+
+    def _scorecard(self, scoring: dict[str, Any], path: Path) -> None:
+        for i, item in _items(scoring.get("items")):
+            self._weight(item, (*path, "items", i))
+            metric = item.get("metric")
+            for j, band in _items(item.get("bands")):
+                for key in ("from", "above", "below", "to"):
+                    self._value(band, key, (*path, "items", i, "bands", j), metric)
+        for i, award in _items(scoring.get("awards")):
+            self._value(award, "min_points", (*path, "awards", i), None, fixed="points")
+
+    def _channels(self, scoring: dict[str, Any], path: Path) -> None:
+        for i, channel in _items(scoring.get("channels")):
+            requires = channel.get("requires")
+            if not isinstance(requires, dict):
+                continue
+            for metric, per_level in requires.items():
+                if isinstance(per_level, dict):
+                    for level in per_level:
+                        where = (*path, "channels", i, "requires", metric)
+                        self._value(per_level, level, where, metric)
+
+    def _additive(self, scoring: dict[str, Any], path: Path) -> None:
+        for g, group in _items(scoring.get("groups")):
+            self._value(group, "max", (*path, "groups", g), None, fixed="points")
+            for c, comp in _items(group.get("components")):
+                self._component(comp, (*path, "groups", g, "components", c))
+        for i, interval in _items(scoring.get("intervals")):
+            for key in ("from", "below"):
+                self._value(interval, key, (*path, "intervals", i), None, fixed="points")
+
+    def _component(self, comp: dict[str, Any], path: Path) -> None:
+        """A component's (value, points) pairs: values in the metric's unit, then points."""
+        points = comp.get("points")
+        if not isinstance(points, list):
+            return
+        for k, pair in enumerate(points):
+            if isinstance(pair, list) and len(pair) == 2:
+                self._value_at(pair, 0, (*path, "points", k), comp.get("metric"))
+                self._value_at(pair, 1, (*path, "points", k), None, fixed="points")
+
+    def _dimensions(self, scoring: dict[str, Any], path: Path) -> None:
+        for i, dim in _items(scoring.get("dimensions")):
+            self._weight(dim, (*path, "dimensions", i))
+            score = dim.get("score")
+            if isinstance(score, dict):
+                where = (*path, "dimensions", i, "score")
+                self._value(score, "full_at", where, None, fixed="ratio")
 
     def _conditions(self, conditions: Any, path: Path, groups: set[str]) -> None:
         for i, cond in _items(conditions):

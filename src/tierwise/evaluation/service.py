@@ -19,13 +19,10 @@ import duckdb
 from tierwise.core.errors import EvaluationError
 from tierwise.core.periods import Period
 from tierwise.definitions.model import Program
+from tierwise.definitions.scoring import DimensionScorecard
 from tierwise.metrics import catalog as lib
 from tierwise.metrics.plan import UNCONVERTED, MetricRequest, Scope, compile_plan
-from tierwise.scoring.config import DimensionScorecard
-from tierwise.scoring.dimensions import score_dimensions
-from tierwise.scoring.evaluate import Outcome, Subject
-from tierwise.scoring.evaluate import evaluate as score
-from tierwise.scoring.outcome import DimensionOutcome
+from tierwise.scoring import DimensionOutcome, Outcome, Subject, score_dimensions, score_partners
 from tierwise.store.sql import literal as _q
 
 
@@ -169,7 +166,7 @@ def evaluate(
                 metrics=values,
             )
         )
-    outcomes = score(
+    outcomes = score_partners(
         program.scoring,
         program.status,
         program.level_ids,

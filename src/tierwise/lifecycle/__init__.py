@@ -6,14 +6,15 @@ orchestrator calls it and the state store persists `Standing.to_dict()`.
     step = advance(policy, standing, period, PeriodResult.of(outcome, joined_on=...), decisions)
     step.level, step.previous_level, step.change, step.awards, step.notices, step.standing
 
-    check(policy, standing, decision) -> Decision          # before recording a decision
-    expiring(standing, on, days=14) -> (Award, ...)         # awards about to expire
-    restate(policy, standing, period, result)               # an award against a restatement
-    table(policy) -> frozenset[Transition]; move(...)       # the allowed moves, the one mutator
+    check_decision(policy, standing, decision) -> Decision  # before recording a decision
+    expiring(standing, on, days=14) -> (Award, ...)          # awards about to expire
+    restate(policy, standing, period, result)                # an award against a restatement
+    table(policy) -> frozenset[Transition]; move(...)        # the allowed moves, the one mutator
+    RULINGS[policy.kind](policy, standing, period, result)   # one policy's ruling for a period
 
-Errors::
+Errors (a branch of `tierwise.core.errors`; LifecycleError is also a ValueError)::
 
-    ValueError
+    TierwiseError
     └── LifecycleError       input the lifecycle cannot apply (period out of order, …)
         ├── DecisionError    an operator decision the policy does not allow; `.problems`
         └── IllegalTransition  a move not in the policy's transitions table
@@ -25,11 +26,11 @@ from tierwise.lifecycle.decisions import (
     Decision,
     DecisionKind,
     OverrideMode,
-    check,
+    check_decision,
 )
 from tierwise.lifecycle.errors import DecisionError, IllegalTransition, LifecycleError
 from tierwise.lifecycle.notices import EXPIRING_DAYS, Notice, NoticeKind, expiring, expiring_notices
-from tierwise.lifecycle.policies import RULES, Ruling
+from tierwise.lifecycle.policies import RULINGS, Ruling
 from tierwise.lifecycle.policy import REMOVED, Policy, PolicyKind
 from tierwise.lifecycle.state import (
     CAUSES,
@@ -50,7 +51,7 @@ __all__ = [
     "EXPIRING_DAYS",
     "OVERRIDE_MODES",
     "REMOVED",
-    "RULES",
+    "RULINGS",
     "Award",
     "AwardRestatement",
     "Cause",
@@ -75,7 +76,7 @@ __all__ = [
     "advance",
     "allowed_from",
     "award_in_force",
-    "check",
+    "check_decision",
     "expiring",
     "expiring_notices",
     "move",

@@ -1,7 +1,7 @@
 """Operator decisions: invite, downgrade, remove, continue an invitation, override a level.
 
 Every decision has an actor, a reason, the day it was decided and an effective date, and is
-checked against the program's policy before it is recorded: `check` returns the decision
+checked against the program's policy before it is recorded: `check_decision` returns the decision
 with its effective date resolved (1 January of the next year for an invitation, at once for
 a removal) or raises one `DecisionError` listing every problem. The lifecycle applies a
 checked decision when its effective date falls in an evaluated period (on or before the
@@ -44,7 +44,7 @@ class Decision:
     actor: str
     reason: str
     decided_on: date
-    #: None: as the policy says (`check` fills it in).
+    #: None: as the policy says (`check_decision` fills it in).
     effective: date | None = None
     #: invite / downgrade: the class moved to; continue_invitation(continues=False): the class
     #: held once the invitation ends; override: the level shown.
@@ -111,7 +111,7 @@ Problems = list[str]
 _Check = Callable[[Policy, "Standing | None", Decision, Problems], "date | None"]
 
 
-def check(policy: Policy, standing: Standing | None, decision: Decision) -> Decision:
+def check_decision(policy: Policy, standing: Standing | None, decision: Decision) -> Decision:
     """The decision with its effective date resolved, or DecisionError with every problem."""
     problems: Problems = []
     if standing is not None and standing.partner_id != decision.partner_id:

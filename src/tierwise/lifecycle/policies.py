@@ -243,7 +243,7 @@ def _reviews(
 
 
 RulingFn = Callable[[Policy, Standing, Period, PeriodResult], Ruling]
-RULES: dict[PolicyKind, RulingFn] = {
+RULINGS: dict[PolicyKind, RulingFn] = {
     "computed": computed,
     "one_step_up": one_step_up,
     "award": award,

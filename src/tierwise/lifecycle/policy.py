@@ -81,12 +81,11 @@ class Policy:
 
     def rank(self, level: str) -> int:
         """0 for the lowest level; raises LifecycleError for a level the program lacks."""
-        try:
-            return self.levels.index(level)
-        except ValueError:
+        if level not in self.levels:
             raise LifecycleError(
                 f"{self.program_id}: unknown level {level!r} (levels: {', '.join(self.levels)})"
-            ) from None
+            )
+        return self.levels.index(level)
 
     def published_on(self, period: Period) -> date:
         """When the period's result is shown: the publication day, else the generation date."""

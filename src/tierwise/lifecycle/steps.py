@@ -19,10 +19,10 @@ from typing import Any, Literal
 
 from tierwise.core.periods import Period
 from tierwise.definitions.model import AwardPolicy
-from tierwise.lifecycle.decisions import Decision, check
+from tierwise.lifecycle.decisions import Decision, check_decision
 from tierwise.lifecycle.errors import DecisionError, LifecycleError
 from tierwise.lifecycle.notices import Notice, NoticeKind
-from tierwise.lifecycle.policies import RULES
+from tierwise.lifecycle.policies import RULINGS
 from tierwise.lifecycle.policy import REMOVED, Policy
 from tierwise.lifecycle.state import Award, Cause, PeriodResult, ReviewItem, Standing
 from tierwise.lifecycle.transitions import Transition, move
@@ -88,7 +88,7 @@ def advance(
 
     work, recorded, cancelled = _record_all(policy, before, period, decisions, notes)
     work, moves, applied = _apply_due(policy, work, period, notes)
-    ruling = RULES[policy.kind](policy, work, period, result)
+    ruling = RULINGS[policy.kind](policy, work, period, result)
     notes.extend(ruling.explanation)
     if ruling.held != work.held:
         if ruling.cause is None:
@@ -150,7 +150,7 @@ def _record_all(
                     f"date {period.generation_date.isoformat()}: give it to a later period"
                 ],
             )
-        checked = check(policy, standing, decision)
+        checked = check_decision(policy, standing, decision)
         standing, dropped = _record(standing, checked)
         recorded.append(checked)
         cancelled.extend(dropped)

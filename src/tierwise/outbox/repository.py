@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from tierwise.db.engine import now
 from tierwise.db.models import OutboxMessage
 from tierwise.definitions.model import Program
+from tierwise.definitions.scoring import Condition
 from tierwise.lifecycle import Notice
-from tierwise.scoring.config import Condition
 from tierwise.scoring.status import text as condition_text
 
 Language = Literal["en", "zh", "th"]

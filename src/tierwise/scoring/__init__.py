@@ -2,14 +2,19 @@
 statuses, scores, levels, ranks, a trace of every step, the gap to the next level and the
 margin to keep the current one. No I/O.
 
-    evaluate(scoring, status, levels, subjects, period_start, period_end) -> [Outcome]
+    score_partners(scoring, status, levels, subjects, period_start, period_end) -> [Outcome]
     score_dimensions(scorecard, subjects, classes) -> [DimensionOutcome]
 
-Errors: ScoringError (a ValueError) for inputs that cannot be scored.
+One module per scoring method in `scoring.methods` (its score, gap and margin), found by the
+method's name; the configuration models they read are the program schema's
+(`tierwise.definitions.scoring`).
+
+Errors: ScoringError (an EvaluationError of `tierwise.core.errors`, also a ValueError) for
+inputs that cannot be scored.
 """
 
-from tierwise.scoring.dimensions import score_dimensions
-from tierwise.scoring.evaluate import evaluate
+from tierwise.scoring.grading import score_partners
+from tierwise.scoring.methods.dimensions import score_dimensions
 from tierwise.scoring.outcome import DimensionOutcome, Outcome, Subject
 from tierwise.scoring.status import STATUSES, Status
 from tierwise.scoring.trace import (
@@ -41,6 +46,6 @@ __all__ = [
     "Step",
     "Subject",
     "TraceItem",
-    "evaluate",
     "score_dimensions",
+    "score_partners",
 ]

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tierwise.scoring.config import Band
+from tierwise.definitions.scoring import Band
 from tierwise.scoring.trace import Relation
-from tierwise.scoring.values import format_number
+from tierwise.scoring.values import ScoringError, format_number
 
 
 @dataclass(frozen=True)
@@ -126,4 +126,4 @@ def example(band: Band, edge: Edge) -> Decimal:
         if contains(band, candidate):
             return candidate
         step /= 10
-    raise ValueError(f"band {text(band)} holds no value next to {edge.value}")
+    raise ScoringError(f"band {text(band)} holds no value next to {edge.value}")

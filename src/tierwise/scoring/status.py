@@ -13,8 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
+from tierwise.definitions.scoring import Condition, StatusRules
 from tierwise.scoring.bands import Edge
-from tierwise.scoring.config import Condition, StatusRules
 from tierwise.scoring.trace import TraceItem
 from tierwise.scoring.values import ScoringError, format_number, or_zero, read_metric
 

@@ -1,8 +1,10 @@
-"""The scoring part of a program definition: one frozen model per scoring method.
+"""The scoring part of a program definition: one frozen model per scoring method, and the
+status rules.
 
-These models are the contract between `definitions` (which parses and validates YAML into
-them) and the pure scoring functions in this package (which evaluate them). Thresholds here
-are already normalised to the metric's unit (a YAML "0.40%" arrives as Decimal("0.004")).
+Part of the one program schema (`definitions.model.Program` holds these), kept apart from
+`tierwise.scoring`, which only reads them: definitions parse and validate YAML into these
+models, the scoring methods evaluate them. Thresholds here are already normalised to the
+metric's unit (a YAML "0.40%" arrives as Decimal("0.004")).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Frozen(BaseModel):
+    """The base of every definition model: immutable, and an unknown key is an error."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 

@@ -2,6 +2,9 @@
 level reached is held. A channel passes a level when every one of its metrics meets its
 threshold for that level (≥). A channel leads to a level only if it gives a threshold for
 that level on every one of its metrics. There is no score.
+
+The gap is, per channel leading to the next level, what each metric misses; the margin is,
+per channel passing the level held, how far each metric can fall.
 """
 
 from __future__ import annotations
@@ -10,9 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tierwise.scoring.config import Channel, ChannelThresholds
-from tierwise.scoring.trace import ChannelDistance, MetricDistance, TraceItem
-from tierwise.scoring.values import format_number, or_zero, read_metric
+from tierwise.definitions.scoring import Channel, ChannelThresholds
+from tierwise.scoring.assessment import Assessment, Grading, Metrics
+from tierwise.scoring.explain import Labels, next_level
+from tierwise.scoring.trace import ChannelDistance, Gap, Margin, MetricDistance, TraceItem
+from tierwise.scoring.values import format_number, format_value, label_for, or_zero, read_metric
 
 
 @dataclass(frozen=True)
@@ -110,3 +115,88 @@ def score_channels(
         )
     )
     return ChannelResult(level, tuple(reached), values, tuple(trace))
+
+
+def assess(
+    config: ChannelThresholds, grading: Grading, partner_id: str, metrics: Metrics
+) -> Assessment:
+    """The highest level any channel passes, the trace, the gap and the margin (no score)."""
+    reached = score_channels(config, grading.levels, metrics, partner_id=partner_id)
+    return Assessment(
+        score=None,
+        integral=False,
+        level=reached.level,
+        trace=reached.trace,
+        gap=channel_gap(config, reached, grading.levels, grading.labels),
+        margin=channel_margin(config, reached, grading.labels),
+    )
+
+
+# --- the gap and the margin ------------------------------------------------------------
+
+
+def channel_gap(
+    config: ChannelThresholds,
+    result: ChannelResult,
+    levels: Sequence[str],
+    labels: Labels = None,
+) -> Gap | None:
+    """Per channel leading to the next level, what each metric misses (0 when met)."""
+    target_level = next_level(levels, result.level)
+    if target_level is None:
+        return None
+    found = tuple(
+        distance(c, target_level, result.values) for c in config.channels if offers(c, target_level)
+    )
+    actions = []
+    for cd in found:
+        moves = [
+            f"{label_for(labels, m.metric).title} from "
+            f"{format_value(m.value, label_for(labels, m.metric))} to "
+            f"{format_value(m.threshold, label_for(labels, m.metric))}"
+            f" (+{format_value(m.distance, label_for(labels, m.metric))})"
+            for m in cd.metrics
+            if m.distance > 0
+        ]
+        actions.append(f"{cd.channel}: raise " + " and ".join(moves))
+    return Gap(
+        level=target_level,
+        channels=found,
+        actions=tuple(actions),
+        reachable=bool(found),
+    )
+
+
+def channel_margin(
+    config: ChannelThresholds, result: ChannelResult, labels: Labels = None
+) -> Margin | None:
+    """The level is kept while any channel passing it still passes: per such channel, how
+    far each metric can fall."""
+    if result.level is None:
+        return None
+    level = result.level
+    holding = []
+    for c in config.channels:
+        if not passes(c, level, result.values):
+            continue
+        holding.append(
+            ChannelDistance(
+                channel=c.name,
+                level=level,
+                metrics=tuple(
+                    MetricDistance(m.metric, m.value, m.threshold, or_zero(m.value) - m.threshold)
+                    for m in distance(c, level, result.values).metrics
+                ),
+            )
+        )
+    notes = []
+    for cd in holding:
+        parts = [
+            f"{label_for(labels, m.metric).title} can fall by "
+            f"{format_value(m.distance, label_for(labels, m.metric))}"
+            for m in cd.metrics
+        ]
+        notes.append(f"{cd.channel} keeps {level} while " + " and ".join(parts))
+    if len(holding) > 1:
+        notes.append(f"{level} is lost only when every one of these channels fails")
+    return Margin(level=level, channels=tuple(holding), notes=tuple(notes))

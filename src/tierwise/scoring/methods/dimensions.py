@@ -5,6 +5,9 @@ partner's class are renormalised to 100, so the result is 0–100 too.
 Growth dimensions: growth ≥ full_at → 100, linear from 0 to full_at, no growth or a decline
 → 0. Fact dimensions: an operator's value in [0, 1] × 100 (a value outside is clamped and
 the trace says so).
+
+It needs the partners' classes, so it is not a period's evaluation of its own and has no
+gap to a level nor a margin to keep one.
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
-from tierwise.scoring.config import Dimension, DimensionScorecard, GrowthScore
-from tierwise.scoring.outcome import DimensionOutcome, Subject
+from tierwise.definitions.scoring import Dimension, DimensionScorecard, GrowthScore
+from tierwise.scoring.assessment import Grading, Metrics
+from tierwise.scoring.outcome import DimensionOutcome, Outcome, Subject
 from tierwise.scoring.trace import TraceItem
 from tierwise.scoring.values import (
+    ScoringError,
     exact,
     format_number,
     normalise_metrics,
@@ -51,6 +56,19 @@ def score_dimensions(
     """Score each subject on the dimensions of its class (`classes`: partner_id → class,
     None or absent: unclassed, not evaluated)."""
     return [_score_one(scorecard, s, classes.get(s.partner_id)) for s in subjects]
+
+
+def evaluate(
+    scorecard: DimensionScorecard,
+    grading: Grading,
+    subjects: Sequence[Subject],
+    metrics: Mapping[str, Metrics],
+) -> list[Outcome]:
+    """Refused: a period's evaluation cannot give the classes this method needs."""
+    raise ScoringError(
+        "a dimension scorecard is a secondary evaluation: use score_dimensions with the"
+        " partners' classes"
+    )
 
 
 def _score_one(

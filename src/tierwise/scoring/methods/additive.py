@@ -3,6 +3,10 @@ summed over enabled groups, rounded half up, mapped by score intervals to a leve
 
 A component's points run linearly between its (value, points) pairs and stay flat below the
 first pair and beyond the last. A disabled group gives 0 and is shown as disabled.
+
+The gap to the next interval is, per component, the points it can still give and the value
+giving them (the polyline inverted); the margin is how far the score can fall inside the
+current interval.
 """
 
 from __future__ import annotations
@@ -13,11 +17,20 @@ from decimal import Decimal
 from fractions import Fraction
 from itertools import pairwise
 
-from tierwise.scoring.config import AdditiveComponents, Component, ComponentGroup, ScoreInterval
-from tierwise.scoring.trace import TraceItem
+from tierwise.definitions.scoring import (
+    AdditiveComponents,
+    Component,
+    ComponentGroup,
+    ScoreInterval,
+)
+from tierwise.scoring.assessment import Assessment, Grading, Metrics
+from tierwise.scoring.explain import GroupReach, Labels, next_level, points_text, target_value
+from tierwise.scoring.trace import ComponentRoom, Gap, Margin, TraceItem
 from tierwise.scoring.values import (
     exact,
     format_number,
+    format_value,
+    label_for,
     or_zero,
     read_metric,
     report,
@@ -219,3 +232,143 @@ def _group_trace(g: GroupResult) -> TraceItem:
         cap = f" (max {g.group.max})" if g.group.max is not None else ""
         reason = f"{name}: Σ components = {format_number(report(g.points))}{cap}"
     return TraceItem(kind="group", component=name, points=report(g.points), reason=reason)
+
+
+def assess(
+    config: AdditiveComponents, grading: Grading, partner_id: str, metrics: Metrics
+) -> Assessment:
+    """The rounded score, its interval's level, the trace, the gap and the margin."""
+    scored = score_additive(config, metrics, partner_id=partner_id)
+    level = grading.check_level(scored.interval.level if scored.interval else None)
+    return Assessment(
+        score=scored.score,
+        integral=scored.integral,
+        level=level,
+        trace=scored.trace,
+        gap=additive_gap(config, scored, grading.levels, grading.labels),
+        margin=additive_margin(scored),
+        groups=scored.group_points,
+        reach=lambda group, points: reach(scored, group, points),
+    )
+
+
+# --- the gap ---------------------------------------------------------------------------
+
+
+def additive_gap(
+    config: AdditiveComponents,
+    result: AdditiveResult,
+    levels: Sequence[str],
+    labels: Labels = None,
+) -> Gap | None:
+    """Points missing to the next interval and, per component, the points it can still give
+    and the value that gives them (the polyline inverted), most points first."""
+    current = result.interval.level if result.interval else None
+    target_level = next_level(levels, current)
+    if target_level is None:
+        return None
+    interval = next((i for i in config.intervals if i.level == target_level), None)
+    if interval is None or interval.from_ is None:
+        return Gap(level=target_level, reachable=False, actions=("no score interval leads to it",))
+    missing = max(interval.from_ - result.score, Decimal(0))
+    # the exact total needed: a rounded score reaches `from` at from − 1/2
+    need = exact(interval.from_) - (Fraction(1, 2) if result.integral else 0) - result.total
+    rooms = sorted(rooms_left(result, need), key=lambda r: -r.room)
+    return Gap(
+        level=target_level,
+        score=missing,
+        target=interval.from_,
+        components=tuple(rooms),
+        actions=tuple(a for r in rooms if (a := _room_action(r, need, target_level, labels))),
+        integral=result.integral,
+        reachable=sum((r.room for r in rooms), start=Decimal(0)) >= report(max(need, Fraction(0))),
+    )
+
+
+def rooms_left(result: AdditiveResult, need: Fraction) -> list[ComponentRoom]:
+    """Every component of an enabled group that can still give points (its cap and its
+    group's cap held), with the value giving them all and the value closing `need` alone."""
+    rooms: list[ComponentRoom] = []
+    for g in result.groups:
+        if not g.group.enabled:
+            continue
+        for c in g.components:
+            room = max_points(c.component) - c.points
+            if g.room is not None:
+                room = min(room, g.room)
+            if room <= 0:
+                continue
+            start = or_zero(c.value)
+            for_room = inverse(c.component.points, c.points + room, start)
+            for_gap = inverse(c.component.points, c.points + need, start) if room >= need else None
+            rooms.append(
+                ComponentRoom(
+                    group=g.group.name,
+                    metric=c.component.metric,
+                    value=c.value,
+                    points=report(c.points),
+                    room=report(room),
+                    value_for_room=target_value(for_room),
+                    value_for_gap=target_value(for_gap),
+                )
+            )
+    return rooms
+
+
+def _room_action(r: ComponentRoom, need: Fraction, level: str, labels: Labels) -> str | None:
+    """`raise X from a to b (+n points: enough for V3 alone)`, or the most it gives."""
+    label = label_for(labels, r.metric)
+    if r.value_for_gap is not None:
+        target = format_value(r.value_for_gap, label, direction="up")
+        gained = points_text(max(need, Fraction(0)))
+        return (
+            f"raise {label.title} from {format_value(r.value, label)} to {target}"
+            f" (+{gained} points: enough for {level} alone)"
+        )
+    if r.value_for_room is not None:
+        target = format_value(r.value_for_room, label, direction="up")
+        return (
+            f"raise {label.title} from {format_value(r.value, label)} to {target}"
+            f" (+{points_text(r.room)} points, the most it gives)"
+        )
+    return None
+
+
+def reach(result: AdditiveResult, group: str, points: Decimal) -> GroupReach | None:
+    """For a group with one component, the value of its metric that gives the group
+    `points` (None: another shape of group, or never reached)."""
+    found = next((g for g in result.groups if g.group.name == group), None)
+    if found is None or len(found.components) != 1:
+        return None
+    c = found.components[0]
+    value = target_value(inverse(c.component.points, exact(points), or_zero(c.value)))
+    if value is None:
+        return None
+    return GroupReach(c.component.metric, c.value, value)
+
+
+# --- the margin ------------------------------------------------------------------------
+
+
+def additive_margin(result: AdditiveResult) -> Margin | None:
+    """How far the score can fall inside the current interval."""
+    if result.interval is None:
+        return None
+    interval = result.interval
+    if interval.from_ is None:
+        return Margin(
+            level=interval.level,
+            integral=result.integral,
+            notes=(f"{interval.level} is the lowest interval: it is not lost by score",),
+        )
+    margin = result.score - interval.from_
+    notes = [
+        f"the score can fall by {points_text(margin)} (to {points_text(interval.from_)})"
+        f" and keep {interval.level}"
+    ]
+    if result.integral:
+        notes.append(
+            f"the unrounded total ({points_text(result.total)}) must stay ≥"
+            f" {points_text(exact(interval.from_) - Fraction(1, 2))}"
+        )
+    return Margin(level=interval.level, score=margin, integral=result.integral, notes=tuple(notes))
