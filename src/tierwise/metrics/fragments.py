@@ -19,7 +19,21 @@ FAR = "DATE '9999-12-31'"
 SEG_END = "LEAST(s.seg_to, DATE '9000-01-01')"
 BINDING_END = "LEAST(ended_on, DATE '9000-01-01')"
 
-__all__ = ["ident", "literal"]
+__all__ = [
+    "BINDING_END",
+    "FAR",
+    "SCALE",
+    "SEG_END",
+    "VALUE_TYPE",
+    "as_value",
+    "converted",
+    "day",
+    "ident",
+    "literal",
+    "one_of",
+    "registered",
+    "where",
+]
 
 
 def day(d: date) -> str:
