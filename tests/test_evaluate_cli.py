@@ -7,12 +7,14 @@ import csv
 import io
 import json
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
+import sqlglot
 from typer.testing import CliRunner
 
 import tierwise.cli.evaluate  # noqa: F401  (registers the commands)
@@ -239,6 +241,36 @@ def test_explain_json(buyin_db: Path) -> None:
     # the trace carries each component's points: 100k settled → 50 points
     gmv = [t for t in doc["trace"] if t.get("metric") == "settled_gmv" and t["kind"] == "metric"]
     assert gmv and gmv[0]["points"] == 50
+
+
+def test_explain_sql_prints_the_query_that_ran(
+    buyin_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tierwise.evaluation.service as service
+
+    ran: list[str] = []
+    compile_plan = service.compile_plan
+
+    def recording(*args: Any) -> str:
+        ran.append(compile_plan(*args))
+        return ran[-1]
+
+    monkeypatch.setattr(service, "compile_plan", recording)
+    result = invoke(
+        "explain", "buyin-mcn", "P3", "--period", "2024-09", "--db", str(buyin_db), "--sql"
+    )
+    assert result.exit_code == 0, result.output
+    sql = result.stdout.rstrip("\n")
+    assert ran == [sql]
+    sqlglot.parse_one(sql, read="duckdb")
+    # Run by hand, it gives P3 the metrics `explain` explains: 1.25M settled showcase GMV.
+    with duckdb.connect(str(buyin_db), read_only=True) as con:
+        rel = con.sql(sql)
+        rows = {r[0]: dict(zip(rel.columns, r, strict=True)) for r in rel.fetchall()}
+    assert sorted(rows) == ["P1", "P3", "PN"]
+    assert rows["P3"]["settled_gmv"] == Decimal("1250000")
+    assert rows["P3"]["showcase_share"] == Decimal("1")
+    assert rows["P1"]["settled_gmv"] == Decimal("100000")
 
 
 def test_explain_unknown_partner_is_exit_1(buyin_db: Path) -> None:

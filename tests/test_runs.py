@@ -151,3 +151,81 @@ def test_each_period_is_scored_with_the_version_in_force_then(
         ("V2", "V2"),
     ]
     assert [p.evaluation.program.version for p in h.periods] == [1, 1, 2]
+
+
+#: A small program: a partner's bound creators, 100 points each, V1 < 100 ≤ V2 < 200 ≤ V3.
+_STEPS = """\
+id: tiny-steps
+title: {en: Tiny steps, zh: 小步}
+version: VERSION
+effective: EFFECTIVE
+subject_kind: mcn
+markets: [CN]
+period: {kind: month}
+time_zone: Asia/Shanghai
+currency: CNY
+metrics:
+  creators: {metric: bound_subjects}
+scoring:
+  method: additive_components
+  groups:
+    - name: size
+      max: 300
+      components:
+        - metric: creators
+          points: [[0, 0], [3, 300]]
+  intervals:
+    - {level: V1, below: 100}
+    - {level: V2, from: 100, below: 200}
+    - {level: V3, from: 200}
+lifecycle: {policy: POLICY}
+levels:
+  - {id: V1, title: {en: V1, zh: V1}}
+  - {id: V2, title: {en: V2, zh: V2}}
+  - {id: V3, title: {en: V3, zh: V3}}
+"""
+
+
+def test_each_period_follows_the_lifecycle_policy_of_the_version_in_force_then(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tierwise.definitions import registry
+
+    # Version 1 (from 2024-01-01) moves one level up at a time; version 2 (from
+    # 2024-10-01, so first in force for September, generated on 10-01) takes the
+    # computed level directly.
+    for version, effective, policy in (
+        (1, "2024-01-01", "one_step_up"),
+        (2, "2024-10-01", "computed"),
+    ):
+        text = (
+            _STEPS.replace("VERSION", str(version))
+            .replace("EFFECTIVE", effective)
+            .replace("POLICY", policy)
+        )
+        (tmp_path / f"tiny-steps-v{version}.yaml").write_text(text, encoding="utf-8")
+    monkeypatch.setenv("TIERWISE_PROGRAMS_DIR", str(tmp_path))
+    w = World()
+    w.partner("A")
+    for c in ("c1", "c2", "c3"):  # bound from August: none in July, three after
+        w.creator(c)
+        w.bind("A", c, started_on=date(2024, 8, 1))
+    latest = registry.versions("tiny-steps")[-1]
+    assert latest.version == 2
+    h = run_history(
+        w.con,
+        latest,
+        Period.parse("2024-07"),
+        Period.parse("2024-09"),
+        program_for=registry.programs_in_force("tiny-steps"),
+    )
+    a = [next(r for r in p["results"] if r["partner_id"] == "A") for p in h.to_dict()["periods"]]
+    # July (v1): 0 creators → V1. August (v1, generated 09-01): 3 creators → 300 points →
+    # V3 computed, one step up from V1 → V2 (the latest version's policy would give V3).
+    # September (v2): computed → V3.
+    assert [(r["score"], r["computed_level"], r["level"]) for r in a] == [
+        (0, "V1", "V1"),
+        (300, "V3", "V2"),
+        (300, "V3", "V3"),
+    ]
+    assert [p.evaluation.program.version for p in h.periods] == [1, 1, 2]

@@ -156,6 +156,12 @@ def explain_command(
     output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
     as_of: AsOfOption = None,
     program_file: ProgramFileOption = None,
+    sql: Annotated[
+        bool,
+        typer.Option(
+            "--sql", help="Print the SQL of the program's plan for the period (the query run)."
+        ),
+    ] = False,
 ) -> None:
     """Every metric's value and points, the gap to the next level, the margin to keep."""
     if output not in ("json", "text"):
@@ -165,6 +171,10 @@ def explain_command(
         doc = result.result(partner)
     except KeyError:
         fail(f"partner {partner!r} is not in {result.program.id} for {result.period}")
+    if sql:
+        # One query computes every partner: the partner only has to be in it.
+        sys.stdout.write(result.sql + "\n")
+        return
     if output == "json":
         json.dump(doc, sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
         sys.stdout.write("\n")

@@ -37,6 +37,8 @@ class Evaluation:
     joined_on: Mapping[str, date] = field(default_factory=dict)
     #: Secondary evaluations of the period (ISV quarterly scorecard): id → partner → outcome.
     secondary: Mapping[str, Mapping[str, DimensionOutcome]] = field(default_factory=dict)
+    #: The SQL of the program's metric plan for the period, as it ran (`explain --sql`).
+    sql: str = ""
 
     def with_classes(self, classes: Mapping[str, str | None]) -> Evaluation:
         """The secondary evaluations re-scored for the classes held (after the lifecycle)
@@ -147,7 +149,8 @@ def evaluate(
     sc = checked_scope(con, program, period, as_of)
     reqs = requests(program)
     warnings = tuple(_empty_tables(con, program))
-    rel = con.sql(compile_plan(reqs, sc))
+    sql = compile_plan(reqs, sc)
+    rel = con.sql(sql)
     columns = rel.columns
     rows = rel.fetchall()
     names = [r.name for r in reqs]
@@ -183,6 +186,7 @@ def evaluate(
         warnings=warnings,
         joined_on={s.partner_id: s.joined_on for s in subjects if s.joined_on is not None},
         secondary=_secondary(program, period, subjects, {o.partner_id: o.level for o in outcomes}),
+        sql=sql,
     )
 
 

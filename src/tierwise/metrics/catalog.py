@@ -1,8 +1,9 @@
 """The metric library: every metric a program may name, with its parameters and unit.
 
 A program's `metrics:` section names a library metric and gives its parameters; the
-definitions layer validates them against the models here, and `metrics.compile` turns
-them into one set-wise SQL query per program and period.
+definitions layer validates them against the models here, and `metrics.plan.compile_plan`
+turns them into one set-wise SQL query per program and period (each metric through its
+compiler in `metrics/compilers/`).
 """
 
 from __future__ import annotations

@@ -119,15 +119,15 @@ def run_history(
 ) -> History:
     """Every period from `first` to `last` in order, continuing from `standings`.
 
-    `program_for` gives the definition to score each period with (the version in force
-    then); without it `program` scores every period."""
-    policy = Policy.of(program)
+    `program_for` gives the definition of each period (the version in force then): its
+    scoring and its lifecycle policy both apply; without it `program` serves every period."""
     carried = dict(standings or {})
     runs: list[PeriodRun] = []
     periods = periods_between(first, last)
     for period in periods:
         day = as_of if (as_of is not None and period == periods[-1]) else None
         rules = program_for(period) if program_for is not None else program
+        policy = Policy.of(rules)
         evaluation = evaluate(con, rules, period, day)
         gate = check(con, rules, scope(rules, period, day))
         steps = step_period(rules, policy, evaluation, gate, carried, decisions)
