@@ -140,3 +140,32 @@ def store(state_url: str) -> Iterator[StateStore]:
         yield opened
     finally:
         opened.close()
+
+
+#: Fixtures that need the PostgreSQL server (directly or through the web tests' world).
+_PG_FIXTURES = {"pg_database", "pg_state_url", "portal_setup"}
+#: Modules whose tests take more than a few seconds each (kill -9 loops, 20,000-request
+#: probes, schema fuzzing, the whole-world equivalence capture).
+_SLOW_MODULES = {
+    "test_run_killed.py",
+    "test_cross_partner_probe.py",
+    "test_api_schema.py",
+    "test_load_properties.py",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests by what they need, so a developer can run a subset locally
+    (`pytest -m "not browser and not slow"`, `-m "not pg"`); CI runs them all."""
+    for item in items:
+        path = Path(str(item.fspath))
+        fixtures = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        params = list(callspec.params.values()) if callspec is not None else []
+        if fixtures & _PG_FIXTURES or "postgresql" in params:
+            item.add_marker(pytest.mark.pg)
+        if "browser" in path.parts:
+            item.add_marker(pytest.mark.browser)
+        if path.name in _SLOW_MODULES or "browser" in path.parts:
+            item.add_marker(pytest.mark.slow)

@@ -1,0 +1,1 @@
+"""Appeals: restatements of published periods whose data changed since they were run."""

@@ -1,0 +1,1 @@
+"""Messages to partners: notices rendered in the partner's language, queued once, paged."""
