@@ -311,7 +311,7 @@ def generate(
         report["videos"].rows += content.videos.num_rows
         counts = context.month_counts(m)
         for part, (lo, hi) in enumerate(chunk_bounds(counts, scale.chunk_orders)):
-            orders, offsets = order_chunk(context, m, part, lo, hi, counts, content, next_order)
+            orders, offsets, _ = order_chunk(context, m, part, lo, hi, counts, content, next_order)
             next_order += orders.num_rows
             report["orders"].rows += orders.num_rows
             sinks["orders"].write(orders, offsets)
