@@ -37,6 +37,10 @@ class Column:
     doc: str = ""
     #: A storage type other than the contract type's default (more decimal places).
     storage: str | None = None
+    #: Whether grading programs may read it. Columns only Data Compass reads
+    #: (`orders.quantity`) are left out of `row_digest_sql`, so adding them to the contract
+    #: leaves the digest of a program's input data, and the ids of its runs, as they were.
+    graded: bool = True
 
     @property
     def sql_type(self) -> str:
@@ -147,7 +151,12 @@ TABLES: tuple[Table, ...] = (
             _c("worry_free", "bool", doc="无忧服务"),
             # Last: stores made before it gained the column get it appended by ALTER TABLE.
             _c(
-                "quantity", "int", nullable=True, minimum=1, doc="items in the order; 1 when absent"
+                "quantity",
+                "int",
+                nullable=True,
+                minimum=1,
+                doc="items in the order; 1 when absent",
+                graded=False,
             ),
         ),
         key=("order_id",),
@@ -401,3 +410,13 @@ def table(name: str) -> Table:
 def create_table_sql(t: Table, name: str | None = None) -> str:
     cols = ", ".join(f'"{c.name}" {c.sql_type}' for c in t.columns)
     return f'CREATE TABLE IF NOT EXISTS "{name or t.name}" ({cols})'
+
+
+def row_digest_sql(t: Table) -> str:
+    """SQL hashing each row of `t` over the columns grading programs may read.
+
+    Equal to DuckDB's `hash(<table>)` of the row before Data Compass columns were added
+    (a struct of the same fields hashes alike), so digests of program inputs are stable.
+    """
+    fields = ", ".join(f'"{c.name}" := "{c.name}"' for c in t.columns if c.graded)
+    return f"hash(struct_pack({fields}))"

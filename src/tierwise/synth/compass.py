@@ -350,11 +350,11 @@ def month_tables(
     key, first = np.unique(all_key, return_index=True)
     row_live, row_product = key >> 32, key & ((1 << 32) - 1)
     n_rows = len(key)
-    from_sale = first < len(sold_key)
-    sale_index = np.where(from_sale, first, 0)
-    orders = np.where(from_sale, sold_orders[sale_index], 0)
-    items = np.where(from_sale, sold_items[sale_index].round(), 0).astype(np.int64)
-    gmv = np.where(from_sale, sold_gmv[sale_index].round(), 0).astype(np.int64)
+    # Rows only shown, not sold, read the zero appended after the sold rows.
+    sale_index = np.minimum(first, len(sold_key))
+    orders = np.append(sold_orders, 0)[sale_index]
+    items = np.append(sold_items, 0)[sale_index].round().astype(np.int64)
+    gmv = np.append(sold_gmv, 0)[sale_index].round().astype(np.int64)
     weight = (orders + 0.3) * rng.uniform(0.5, 1.5, n_rows)
     click_room = np.maximum(clicks - _group_sum(row_live, orders, n_lives), 0)
     row_clicks = orders + split_exact(click_room, row_live, weight)
@@ -639,9 +639,7 @@ def _audiences(
     by_bound = (sales.creator >= 0) & ctx.bound[np.maximum(sales.creator, 0)]
     products = np.unique(sales.product[by_bound])
     index = np.searchsorted(products, sales.product)
-    found = (index < len(products)) & (
-        products[np.minimum(index, len(products) - 1)] == sales.product
-    )
+    found = np.append(products, -1)[index] == sales.product
     buyers = _distinct_buyers(index[found], sales.buyer[found], len(products))
     market_of = np.zeros(len(products), np.int64)
     market_of[index[found]] = sales.market[found]

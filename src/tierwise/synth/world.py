@@ -317,7 +317,8 @@ def generate(
     if compass:
         requests, request_offsets = authorizations(pop)
         sink = open_sink(out, "authorizations", fmt, partitioned=False)
-        sink.write(requests, request_offsets)
+        if requests.num_rows:  # an empty table is written by closing the sink
+            sink.write(requests, request_offsets)
         report["authorizations"].rows = requests.num_rows
         report["authorizations"].paths = sink.close()
     else:
@@ -363,7 +364,8 @@ def generate(
     if compass_context is not None:
         stock, stock_offsets = stock_levels(compass_context, stock_sales)
         sink = open_sink(out, "stock_levels", fmt, partitioned=False)
-        sink.write(stock, stock_offsets)
+        if stock.num_rows:  # an empty table is written by closing the sink
+            sink.write(stock, stock_offsets)
         report["stock_levels"].rows = stock.num_rows
         report["stock_levels"].paths = sink.close()
     for name, sink in sinks.items():
