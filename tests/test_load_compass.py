@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tierwise.store import EventStore, LoadRefused
-from tierwise.store.contract import COMPASS_TABLES, TABLE_INDEX
+from tierwise.store.contract import COMPASS_TABLES, TABLE_INDEX, row_digest_sql
 
 
 def csv_text(table: str, rows: Sequence[Mapping[str, str]]) -> str:
@@ -360,3 +360,21 @@ def test_a_refused_compass_file_stores_nothing_of_the_load(tmp_path: Path) -> No
         with pytest.raises(LoadRefused):
             store.load(data)
         assert store.con.execute("SELECT count(*) FROM live_sources").fetchone() == (0,)
+
+
+def test_the_row_digest_of_graded_columns_is_the_digest_before_quantity() -> None:
+    # A run's data fingerprint must not move because a Data Compass column was added.
+    with EventStore.open(":memory:") as store:
+        con = store.con
+        columns = [c for c in TABLE_INDEX["orders"].columns if c.name != "quantity"]
+        con.execute(
+            "CREATE TEMP TABLE before_quantity AS SELECT "
+            + ", ".join(f'CAST(NULL AS {c.sql_type}) AS "{c.name}"' for c in columns)
+        )
+        con.execute("UPDATE before_quantity SET order_id = 'O1', amount = 12.5")
+        con.execute(
+            "INSERT INTO orders SELECT *, 4 FROM before_quantity"  # the same row, quantity 4
+        )
+        old = con.execute("SELECT hash(before_quantity) FROM before_quantity").fetchone()
+        now = con.execute(f"SELECT {row_digest_sql(TABLE_INDEX['orders'])} FROM orders").fetchone()
+        assert old == now
