@@ -44,6 +44,7 @@ ORDER = {
     "abnormal": "0",
     "good_goods": "TRUE",
     "worry_free": "false",
+    "quantity": "1",
 }
 CREATOR = {
     "creator_id": "C1",
@@ -269,14 +270,14 @@ BAD_CASES: list[tuple[str, dict[str, str | bytes | None], str]] = [
         "not UTF-8",
         {
             "orders.csv": _orders().encode()
-            + b"O2,S1,,X1,live,,B\xff\xfe,2024-01-01,,1,0,THB,,0,,,0,0,0\n"
+            + b"O2,S1,,X1,live,,B\xff\xfe,2024-01-01,,1,0,THB,,0,,,0,0,0,1\n"
         },
-        "orders.csv:3: buyer_id: not UTF-8 (O2,S1,,X1,live,,B??,2024-01-01,,1,0,THB,,0,,,0,0,0)",
+        "orders.csv:3: buyer_id: not UTF-8 (O2,S1,,X1,live,,B??,2024-01-01,,1,0,THB,,0,,,0,0,0,1)",
     ),
     (
         "too many fields",
-        {"orders.csv": _orders() + "O2,S1,,X1,live,,B1,2024-01-01,,1,0,THB,,0,,,0,0,0,extra\n"},
-        "orders.csv:3: too many fields (O2,S1,,X1,live,,B1,2024-01-01,,1,0,THB,,0,,,0,0,0,extra)",
+        {"orders.csv": _orders() + "O2,S1,,X1,live,,B1,2024-01-01,,1,0,THB,,0,,,0,0,0,1,extra\n"},
+        "orders.csv:3: too many fields (O2,S1,,X1,live,,B1,2024-01-01,,1,0,THB,,0,,,0,0,0,1,extra)",
     ),
     (
         "table given twice",

@@ -53,6 +53,7 @@ def orders(draw: st.DrawFn) -> dict[str, str]:
         "abnormal": draw(flag),
         "good_goods": draw(flag),
         "worry_free": draw(flag),
+        "quantity": draw(st.sampled_from(["", "1", "2", "12"])),
     }
 
 

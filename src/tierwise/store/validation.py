@@ -210,11 +210,36 @@ class RowRule:
     column: str
     predicate: str
     message: str
-    value: str
+    value: str | None
+    #: Columns the predicate requires to be null; the diagnosis only blames the rule when
+    #: the file left them empty, not when their value failed to convert (already reported).
+    absent: tuple[str, ...] = ()
 
 
 def _pair(a: str, op: str, b: str) -> str:
     return f"CAST({ident(a)} AS VARCHAR) || ' {op} ' || CAST({ident(b)} AS VARCHAR)"
+
+
+def _both_or_neither(table: str, a: str, b: str) -> tuple[RowRule, RowRule]:
+    """Two columns that are given together or not at all (an answer and its time)."""
+    return (
+        RowRule(
+            table,
+            b,
+            f"{ident(a)} IS NOT NULL AND {ident(b)} IS NULL",
+            f"missing while {a} is given",
+            f"CAST({ident(a)} AS VARCHAR)",
+            absent=(b,),
+        ),
+        RowRule(
+            table,
+            a,
+            f"{ident(b)} IS NOT NULL AND {ident(a)} IS NULL",
+            f"missing while {b} is given",
+            f"CAST({ident(b)} AS VARCHAR)",
+            absent=(a,),
+        ),
+    )
 
 
 ROW_RULES: tuple[RowRule, ...] = (
@@ -267,6 +292,43 @@ ROW_RULES: tuple[RowRule, ...] = (
         "revoked before it occurred",
         _pair("revoked_at", "<", "occurred_at"),
     ),
+    *_both_or_neither("authorizations", "response", "responded_at"),
+    RowRule(
+        "authorizations",
+        "responded_at",
+        '"responded_at" < "requested_at"',
+        "answered before it was requested",
+        _pair("responded_at", "<", "requested_at"),
+    ),
+    RowRule(
+        "authorizations",
+        "revoked_at",
+        '"revoked_at" IS NOT NULL AND "response" IS DISTINCT FROM \'approved\'',
+        "revoked without an approval",
+        '"response"',
+    ),
+    RowRule(
+        "authorizations",
+        "revoked_at",
+        '"revoked_at" < "responded_at"',
+        "revoked before it was answered",
+        _pair("revoked_at", "<", "responded_at"),
+    ),
+    *_both_or_neither("authorizations", "revoked_by", "revoked_at"),
+    RowRule(
+        "authorizations",
+        "period_to",
+        '"period_to" < "period_from"',
+        "ends before it starts",
+        _pair("period_to", "<", "period_from"),
+    ),
+    RowRule(
+        "live_minutes",
+        "minute",
+        'epoch_us("minute") % 60000000 <> 0',
+        "not the start of a minute",
+        'CAST("minute" AS VARCHAR)',
+    ),
 )
 
 
@@ -280,6 +342,8 @@ class RowCheck:
     value: str | None
     #: A null check; the diagnosis tells a missing value from one that did not convert.
     required: bool = False
+    #: Columns the predicate requires to be null (see `RowRule.absent`).
+    absent: tuple[str, ...] = ()
 
 
 def row_checks(table: Table) -> tuple[RowCheck, ...]:
@@ -299,7 +363,9 @@ def row_checks(table: Table) -> tuple[RowCheck, ...]:
             checks.append(RowCheck(c.name, what, f"{col} < {c.minimum}", f"CAST({col} AS VARCHAR)"))
     for rule in ROW_RULES:
         if rule.table == table.name:
-            checks.append(RowCheck(rule.column, rule.message, rule.predicate, rule.value))
+            checks.append(
+                RowCheck(rule.column, rule.message, rule.predicate, rule.value, absent=rule.absent)
+            )
     return tuple(checks)
 
 
@@ -461,6 +527,8 @@ class Diagnosis:
                 skip = self._missing.get(check.column)
                 if skip:
                     where += f" AND __src NOT IN ({', '.join(map(str, skip))})"
+            for column in check.absent:
+                where += f" AND {_raw(column)} IS NULL"
             self._add(self._position(check.column), check.column, check.message, where, check.value)
 
     def _key_problems(self) -> None:

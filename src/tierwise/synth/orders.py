@@ -7,6 +7,9 @@ happens while it runs (a live order) or after it was posted (a video order). Pay
 cancellations, refunds, late dispatch, returns and reviews follow the seller's
 propensities and the shares in `behaviour.py`, with paid_at >= created_at and
 refund <= amount by construction.
+
+An order's `quantity` comes from a stream of its own ("order-quantity"), drawn after every
+other column, so the other columns are the same bytes with or without it.
 """
 
 from __future__ import annotations
@@ -60,6 +63,8 @@ SEASON = {
 RAMP_MONTHS = 8
 CANCELLERS = ("seller", "buyer", "system")
 FAULTS = ("seller", "buyer")
+#: Items in an order: mostly one, sometimes a few (2-6).
+QUANTITY_SHARES = (0.78, 0.14, 0.05, 0.015, 0.01, 0.005)
 _CURRENCIES = pa.array([m.currency for m in MARKETS])
 _PRICE_STEP = np.array([round(m.price_step * MONEY_UNIT) for m in MARKETS], dtype=np.int64)
 
@@ -92,9 +97,11 @@ class OrderContext:
     product_offset: np.ndarray
     buyer_offset: np.ndarray
     buyer_pool: np.ndarray
+    #: Write `orders.quantity` (False: the column stays null, as before Data Compass).
+    quantities: bool = True
 
     @classmethod
-    def create(cls, pop: Population, orders_target: int) -> OrderContext:
+    def create(cls, pop: Population, orders_target: int, quantities: bool = True) -> OrderContext:
         products = pop.sellers["products"].astype(np.int64)
         pool = np.array(
             [max(50, orders_target * share // 3) for share in (0.35, 0.25, 0.4)], dtype=np.int64
@@ -106,6 +113,7 @@ class OrderContext:
             product_offset=np.concatenate([[0], np.cumsum(products)[:-1]]),
             buyer_offset=np.concatenate([[0], np.cumsum(pool)[:-1]]),
             buyer_pool=pool,
+            quantities=quantities,
         )
 
     def month_counts(self, m: int) -> np.ndarray:
@@ -130,6 +138,29 @@ def chunk_bounds(counts: np.ndarray, limit: int) -> list[tuple[int, int]]:
     return bounds
 
 
+@dataclass
+class OrderFacts:
+    """Per-order values of one chunk, in the table's row order, that the Data Compass
+    tables are derived from (so live sales add up to the orders table)."""
+
+    #: Index of the livestream or video (ids L/V + index + 1), -1 without content.
+    content: np.ndarray
+    is_live: np.ndarray
+    creator: np.ndarray
+    product: np.ndarray
+    buyer: np.ndarray  # -1: guest checkout
+    created: np.ndarray  # epoch seconds UTC
+    paid: np.ndarray
+    amount: np.ndarray  # 1e-4 units of the market's currency
+    quantity: np.ndarray
+    market: np.ndarray
+
+
+def order_quantities(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Items per order, drawn from `QUANTITY_SHARES`."""
+    return rng.choice(len(QUANTITY_SHARES), n, p=QUANTITY_SHARES).astype(np.int64) + 1
+
+
 def _pick(
     rng: np.random.Generator, owners: np.ndarray, wanted: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -150,10 +181,11 @@ def order_chunk(
     counts: np.ndarray,
     content: MonthContent,
     first_order: int,
-) -> tuple[pa.Table, np.ndarray]:
+) -> tuple[pa.Table, np.ndarray, OrderFacts]:
     """Orders of streams [lo, hi) in month m, sorted by creation time.
 
-    Returns the table and each row's local UTC offset in minutes (for text formats).
+    Returns the table, each row's local UTC offset in minutes (for text formats) and the
+    per-order facts the Data Compass tables are derived from.
     """
     pop = ctx.pop
     st, se, cr = pop.streams, pop.sellers, pop.creators
@@ -256,6 +288,8 @@ def order_chunk(
     buyer[rng.random(n) < b.GUEST] = -1
 
     o = np.argsort(created, kind="stable")
+    # Drawn last and from a stream of its own: the columns above never see it.
+    quantity = order_quantities(stream(pop.seed, "order-quantity", m, part), n)
     is_live = channel[o] == LIVE
     kind = np.where(content_index[o] < 0, -1, np.where(is_live, 0, 1))
     content_id = pc.binary_join_element_wise(
@@ -285,6 +319,19 @@ def order_chunk(
             "abnormal": col.bools(abnormal[o]),
             "good_goods": col.bools(good_goods[o]),
             "worry_free": col.bools(worry_free[o]),
+            "quantity": col.ints(quantity[o], np.full(n, ctx.quantities)),
         },
     )
-    return table, (offset[o] // 60)
+    facts = OrderFacts(
+        content=content_index[o],
+        is_live=is_live,
+        creator=creator[o],
+        product=product[o],
+        buyer=buyer[o],
+        created=created[o],
+        paid=paid[o],
+        amount=amount[o],
+        quantity=quantity[o],
+        market=market[o],
+    )
+    return table, (offset[o] // 60), facts

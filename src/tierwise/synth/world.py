@@ -15,10 +15,17 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from tierwise.store.contract import FACT_NAMES, TABLES
+from tierwise.store.contract import COMPASS_TABLES, FACT_NAMES, TABLES
 from tierwise.synth import columns as col
 from tierwise.synth import facts, isv, mcn, tsp, violations
 from tierwise.synth.clock import Calendar
+from tierwise.synth.compass import (
+    CompassContext,
+    MonthSales,
+    authorizations,
+    month_tables,
+    stock_levels,
+)
 from tierwise.synth.content import month_content
 from tierwise.synth.marketplace import add_background
 from tierwise.synth.markets import MARKETS, NUM_UNIT, make_fx
@@ -50,12 +57,14 @@ from tierwise.synth.population import (
 )
 from tierwise.synth.scale import Scale, get_scale
 from tierwise.synth.seeding import stream
-from tierwise.synth.writer import FileFormat, Sink, open_sink
+from tierwise.synth.writer import FileFormat, Sink, clear, open_sink
 
 #: Called as progress(description, completed steps, total steps).
 Progress = Callable[[str, int, int], None]
 #: Tables written month by month; the others are written whole.
 MONTHLY_TABLES = ("livestreams", "videos", "orders")
+#: Data Compass tables written month by month (after the month's orders they derive from).
+COMPASS_MONTHLY = ("live_sources", "live_products", "live_minutes", "audiences")
 _MARKET_CODES = tuple(m.code for m in MARKETS)
 
 
@@ -269,8 +278,13 @@ def generate(
     end_month: str = "2026-09",
     partitioned: bool | None = None,
     progress: Progress | None = None,
+    compass: bool = True,
 ) -> GenerationReport:
-    """Write every contract table of a synthetic platform into `out`."""
+    """Write every contract table of a synthetic platform into `out`.
+
+    `compass=False` leaves out the Data Compass tables and `orders.quantity` (null): the
+    platform as it was before them, byte for byte in every other column and table.
+    """
     began = time.perf_counter()
     scale = get_scale(scale_name)
     calendar = Calendar.ending(end_month)
@@ -294,11 +308,23 @@ def generate(
         report[name].rows = t.num_rows
         report[name].paths = sink.close()
 
+    monthly = MONTHLY_TABLES + (COMPASS_MONTHLY if compass else ())
     sinks: dict[str, Sink] = {
-        name: open_sink(out, name, fmt, partitioned=split and fmt == "parquet")
-        for name in MONTHLY_TABLES
+        name: open_sink(out, name, fmt, partitioned=split and fmt == "parquet") for name in monthly
     }
-    context = OrderContext.create(pop, scale.orders)
+    context = OrderContext.create(pop, scale.orders, quantities=compass)
+    compass_context = CompassContext.create(pop, context) if compass else None
+    if compass:
+        requests, request_offsets = authorizations(pop)
+        sink = open_sink(out, "authorizations", fmt, partitioned=False)
+        if requests.num_rows:  # an empty table is written by closing the sink
+            sink.write(requests, request_offsets)
+        report["authorizations"].rows = requests.num_rows
+        report["authorizations"].paths = sink.close()
+    else:
+        for name in COMPASS_TABLES:
+            clear(out, name)
+    stock_sales: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     next_live = next_video = next_order = 0
     for m, month in enumerate(calendar.months):
         step(f"month {month}", 2 + m)
@@ -310,12 +336,38 @@ def generate(
         report["livestreams"].rows += content.livestreams.num_rows
         report["videos"].rows += content.videos.num_rows
         counts = context.month_counts(m)
+        sales = MonthSales()
         for part, (lo, hi) in enumerate(chunk_bounds(counts, scale.chunk_orders)):
-            orders, offsets = order_chunk(context, m, part, lo, hi, counts, content, next_order)
+            orders, offsets, order_facts = order_chunk(
+                context, m, part, lo, hi, counts, content, next_order
+            )
             next_order += orders.num_rows
             report["orders"].rows += orders.num_rows
             sinks["orders"].write(orders, offsets)
+            if compass_context is not None:
+                sales.add(order_facts, keep_all=compass_context.detailed(m))
+        if compass_context is not None:
+            derived = month_tables(compass_context, m, content, sales.merged())
+            written: dict[str, tuple[pa.Table | None, np.ndarray | None]] = {
+                "live_sources": (derived.live_sources, None),
+                "live_products": (derived.live_products, None),
+                "live_minutes": (derived.live_minutes, derived.minute_offsets),
+                "audiences": (derived.audiences, None),
+            }
+            for name, (rows, row_offsets) in written.items():
+                if rows is not None and rows.num_rows:
+                    sinks[name].write(rows, row_offsets)
+                    report[name].rows += rows.num_rows
+            if derived.stock_sales is not None:
+                stock_sales.append(derived.stock_sales)
         del content
+    if compass_context is not None:
+        stock, stock_offsets = stock_levels(compass_context, stock_sales)
+        sink = open_sink(out, "stock_levels", fmt, partitioned=False)
+        if stock.num_rows:  # an empty table is written by closing the sink
+            sink.write(stock, stock_offsets)
+        report["stock_levels"].rows = stock.num_rows
+        report["stock_levels"].paths = sink.close()
     for name, sink in sinks.items():
         report[name].paths = sink.close()
     step("done", total)

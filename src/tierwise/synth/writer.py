@@ -39,7 +39,7 @@ def _suffixes(offsets: np.ndarray) -> pa.Array:
         else:
             sign = "+" if v > 0 else "-"
             texts.append(f"{sign}{abs(v) // 60:02d}:{abs(v) % 60:02d}")
-    return pa.array(texts).take(pa.array(inverse.astype(np.int64)))
+    return pa.array(texts, pa.string()).take(pa.array(inverse.astype(np.int64)))
 
 
 def as_text(t: pa.Table, offsets: np.ndarray | None) -> pa.Table:
