@@ -26,6 +26,7 @@ from tierwise.metrics import catalog as lib
 from tierwise.outbox.repository import Outbox
 from tierwise.runs.history import History, PeriodRun, run_history
 from tierwise.runs.repository import NewResult, NewRun, Runs
+from tierwise.store.contract import TABLE_INDEX, row_digest_sql
 
 #: A partner within this share of a threshold is reported as close to it by `diff`.
 NEAR = Decimal("0.05")
@@ -38,7 +39,8 @@ def data_fingerprint(con: duckdb.DuckDBPyConnection, program: Program) -> str:
     )
     parts = []
     for t in tables:
-        n, h = con.execute(f"SELECT COUNT(*), COALESCE(SUM(hash({t})), 0) FROM {t}").fetchall()[0]
+        digest = row_digest_sql(TABLE_INDEX[t])  # the columns programs read, not Compass's
+        n, h = con.execute(f"SELECT COUNT(*), COALESCE(SUM({digest}), 0) FROM {t}").fetchall()[0]
         parts.append(f"{t}:{n}:{h}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
