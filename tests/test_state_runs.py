@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tierwise.core.canonical import definition_hash
 from tierwise.core.periods import Period
 from tierwise.db.audit import AuditLog
 from tierwise.db.engine import StateStore, utc_now
 from tierwise.db.errors import ImmutableRun, PublishRefused, RunNotFound, StateError
 from tierwise.db.models import RunResult
 from tierwise.definitions import load_program
+from tierwise.definitions.model import definition_hash
 from tierwise.lifecycle import Award, Standing
 from tierwise.runs.repository import NewResult, NewRun, Runs
 

@@ -8,11 +8,10 @@ from typing import Any
 
 import duckdb
 
-from tierwise.core.canonical import definition_hash
 from tierwise.core.periods import Period
 from tierwise.db.engine import StateStore
 from tierwise.decisions.repository import Decisions
-from tierwise.definitions.model import Program
+from tierwise.definitions.model import Program, definition_hash
 from tierwise.runs.history import run_history
 from tierwise.runs.repository import Runs
 from tierwise.runs.service import _new_run, _stored, data_fingerprint

@@ -20,7 +20,6 @@ from typing import Any
 from pydantic import BaseModel
 
 from tierwise.core.periods import Period
-from tierwise.definitions.model import Program
 
 
 def plain(value: Any) -> Any:
@@ -70,8 +69,3 @@ def canonical_json(value: Any) -> str:
 def sha256_hex(value: Any) -> str:
     """SHA-256 of the canonical JSON of `value`, as 64 hex digits."""
     return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
-
-
-def definition_hash(program: Program) -> str:
-    """The content hash of a program definition (what a run was evaluated with)."""
-    return sha256_hex(program.model_dump(mode="json", by_alias=True))

@@ -23,6 +23,7 @@ from pydantic import (
     field_validator,
 )
 
+from tierwise.core.canonical import sha256_hex
 from tierwise.core.periods import PeriodKind
 from tierwise.definitions.scoring import Frozen, Scoring, StatusRules
 from tierwise.metrics.catalog import LIBRARY, LibraryMetric, Params, Unit
@@ -318,3 +319,8 @@ class Program(Frozen):
             }
             self._units = effective_units(raw)
         return self._units.get(name, self.metrics[name].library.unit)
+
+
+def definition_hash(program: Program) -> str:
+    """The content hash of a program definition (what a run was evaluated with)."""
+    return sha256_hex(program.model_dump(mode="json", by_alias=True))

@@ -18,12 +18,12 @@ import duckdb
 
 from tierwise.core.errors import EvaluationError
 from tierwise.core.periods import Period
+from tierwise.core.sql import literal as _q
 from tierwise.definitions.model import Program
 from tierwise.definitions.scoring import DimensionScorecard
 from tierwise.metrics import catalog as lib
 from tierwise.metrics.plan import UNCONVERTED, MetricRequest, Scope, compile_plan
 from tierwise.scoring import DimensionOutcome, Outcome, Subject, score_dimensions, score_partners
-from tierwise.store.sql import literal as _q
 
 
 @dataclass(frozen=True)

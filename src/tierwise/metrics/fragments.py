@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from tierwise.store.sql import ident, literal
+from tierwise.core.sql import ident, literal
 
 #: Metric values leave the plan as exact decimals with this many places.
 SCALE = 10

@@ -14,12 +14,11 @@ from typing import Any
 
 import duckdb
 
-from tierwise.core.canonical import definition_hash
 from tierwise.core.periods import Period
 from tierwise.db.engine import StateStore
 from tierwise.db.models import Run
 from tierwise.decisions.repository import Decisions
-from tierwise.definitions.model import Program
+from tierwise.definitions.model import Program, definition_hash
 from tierwise.evaluation.service import evaluate
 from tierwise.lifecycle import Notice
 from tierwise.metrics import catalog as lib

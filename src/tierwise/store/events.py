@@ -21,11 +21,11 @@ from types import TracebackType
 
 import duckdb
 
+from tierwise.core.sql import ident
 from tierwise.store.contract import TABLES, Table
 from tierwise.store.issues import DEFAULT_LIMIT
 from tierwise.store.load import LoadProgress, LoadReport, load_folder
 from tierwise.store.schema import StoreError, ensure_schema
-from tierwise.store.sql import ident
 
 #: Part of the cache key: bump when loading changes what ends up in a store.
 LOADER_VERSION = "1"

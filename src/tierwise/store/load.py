@@ -17,11 +17,11 @@ from typing import Protocol
 import duckdb
 
 from tierwise.core.errors import DataError
+from tierwise.core.sql import ident, idents, literal
 from tierwise.store.contract import TABLE_INDEX, TABLES, Table
 from tierwise.store.issues import DEFAULT_LIMIT, Issue, IssueList, issue_list, merge
 from tierwise.store.reader import FileShape, TableFile, inspect, relation, scan_folder
 from tierwise.store.schema import drop_temp_tables, ensure_schema, table_is_empty
-from tierwise.store.sql import ident, idents, literal
 from tierwise.store.validation import (
     ISSUE_COLUMNS,
     Conversion,

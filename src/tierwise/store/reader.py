@@ -17,9 +17,9 @@ from typing import Literal
 
 import duckdb
 
+from tierwise.core.sql import ident, literal
 from tierwise.store.contract import TABLE_INDEX, Table
 from tierwise.store.issues import Issue
-from tierwise.store.sql import ident, literal
 
 Format = Literal["csv", "jsonl", "parquet"]
 SUFFIX_FORMATS: dict[str, Format] = {".csv": "csv", ".jsonl": "jsonl", ".parquet": "parquet"}

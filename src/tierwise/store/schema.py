@@ -9,8 +9,8 @@ from __future__ import annotations
 import duckdb
 
 from tierwise.core.errors import DataError
+from tierwise.core.sql import ident, literal
 from tierwise.store.contract import TABLES, Table, create_table_sql
-from tierwise.store.sql import ident, literal
 
 
 class StoreError(DataError):

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import duckdb
 
+from tierwise.core.sql import ident, idents, literal
 from tierwise.store.contract import Column, ColumnType, Table
 from tierwise.store.issues import Issue, IssueList
 from tierwise.store.reader import TEXT, FileShape, jsonl_bad_lines, relation
-from tierwise.store.sql import ident, idents, literal
 
 # --- converting a file's values to the contract's types --------------------------------
 
