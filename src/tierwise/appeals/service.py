@@ -15,7 +15,8 @@ from tierwise.decisions.repository import Decisions
 from tierwise.definitions.model import Program
 from tierwise.runs.history import run_history
 from tierwise.runs.repository import Runs
-from tierwise.runs.service import _new_run, _stored, data_fingerprint
+from tierwise.runs.service import _new_run, _stored
+from tierwise.store.queries import data_fingerprint
 
 
 def apply_appeals(

@@ -13,7 +13,7 @@ from tierwise.definitions.model import Program
 from tierwise.lifecycle import Policy
 from tierwise.outbox.repository import Outbox
 from tierwise.runs.repository import Runs
-from tierwise.runs.service import _partner_markets
+from tierwise.store.queries import partner_markets
 
 
 def outbox(
@@ -68,7 +68,7 @@ def remind_expiring(
     with state.session() as session:
         standings = Runs(session).published_standings(program.id, str(after))
         notices = [n for s in standings.values() for n in expiring_notices(policy, s, on)]
-        markets = _partner_markets(con, program) if con is not None else {}
+        markets = partner_markets(con, program.subject_kind) if con is not None else {}
         added = Outbox(session).add_notices(program, notices, markets)
         return [
             {"id": m.id, "partner_id": m.partner_id, "kind": m.kind, "subject": m.subject}

@@ -22,32 +22,13 @@ from tierwise.decisions.repository import Decisions
 from tierwise.definitions.model import Program
 from tierwise.evaluation.service import evaluate
 from tierwise.lifecycle import Notice
-from tierwise.metrics import catalog as lib
 from tierwise.outbox.repository import Outbox
 from tierwise.runs.history import History, PeriodRun, run_history
 from tierwise.runs.repository import NewResult, NewRun, Runs
+from tierwise.store.queries import data_fingerprint, partner_markets
 
 #: A partner within this share of a threshold is reported as close to it by `diff`.
 NEAR = Decimal("0.05")
-
-
-def data_fingerprint(con: duckdb.DuckDBPyConnection, program: Program) -> str:
-    """A digest of every table the program reads: the same data gives the same digest."""
-    tables = sorted(
-        {"partners"} | {t for m in program.metrics.values() for t in lib.LIBRARY[m.metric].tables}
-    )
-    parts = []
-    for t in tables:
-        n, h = con.execute(f"SELECT COUNT(*), COALESCE(SUM(hash({t})), 0) FROM {t}").fetchall()[0]
-        parts.append(f"{t}:{n}:{h}")
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
-
-
-def _partner_markets(con: duckdb.DuckDBPyConnection, program: Program) -> dict[str, str]:
-    rows = con.execute(
-        "SELECT partner_id, market FROM partners WHERE kind = ?", [program.subject_kind]
-    ).fetchall()
-    return {pid: market for pid, market in rows}
 
 
 def _new_run(
@@ -149,7 +130,7 @@ def record_run(
         program_for=program_for,
     )
     ids: list[str] = []
-    markets = _partner_markets(con, program)
+    markets = partner_markets(con, program.subject_kind)
     with state.session() as session:
         runs = Runs(session)
         for pr in history.periods:
@@ -189,7 +170,7 @@ def publish(
             for r in runs.results(run_id)
             for n in r.body.get("notices", [])
         ]
-        markets = _partner_markets(con, program) if con is not None else {}
+        markets = partner_markets(con, program.subject_kind) if con is not None else {}
         Outbox(session).add_notices(program, notices, markets)
         return runs.get(run_id)
 

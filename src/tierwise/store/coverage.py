@@ -13,8 +13,8 @@ from typing import Any
 import duckdb
 
 from tierwise.definitions.model import Program
-from tierwise.evaluation.service import empty_tables, tables_read
 from tierwise.metrics.plan import Scope
+from tierwise.store.queries import empty_tables, tables_read
 from tierwise.store.sql import literal as _q
 
 #: A fact read on a day must have been refreshed within this many days before it.
