@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Query
 
 from tierwise.core.periods import Period
 from tierwise.db.errors import PublishRefused, RunNotFound, StateError
-from tierwise.db.models import Run, RunResult
+from tierwise.db.models import Run
 from tierwise.definitions.model import Program
 from tierwise.definitions.registry import programs_in_force
 from tierwise.evaluation.service import EvaluationError
 from tierwise.lifecycle import LifecycleError
 from tierwise.metrics.plan import PlanError
 from tierwise.runs import service
-from tierwise.runs.repository import Runs
+from tierwise.runs.repository import Runs, RunStatus
 from tierwise.runs.schemas import (
     DiffOut,
     PreviewIn,
@@ -106,19 +105,13 @@ def list_runs(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[RunSummary]:
-    query = sa.select(Run)
-    if program_id:
-        query = query.where(Run.program_id == program_id)
-    if period:
-        query = query.where(Run.period == period)
-    if status:
-        query = query.where(Run.status == status)
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Run.period_start.desc(), Run.created_at.desc(), Run.id)
-        .offset(offset)
-        .limit(limit)
-    ).all()
+    total, rows = Runs(session).newest_page(
+        program_id or None,
+        period=period or None,
+        status=cast(RunStatus | None, status or None),
+        offset=offset,
+        limit=limit,
+    )
     return Page[RunSummary](
         total=total, offset=offset, limit=limit, items=[run_summary(r) for r in rows]
     )
@@ -155,12 +148,9 @@ def run_results(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Page[ResultOut]:
-    stored_run(Runs(session), run_id)
-    query = sa.select(RunResult).where(RunResult.run_id == run_id)
-    if level:
-        query = query.where(RunResult.level == level)
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(RunResult.partner_id).offset(offset).limit(limit)).all()
+    runs = Runs(session)
+    stored_run(runs, run_id)
+    total, rows = runs.results_page(run_id, level=level or None, offset=offset, limit=limit)
     items = [
         ResultOut(
             partner_id=r.partner_id,
