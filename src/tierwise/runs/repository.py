@@ -24,10 +24,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tierwise.core.canonical import plain, sha256_hex
-from tierwise.core.periods import Period
+from tierwise.core.errors import StateError
+from tierwise.core.periods import Period, PeriodError
 from tierwise.db.audit import AuditLog
 from tierwise.db.engine import now
-from tierwise.db.errors import ImmutableRun, PublishRefused, RunNotFound, StateError
+from tierwise.db.errors import ImmutableRun, PublishRefused, RunNotFound
 from tierwise.db.models import RUN_KINDS, Publication, Restatement, Run, RunAward, RunResult
 from tierwise.lifecycle import Award, Standing
 
@@ -240,7 +241,7 @@ class Runs:
             problems.append("an actor is required")
         try:
             Period.parse(new.period)
-        except ValueError as exc:
+        except PeriodError as exc:
             problems.append(str(exc))
         partners = [r.partner_id for r in new.results]
         if len(set(partners)) != len(partners):

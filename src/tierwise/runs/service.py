@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import duckdb
+from sqlalchemy.orm import Session
 
 from tierwise.core.canonical import definition_hash
 from tierwise.core.periods import Period
@@ -88,6 +89,8 @@ class RecordedHistory:
         return doc
 
 
+# Takes the store, not a session: it reads, evaluates for seconds in DuckDB, then writes,
+# and a transaction held across the evaluation would hold SQLite's write lock that long.
 def record_run(
     state: StateStore,
     con: duckdb.DuckDBPyConnection,
@@ -148,31 +151,31 @@ def _notices(pr: PeriodRun) -> list[Notice]:
 
 
 def publish(
-    state: StateStore,
+    session: Session,
     con: duckdb.DuckDBPyConnection | None,
     program: Program,
     run_id: str,
     actor: str,
     reason: str,
 ) -> Run:
-    """Make a run's levels the displayed ones and queue its notices, in one transaction."""
-    with state.session() as session:
-        runs = Runs(session)
-        runs.publish(run_id, actor, reason)
-        notices = [
-            Notice(
-                kind=n["kind"],
-                program_id=n["program_id"],
-                partner_id=n["partner_id"],
-                period=n["period"],
-                params=n["params"],
-            )
-            for r in runs.results(run_id)
-            for n in r.body.get("notices", [])
-        ]
-        markets = partner_markets(con, program.subject_kind) if con is not None else {}
-        Outbox(session).add_notices(program, notices, markets)
-        return runs.get(run_id)
+    """Make a run's levels the displayed ones and queue its notices, in the caller's
+    transaction (both happen, or neither)."""
+    runs = Runs(session)
+    runs.publish(run_id, actor, reason)
+    notices = [
+        Notice(
+            kind=n["kind"],
+            program_id=n["program_id"],
+            partner_id=n["partner_id"],
+            period=n["period"],
+            params=n["params"],
+        )
+        for r in runs.results(run_id)
+        for n in r.body.get("notices", [])
+    ]
+    markets = partner_markets(con, program.subject_kind) if con is not None else {}
+    Outbox(session).add_notices(program, notices, markets)
+    return runs.get(run_id)
 
 
 @dataclass(frozen=True)
@@ -250,26 +253,25 @@ def _stored(runs: Runs, run_id: str) -> dict[str, dict[str, Any]]:
     return out
 
 
-def diff_runs(
-    state: StateStore, program: Program, run_id: str, other: str | None
-) -> dict[str, Any]:
+def diff_runs(session: Session, program: Program, run_id: str, other: str | None) -> dict[str, Any]:
     """RUN against RUN2, or against what partners see now: the published run of the same
     period, or, for a period not published yet, the latest published period before it."""
-    with state.session() as session:
-        runs = Runs(session)
-        run = runs.get(run_id)
-        if other is None:
-            published = runs.published_run(run.program_id, run.period) or runs.published_before(
-                run.program_id, run.period_start
-            )
-            other = published.id if published is not None and published.id != run_id else None
-        before = _stored(runs, other) if other else {}
-        after = _stored(runs, run_id)
+    runs = Runs(session)
+    run = runs.get(run_id)
+    if other is None:
+        published = runs.published_run(run.program_id, run.period) or runs.published_before(
+            run.program_id, run.period_start
+        )
+        other = published.id if published is not None and published.id != run_id else None
+    before = _stored(runs, other) if other else {}
+    after = _stored(runs, run_id)
     doc = diff_results(program, before, after)
     doc.update(program=program.id, run=run_id, against=other)
     return doc
 
 
+# Takes the store, not a session: the evaluation runs for seconds in DuckDB and must not
+# hold a transaction (on SQLite, the write lock) while it does.
 def whatif(
     state: StateStore,
     con: duckdb.DuckDBPyConnection,
