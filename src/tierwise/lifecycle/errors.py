@@ -28,3 +28,6 @@ class DecisionError(LifecycleError):
 
 class IllegalTransition(LifecycleError):
     """A level move that the policy's transitions table does not list."""
+
+
+__all__ = ["DecisionError", "IllegalTransition", "LifecycleError"]
