@@ -23,9 +23,10 @@ import psutil
 from tierwise.core.periods import periods_between
 from tierwise.db.engine import StateStore
 from tierwise.definitions.registry import load_program
-from tierwise.evaluation.service import evaluate, latest_complete_period
+from tierwise.evaluation.service import evaluate
 from tierwise.runs.service import record_run
 from tierwise.store.events import EventStore
+from tierwise.store.queries import latest_complete_period
 
 T = TypeVar("T")
 PROGRAMS = (

@@ -31,15 +31,10 @@ import psutil
 
 from tierwise.core.periods import Period
 from tierwise.definitions.registry import load_program
-from tierwise.evaluation.service import (
-    checked_scope,
-    evaluate,
-    latest_complete_period,
-    requests,
-    scope,
-)
+from tierwise.evaluation.service import checked_scope, evaluate, requests, scope
 from tierwise.metrics.plan import compile_plan
 from tierwise.store.events import EventStore
+from tierwise.store.queries import latest_complete_period
 
 T = TypeVar("T")
 PROGRAMS = (

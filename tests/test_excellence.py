@@ -54,7 +54,8 @@ def test_the_best_three_of_each_class_by_annual_average(store: StateStore) -> No
                 )
             )
             runs.publish(run.id, "test", "quarter closed")
-    doc = annual_excellence(store, program, 2025)
+    with store.session() as session:
+        doc = annual_excellence(session, program, 2025)
     assert doc["periods"] == ["2025Q1", "2025Q2", "2025Q3", "2025Q4"]
     picks = {lv: [(p["partner_id"], p["average"]) for p in v] for lv, v in doc["excellent"].items()}
     assert picks == {

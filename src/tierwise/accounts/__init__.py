@@ -13,13 +13,13 @@ from tierwise.accounts.principal import ROLES, Principal, Role
 from tierwise.accounts.service import (
     SESSION_TTL,
     TOKEN_TTL,
-    AccountError,
     Accounts,
     BadCredentials,
     NewUser,
     Throttled,
     throttle_delay,
 )
+from tierwise.core.errors import AccountError
 
 __all__ = [
     "ROLES",

@@ -6,12 +6,10 @@ from fastapi import APIRouter
 
 from tierwise.appeals import service
 from tierwise.appeals.schemas import AppealsIn, Restated
-from tierwise.db.errors import StateError
 from tierwise.definitions.registry import programs_in_force
-from tierwise.evaluation.service import EvaluationError
 from tierwise.web.context import Portal, program_of
 from tierwise.web.guard import ApiUser, PortalDep
-from tierwise.web.problems import Problem, responses
+from tierwise.web.problems import REFUSALS, Problem, responses
 
 router = APIRouter(tags=["operations"])
 
@@ -41,6 +39,6 @@ def restate_appeals(portal: Portal, body: AppealsIn, actor: str) -> list[Restate
                 reason=body.reason,
                 program_for=programs_in_force(program.id),
             )
-    except (EvaluationError, StateError, LookupError, ValueError) as exc:
+    except REFUSALS as exc:
         raise Problem(409, str(exc)) from None
     return [Restated(**r) for r in restated]

@@ -4,6 +4,8 @@ violation revoked on appeal, a corrected order); awards already granted stand.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import duckdb
@@ -12,11 +14,90 @@ from tierwise.core.periods import Period
 from tierwise.db.engine import StateStore
 from tierwise.decisions.repository import Decisions
 from tierwise.definitions.model import Program, definition_hash
-from tierwise.runs.history import run_history
+from tierwise.lifecycle import Decision, Standing
+from tierwise.runs.history import PeriodRun, run_history
 from tierwise.runs.repository import Runs
-from tierwise.runs.service import _new_run, _stored, data_fingerprint
+from tierwise.runs.service import _new_run, _stored
+from tierwise.store.queries import data_fingerprint
 
 
+@dataclass(frozen=True)
+class _Stale:
+    """A published period whose data changed, with what its re-evaluation starts from."""
+
+    run_id: str
+    #: The period as the published run names it, and parsed.
+    name: str
+    period: Period
+    generated_on: date
+    standings: dict[str, Standing]
+    decisions: list[Decision]
+    before: dict[str, dict[str, Any]]
+
+
+def _stale_periods(
+    runs: Runs,
+    decisions: Decisions,
+    program: Program,
+    fingerprint: str,
+    program_for: Callable[[Period], Program] | None,
+) -> list[_Stale]:
+    """The published periods, oldest first, whose data changed since and that this data
+    has not restated yet."""
+    published = [r for r in runs.list(program.id, status="published") if r.kind != "whatif"]
+    stale: list[_Stale] = []
+    for run in sorted(published, key=lambda r: r.period_start):
+        if run.data_fingerprint.split(":")[0] == fingerprint:
+            continue
+        period = Period.parse(run.period)
+        rules = program_for(period) if program_for is not None else program
+        done = runs.find_run(
+            program.id,
+            run.period,
+            definition_hash(rules),
+            fingerprint,
+            run.generated_on,
+            kind="restatement",
+        )
+        if done is not None:  # this data has restated this period already
+            continue
+        stale.append(
+            _Stale(
+                run_id=run.id,
+                name=run.period,
+                period=period,
+                generated_on=run.generated_on,
+                standings=runs.published_standings(program.id, run.period),
+                decisions=decisions.for_program(program.id, period.generation_date),
+                before=_stored(runs, run.id),
+            )
+        )
+    return stale
+
+
+def _changes(stale: _Stale, pr: PeriodRun) -> list[dict[str, Any]]:
+    """The partners whose score or computed level differs from the published run."""
+    before = stale.before
+    after = {
+        s.partner_id: {**pr.evaluation.result(s.partner_id), "level": s.level} for s in pr.steps
+    }
+    return [
+        {
+            "partner_id": pid,
+            "score": [before.get(pid, {}).get("score"), body.get("score")],
+            "computed_level": [
+                before.get(pid, {}).get("computed_level"),
+                body.get("computed_level"),
+            ],
+        }
+        for pid, body in after.items()
+        if before.get(pid, {}).get("score") != body.get("score")
+        or before.get(pid, {}).get("computed_level") != body.get("computed_level")
+    ]
+
+
+# Takes the store, not a session: it reads, evaluates each period for seconds in DuckDB,
+# then writes, and a transaction held across the evaluations would hold SQLite's write lock.
 def apply_appeals(
     state: StateStore,
     con: duckdb.DuckDBPyConnection,
@@ -29,61 +110,28 @@ def apply_appeals(
     """Re-evaluate every published period whose inputs changed (a violation revoked on
     appeal, a corrected order) and record a restatement run with its differences. Levels
     and awards already granted stand: an award is final. `program_for` gives the version
-    in force for a period (default: `program` for all)."""
+    in force for a period (default: `program` for all).
+
+    One read of the state for every period (restatements are never published, so one
+    period's restatement changes nothing another starts from), then one write per period
+    restated."""
     fingerprint = data_fingerprint(con, program)
     with state.session() as session:
-        published = [
-            r for r in Runs(session).list(program.id, status="published") if r.kind != "whatif"
-        ]
+        stale = _stale_periods(Runs(session), Decisions(session), program, fingerprint, program_for)
     out: list[dict[str, Any]] = []
-    for run in sorted(published, key=lambda r: r.period_start):
-        if run.data_fingerprint.split(":")[0] == fingerprint:
-            continue
-        period = Period.parse(run.period)
-        rules = program_for(period) if program_for is not None else program
-        with state.session() as session:
-            done = Runs(session).find_run(
-                program.id,
-                run.period,
-                definition_hash(rules),
-                fingerprint,
-                run.generated_on,
-                kind="restatement",
-            )
-        if done is not None:  # this data has restated this period already
-            continue
-        with state.session() as session:
-            runs = Runs(session)
-            standings = runs.published_standings(program.id, run.period)
-            decisions = Decisions(session).for_program(program.id, period.generation_date)
-            before = _stored(runs, run.id)
+    for item in stale:
         history = run_history(
             con,
             program,
-            period,
-            period,
-            standings=standings,
-            decisions=decisions,
-            as_of=run.generated_on,
+            item.period,
+            item.period,
+            standings=item.standings,
+            decisions=item.decisions,
+            as_of=item.generated_on,
             program_for=program_for,
         )
         pr = history.periods[0]
-        after = {
-            s.partner_id: {**pr.evaluation.result(s.partner_id), "level": s.level} for s in pr.steps
-        }
-        changes = [
-            {
-                "partner_id": pid,
-                "score": [before.get(pid, {}).get("score"), body.get("score")],
-                "computed_level": [
-                    before.get(pid, {}).get("computed_level"),
-                    body.get("computed_level"),
-                ],
-            }
-            for pid, body in after.items()
-            if before.get(pid, {}).get("score") != body.get("score")
-            or before.get(pid, {}).get("computed_level") != body.get("computed_level")
-        ]
+        changes = _changes(item, pr)
         if not changes:
             continue
         with state.session() as session:
@@ -94,12 +142,17 @@ def apply_appeals(
                     pr,
                     actor,
                     kind="restatement",
-                    restates=run.id,
+                    restates=item.run_id,
                     reason=reason,
                 )
             )
-            runs.record_restatement(run.id, new.id, actor, reason, {"changes": changes})
+            runs.record_restatement(item.run_id, new.id, actor, reason, {"changes": changes})
         out.append(
-            {"period": run.period, "restated": run.id, "restatement": new.id, "changes": changes}
+            {
+                "period": item.name,
+                "restated": item.run_id,
+                "restatement": new.id,
+                "changes": changes,
+            }
         )
     return out

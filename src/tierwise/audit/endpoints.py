@@ -21,11 +21,13 @@ def list_audit(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> list[AuditEntryOut]:
     """Audit entries, newest first."""
-    return [AuditEntryOut(**e) for e in service.audit_entries(portal.state, limit, offset)]
+    with portal.state.reading() as session:
+        return [AuditEntryOut(**e) for e in service.audit_entries(session, limit, offset)]
 
 
 @router.get("/audit/verify", name="api.audit.verify", response_model=VerifyOut)
 def verify_audit(portal: PortalDep, principal: ApiUser) -> VerifyOut:
     """Recompute the hash chain; `ok` is false and `first_bad` names the first bad entry
     when it was tampered with."""
-    return VerifyOut(**service.verify_audit(portal.state).to_dict())
+    with portal.state.reading() as session:
+        return VerifyOut(**service.verify_audit(session).to_dict())

@@ -25,8 +25,9 @@ def operator_audit(
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
     """The newest audit entries and whether the hash chain verifies."""
-    verify = service.verify_audit(portal.state).to_dict()
-    entries = service.audit_entries(portal.state, AUDIT_PAGE, (page - 1) * AUDIT_PAGE)
+    with portal.state.reading() as session:
+        verify = service.verify_audit(session).to_dict()
+        entries = service.audit_entries(session, AUDIT_PAGE, (page - 1) * AUDIT_PAGE)
     head = verify["head_seq"] or 0
     pages = max(1, ceil(head / AUDIT_PAGE))
     return render(

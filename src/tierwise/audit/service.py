@@ -1,26 +1,27 @@
-"""The audit log as operators read it: entries newest first, and the chain's verification."""
+"""The audit log as operators read it: entries newest first, and the chain's verification.
+Both read in the caller's unit of work."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tierwise.db.audit import AuditLog
-from tierwise.db.engine import StateStore
+from sqlalchemy.orm import Session
+
+from tierwise.db.audit import AuditLog, VerifyReport
 
 
-def verify_audit(state: StateStore) -> Any:
-    with state.session() as session:
-        return AuditLog(session).verify()
+def verify_audit(session: Session) -> VerifyReport:
+    """Recompute the hash chain; the report names the first bad entry."""
+    return AuditLog(session).verify()
 
 
-def audit_entries(state: StateStore, limit: int, offset: int = 0) -> list[dict[str, Any]]:
+def audit_entries(session: Session, limit: int, offset: int = 0) -> list[dict[str, Any]]:
     """Audit entries, newest first, `offset` entries from the newest."""
-    with state.session() as session:
-        head = AuditLog(session).head()
-        last = 0 if head is None else head.seq
-        since = max(0, last - offset - limit)
-        entries = AuditLog(session).entries(since=since, limit=max(0, last - offset - since))
-    newest = entries[::-1]
+    log = AuditLog(session)
+    head = log.head()
+    last = 0 if head is None else head.seq
+    since = max(0, last - offset - limit)
+    entries = log.entries(since=since, limit=max(0, last - offset - since))
     return [
         {
             "seq": e.seq,
@@ -31,5 +32,5 @@ def audit_entries(state: StateStore, limit: int, offset: int = 0) -> list[dict[s
             "reason": e.reason,
             "hash": e.hash,
         }
-        for e in newest
+        for e in entries[::-1]
     ]

@@ -15,9 +15,10 @@ from rich.table import Table
 
 from tierwise.cli.app import app
 from tierwise.cli.source import DataOption, DbOption, events, fail
+from tierwise.core.errors import DefinitionError, TierwiseError
 from tierwise.core.periods import Period, PeriodError
 from tierwise.definitions.registry import load_program
-from tierwise.evaluation.service import Evaluation, EvaluationError, evaluate
+from tierwise.evaluation.service import Evaluation, evaluate
 
 err = Console(stderr=True)
 
@@ -62,7 +63,7 @@ def run_evaluation(
     day = _as_of(as_of)
     try:
         definition = load_program(program_file or program)
-    except (LookupError, ValueError) as exc:
+    except DefinitionError as exc:
         fail(str(exc))
     kinds = (definition.period_kind, *definition.period.also_scored)
     if p.kind not in kinds:
@@ -73,7 +74,7 @@ def run_evaluation(
     try:
         with events(data, db) as con:
             result = evaluate(con, definition, p, day)
-    except (EvaluationError, LookupError, ValueError) as exc:
+    except TierwiseError as exc:
         fail(str(exc))
     for warning in result.warnings:
         err.print(f"[yellow]warning:[/] {warning}")

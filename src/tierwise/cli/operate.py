@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from ruamel.yaml import YAML
+from sqlalchemy.orm import Session
 
 from tierwise.appeals import service as appeals_service
 from tierwise.audit import service as audit_service
@@ -22,14 +23,18 @@ from tierwise.cli.evaluate import _as_of, _period
 from tierwise.cli.runs import versions_in_force
 from tierwise.cli.source import DataOption, DbOption, events, fail
 from tierwise.cli.state import ActorOption, StateOption, open_state
-from tierwise.db.errors import StateError
+from tierwise.core.errors import (
+    DefinitionError,
+    EvaluationError,
+    LifecycleError,
+    StateError,
+    TierwiseError,
+)
 from tierwise.decisions import service as decisions_service
 from tierwise.definitions.checking import check_text
 from tierwise.definitions.model import Program
 from tierwise.definitions.registry import load_program
-from tierwise.evaluation.service import EvaluationError
-from tierwise.lifecycle import DECISION_KINDS, OVERRIDE_MODES, Decision, LifecycleError
-from tierwise.metrics.plan import PlanError
+from tierwise.lifecycle import DECISION_KINDS, OVERRIDE_MODES, Decision
 from tierwise.outbox import service as outbox_service
 from tierwise.programs.excellence import annual_excellence
 from tierwise.runs import service
@@ -60,9 +65,8 @@ def _emit(doc: Any, output: str) -> bool:
     return False
 
 
-def _program_of_run(state: Any, run_id: str) -> Program:
-    with state.session() as session:
-        return load_program(Runs(session).get(run_id).program_id)
+def _program_of_run(session: Session, run_id: str) -> Program:
+    return load_program(Runs(session).get(run_id).program_id)
 
 
 @app.command("publish")
@@ -77,13 +81,15 @@ def publish_command(
     """Make a run's levels the displayed ones (a run that failed the data gate cannot be)."""
     try:
         with open_state(state) as st:
-            program = _program_of_run(st, run_id)
+            with st.session() as session:
+                program = _program_of_run(session, run_id)
             if data is None and db is None:
-                run = service.publish(st, None, program, run_id, actor, reason)
+                with st.session() as session:
+                    run = service.publish(session, None, program, run_id, actor, reason)
             else:
-                with events(data, db) as con:
-                    run = service.publish(st, con, program, run_id, actor, reason)
-    except (StateError, LookupError) as exc:
+                with events(data, db) as con, st.session() as session:
+                    run = service.publish(session, con, program, run_id, actor, reason)
+    except (StateError, DefinitionError) as exc:
         fail(str(exc))
     console.print(f"published {run.id} ({run.program_id} {run.period})")
 
@@ -123,9 +129,9 @@ def diff_command(
 ) -> None:
     """Who moves up, down, in or out between two runs; counts per level; who is close."""
     try:
-        with open_state(state) as st:
-            doc = service.diff_runs(st, _program_of_run(st, run_id), run_id, other)
-    except (StateError, LookupError) as exc:
+        with open_state(state) as st, st.session() as session:
+            doc = service.diff_runs(session, _program_of_run(session, run_id), run_id, other)
+    except (StateError, DefinitionError) as exc:
         fail(str(exc))
     if not _emit(doc, output):
         _print_diff(doc)
@@ -197,7 +203,7 @@ def whatif_command(
         changed = changed_program(base, settings or [])
         with open_state(state) as st, events(data, db) as con:
             doc = service.whatif(st, con, changed, p)
-    except (EvaluationError, PlanError, StateError, LookupError, ValueError) as exc:
+    except TierwiseError as exc:
         fail(str(exc))
     if not _emit(doc, output):
         _print_diff(doc)
@@ -242,9 +248,9 @@ def decide_command(
             until=_as_of(until),
             continues=continues,
         )
-        with open_state(state) as st:
-            doc = decisions_service.decide(st, definition, decision)
-    except (LifecycleError, StateError, LookupError) as exc:
+        with open_state(state) as st, st.session() as session:
+            doc = decisions_service.decide(session, definition, decision)
+    except (LifecycleError, StateError, DefinitionError) as exc:
         fail(str(exc))
     if not _emit(doc, output):
         console.print(f"decision {doc['id']} recorded: {kind} {partner} ({reason})")
@@ -257,8 +263,8 @@ def decisions_list_command(
     state: StateOption = None,
 ) -> None:
     """Recorded decisions, oldest first."""
-    with open_state(state) as st:
-        rows = decisions_service.decisions_for(st, program)
+    with open_state(state) as st, st.session() as session:
+        rows = decisions_service.decisions_for(session, program)
     if not _emit(rows, output):
         for r in rows:
             console.print(
@@ -290,7 +296,7 @@ def appeals_command(
                 reason=reason,
                 program_for=versions_in_force(program, None),
             )
-    except (EvaluationError, StateError, LookupError) as exc:
+    except (EvaluationError, StateError, DefinitionError) as exc:
         fail(str(exc))
     if not _emit(doc, output):
         if not doc:
@@ -307,8 +313,8 @@ def appeals_command(
 @audit_app.command("verify")
 def audit_verify_command(output: FormatOption = "text", state: StateOption = None) -> None:
     """Recompute the hash chain; exit 1 and name the first bad entry if it was tampered with."""
-    with open_state(state) as st:
-        report = audit_service.verify_audit(st)
+    with open_state(state) as st, st.session() as session:
+        report = audit_service.verify_audit(session)
     if not _emit(report.to_dict(), output):
         console.print(str(report))
     if not report.ok:
@@ -322,8 +328,8 @@ def audit_list_command(
     state: StateOption = None,
 ) -> None:
     """The latest audit entries."""
-    with open_state(state) as st:
-        rows = audit_service.audit_entries(st, limit)[::-1]
+    with open_state(state) as st, st.session() as session:
+        rows = audit_service.audit_entries(session, limit)[::-1]
     if not _emit(rows, output):
         for r in rows:
             console.print(
@@ -343,8 +349,8 @@ def outbox_list_command(
     if status not in (None, "pending", "sent"):
         raise typer.BadParameter("use pending or sent", param_hint="--status")
     chosen: Literal["pending", "sent"] | None = status  # type: ignore[assignment]
-    with open_state(state) as st:
-        rows = outbox_service.outbox(st, chosen, partner)
+    with open_state(state) as st, st.session() as session:
+        rows = outbox_service.outbox(session, chosen, partner)
     if not _emit(rows, output):
         for r in rows:
             console.print(
@@ -365,7 +371,7 @@ def levels_command(
 
     try:
         programs = [load_program(program)] if program else list(all_programs())
-    except (LookupError, ValueError) as exc:
+    except DefinitionError as exc:
         fail(str(exc))
     rows: list[dict[str, Any]] = []
     with open_state(state) as st, st.session() as session:
@@ -410,16 +416,17 @@ def outbox_remind_command(
     day = _as_of(on) or date.today()
     try:
         programs = [load_program(program)] if program else list(all_programs())
-    except (LookupError, ValueError) as exc:
+    except DefinitionError as exc:
         fail(str(exc))
     queued: list[dict[str, Any]] = []
     with open_state(state) as st:
         for p in programs:
             if data is None and db is None:
-                queued += outbox_service.remind_expiring(st, None, p, day)
+                with st.session() as session:
+                    queued += outbox_service.remind_expiring(session, None, p, day)
             else:
-                with events(data, db) as con:
-                    queued += outbox_service.remind_expiring(st, con, p, day)
+                with events(data, db) as con, st.session() as session:
+                    queued += outbox_service.remind_expiring(session, con, p, day)
     if not _emit(queued, output):
         console.print(f"{len(queued)} reminder(s) queued")
         for q in queued:
@@ -437,9 +444,9 @@ def excellence_command(
     quarters of the year, the best of each class."""
     try:
         definition = load_program(program)
-        with open_state(state) as st:
-            doc = annual_excellence(st, definition, year)
-    except (StateError, LookupError, ValueError) as exc:
+        with open_state(state) as st, st.session() as session:
+            doc = annual_excellence(session, definition, year)
+    except (StateError, DefinitionError) as exc:
         fail(str(exc))
     if _emit(doc, output):
         return

@@ -12,9 +12,11 @@ from rich.table import Table
 
 from tierwise.cli.app import app
 from tierwise.cli.source import DataOption, DbOption, events, fail
+from tierwise.core.errors import EvaluationError
 from tierwise.core.periods import Period, PeriodError
 from tierwise.definitions.registry import all_programs
-from tierwise.evaluation.service import EvaluationError, evaluate, latest_complete_period
+from tierwise.evaluation.service import evaluate
+from tierwise.store.queries import latest_complete_period
 
 
 @app.command("overview")

@@ -16,12 +16,10 @@ from tierwise.cli.app import app
 from tierwise.cli.evaluate import AsOfOption, ProgramArg, ProgramFileOption, _as_of, _period
 from tierwise.cli.source import DataOption, DbOption, events, fail
 from tierwise.cli.state import ActorOption, StateOption, open_state
+from tierwise.core.errors import TierwiseError
 from tierwise.core.periods import Period
-from tierwise.db.errors import StateError
 from tierwise.definitions.model import Program
 from tierwise.definitions.registry import load_program, programs_in_force
-from tierwise.evaluation.service import EvaluationError
-from tierwise.lifecycle import LifecycleError
 from tierwise.runs.history import History, run_history
 from tierwise.runs.service import record_run
 
@@ -95,7 +93,7 @@ def run_command(
             else:
                 history = run_history(con, definition, p1, p2, as_of=day, program_for=in_force)
                 doc = history.to_dict()
-    except (EvaluationError, LifecycleError, StateError, LookupError, ValueError) as exc:
+    except TierwiseError as exc:
         fail(str(exc))
     if output == "json":
         json.dump(doc, sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)

@@ -17,6 +17,7 @@ from tierwise.accounts import ROLES, AccountError, Accounts, NewUser
 from tierwise.cli.app import app
 from tierwise.cli.source import DbOption, default_db, fail
 from tierwise.cli.state import StateOption, open_state
+from tierwise.store import queries
 
 users_app = typer.Typer(help="Accounts for the portal and the API.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -99,24 +100,8 @@ def passwd_command(
 def _demo_subjects(con: duckdb.DuckDBPyConnection) -> list[NewUser]:
     """One user of every role over subjects of the demo data: agencies with a gap to close,
     a certified TSP, a creator bound to an agency, a seller."""
-
-    def first(sql: str) -> str | None:
-        row = con.execute(sql).fetchall()
-        return None if not row else str(row[0][0])
-
-    mcn = first(
-        "SELECT partner_id FROM partners WHERE kind = 'mcn' "
-        "ORDER BY partner_id = 'mcn-cn-0002' DESC, partner_id LIMIT 1"
-    )
-    tsp = first(
-        "SELECT partner_id FROM partners WHERE kind = 'tsp' "
-        "ORDER BY partner_id = 'tsp-th-0002' DESC, partner_id LIMIT 1"
-    )
-    creator = first(
-        "SELECT subject_id FROM bindings WHERE subject_kind = 'creator' AND ended_on IS NULL "
-        "ORDER BY partner_id = 'mcn-cn-0001' DESC, subject_id LIMIT 1"
-    )
-    seller = first("SELECT seller_id FROM sellers ORDER BY seller_id LIMIT 1")
+    subjects = queries.demo_subjects(con)
+    mcn, tsp, creator, seller = subjects.mcn, subjects.tsp, subjects.creator, subjects.seller
     users = [NewUser("operator", "Operations", "operator")]
     if mcn:
         users.append(NewUser("agency", f"Agency {mcn}", "partner", partner_id=mcn, language="zh"))

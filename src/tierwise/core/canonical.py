@@ -26,29 +26,45 @@ def plain(value: Any) -> Any:
     """`value` as JSON data (dict, list, str, int, float, bool, None), canonical types only."""
     if value is None or isinstance(value, bool | str | int):
         return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"{value!r} has no JSON form")
-        return value
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"{value!r} has no JSON form")
-        return str(value)
+    if isinstance(value, float | Decimal):
+        return _number(value)
+    if isinstance(value, datetime | date | Period | enum.Enum):
+        return _named(value)
+    if isinstance(value, Mapping):
+        return _object(value)
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return _converted(value)
+
+
+def _number(value: float | Decimal) -> float | str:
+    """A finite float as is, a finite decimal as its text (no precision lost)."""
+    finite = math.isfinite(value) if isinstance(value, float) else value.is_finite()
+    if not finite:
+        raise ValueError(f"{value!r} has no JSON form")
+    return value if isinstance(value, float) else str(value)
+
+
+def _named(value: datetime | date | Period | enum.Enum) -> Any:
+    """Days and times in ISO 8601, a period by its name, an enum member by its value."""
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Period):
         return str(value)
-    if isinstance(value, enum.Enum):
-        return plain(value.value)
-    if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError(f"JSON object keys are text, not {type(key).__name__}: {key!r}")
-            out[key] = plain(item)
-        return out
-    if isinstance(value, list | tuple):
-        return [plain(item) for item in value]
+    return plain(value.value)
+
+
+def _object(value: Mapping[Any, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise TypeError(f"JSON object keys are text, not {type(key).__name__}: {key!r}")
+        out[key] = plain(item)
+    return out
+
+
+def _converted(value: Any) -> Any:
+    """A model, an object with `to_dict`, or a dataclass, through its own plain form."""
     if isinstance(value, BaseModel):
         return plain(value.model_dump(mode="json", by_alias=True))
     to_dict = getattr(value, "to_dict", None)

@@ -121,6 +121,50 @@ class VerifyReport:
         return f"audit log BROKEN{where} ({self.problem}): {self.detail}"
 
 
+def _against_head(
+    count: int, last: int, head: AuditHead | None, hash_at_head: str | None
+) -> VerifyReport:
+    """The verdict on an intact chain of `count` entries ending at `last`, against the
+    head row (which catches a cut tail, a rewritten last entry and entries appended past
+    it)."""
+    if head is None:
+        return VerifyReport(
+            False,
+            count,
+            None,
+            None,
+            None,
+            "no_head",
+            "the audit_head row is missing: truncation of the "
+            f"log cannot be ruled out (the chain itself is intact up to entry {last})",
+        )
+
+    def bad(seq: int, problem: AuditProblem, detail: str) -> VerifyReport:
+        return VerifyReport(False, count, head.seq, head.hash, seq, problem, detail)
+
+    if head.seq > last:
+        return bad(
+            last + 1,
+            "truncated",
+            f"the head names entry {head.seq} but the log ends at entry {last}: entries "
+            f"{last + 1}–{head.seq} were removed",
+        )
+    if hash_at_head != head.hash:
+        return bad(
+            head.seq,
+            "head_mismatch",
+            f"entry {head.seq}'s hash is not the head's: it was rewritten after it was appended",
+        )
+    if head.seq < last:
+        return bad(
+            head.seq + 1,
+            "beyond_head",
+            f"entries {head.seq + 1}–{last} come after the head (entry {head.seq}): "
+            "appended outside the store",
+        )
+    return VerifyReport(True, count, head.seq, head.hash)
+
+
 class AuditLog:
     """The audit log of the session's database; appends join the session's transaction."""
 
@@ -238,40 +282,7 @@ class AuditLog:
             if entry.seq == head_seq:
                 hash_at_head = entry.hash
             prev, expected = entry.hash, expected + 1
-        last = expected - 1
-        if head is None:
-            return bad(
-                count,
-                None,
-                "no_head",
-                "the audit_head row is missing: truncation of the "
-                f"log cannot be ruled out (the chain itself is intact up to entry {last})",
-            )
-        if head.seq > last:
-            return bad(
-                count,
-                last + 1,
-                "truncated",
-                f"the head names entry {head.seq} but the log ends at entry {last}: entries "
-                f"{last + 1}–{head.seq} were removed",
-            )
-        if hash_at_head != head.hash:
-            return bad(
-                count,
-                head.seq,
-                "head_mismatch",
-                f"entry {head.seq}'s hash is not the head's: it was rewritten after it was "
-                "appended",
-            )
-        if head.seq < last:
-            return bad(
-                count,
-                head.seq + 1,
-                "beyond_head",
-                f"entries {head.seq + 1}–{last} come after the head (entry {head.seq}): "
-                "appended outside the store",
-            )
-        return VerifyReport(True, count, head_seq, head_hash)
+        return _against_head(count, expected - 1, head, hash_at_head)
 
     def _diagnose(
         self, entry: AuditEntry, prev: str, recomputed: str, head: AuditHead | None

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from tierwise.db.errors import StateError
+from tierwise.core.errors import LifecycleError, StateError
 from tierwise.decisions import service
 from tierwise.decisions.schemas import DecisionIn, DecisionOut
-from tierwise.lifecycle import Decision, LifecycleError
+from tierwise.lifecycle import Decision
 from tierwise.web.context import Portal, program_of
 from tierwise.web.guard import ApiUser, PortalDep
 from tierwise.web.problems import Problem, responses
@@ -23,7 +23,8 @@ def list_decisions(
     principal: ApiUser,
     program_id: Annotated[str | None, Query(max_length=100)] = None,
 ) -> list[DecisionOut]:
-    return [DecisionOut(**d) for d in service.decisions_for(portal.state, program_id)]
+    with portal.state.reading() as session:
+        return [DecisionOut(**d) for d in service.decisions_for(session, program_id)]
 
 
 @router.post(
@@ -57,11 +58,8 @@ def record_decision(portal: Portal, body: DecisionIn, actor: str) -> DecisionOut
             until=body.until,
             continues=body.continues,
         )
-        recorded = service.decide(portal.state, program, decision)
-    except (LifecycleError, StateError, LookupError, ValueError) as exc:
+        with portal.state.session() as session:
+            recorded = service.decide(session, program, decision)
+            return DecisionOut(**service.recorded_decision(session, recorded["id"]))
+    except (LifecycleError, StateError) as exc:
         raise Problem(409, str(exc)) from None
-    return next(
-        DecisionOut(**d)
-        for d in service.decisions_for(portal.state, program.id)
-        if d["id"] == recorded["id"]
-    )

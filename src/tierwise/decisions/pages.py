@@ -24,7 +24,8 @@ router = APIRouter()
 
 
 def decisions_context(portal: Portal, program_id: str) -> dict[str, Any]:
-    decisions = service.decisions_for(portal.state, program_id or None)
+    with portal.state.reading() as session:
+        decisions = service.decisions_for(session, program_id or None)
     return {
         "decisions": list(reversed(decisions)),
         "programs": portal.programs,

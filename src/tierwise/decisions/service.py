@@ -1,51 +1,60 @@
 """Operator decisions: checked against the program's policy and the partner's published
-standing, then recorded with an audit entry in the same transaction."""
+standing, then recorded with an audit entry in the caller's transaction."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tierwise.db.engine import StateStore
+from sqlalchemy.orm import Session
+
+from tierwise.core.errors import StateError
+from tierwise.db.models import RecordedDecision
 from tierwise.decisions.repository import Decisions
 from tierwise.definitions.model import Program
 from tierwise.lifecycle import Decision, Policy, Standing, check_decision
 from tierwise.runs.repository import Runs
 
 
-def decide(state: StateStore, program: Program, decision: Decision) -> dict[str, Any]:
+def decide(session: Session, program: Program, decision: Decision) -> dict[str, Any]:
     """Check a decision against the program's policy and the partner's published standing,
     then record it (audited in the same transaction)."""
     policy = Policy.of(program)
-    with state.session() as session:
-        runs = Runs(session)
-        latest = runs.latest_published(program.id)
-        standing = None
-        if latest is not None:
-            result = runs.result(latest.id, decision.partner_id)
-            if result is not None and result.standing is not None:
-                standing = Standing.from_dict(result.standing)
-        checked = check_decision(policy, standing, decision)
-        recorded = Decisions(session).add(
-            program.id, checked, before=standing and standing.to_dict()
-        )
-        return {"id": recorded.id, **checked.to_dict()}
+    runs = Runs(session)
+    latest = runs.latest_published(program.id)
+    standing = None
+    if latest is not None:
+        result = runs.result(latest.id, decision.partner_id)
+        if result is not None and result.standing is not None:
+            standing = Standing.from_dict(result.standing)
+    checked = check_decision(policy, standing, decision)
+    recorded = Decisions(session).add(program.id, checked, before=standing and standing.to_dict())
+    return {"id": recorded.id, **checked.to_dict()}
 
 
-def decisions_for(state: StateStore, program_id: str | None) -> list[dict[str, Any]]:
-    with state.session() as session:
-        return [
-            {
-                "id": d.id,
-                "program_id": d.program_id,
-                "partner_id": d.partner_id,
-                "kind": d.kind,
-                "actor": d.actor,
-                "reason": d.reason,
-                "decided_on": str(d.decided_on),
-                "effective": d.effective and str(d.effective),
-                "level": d.level,
-                "mode": d.mode,
-                "until": d.until and str(d.until),
-            }
-            for d in Decisions(session).list(program_id)
-        ]
+def decisions_for(session: Session, program_id: str | None) -> list[dict[str, Any]]:
+    """The recorded decisions (of one program, or all), oldest first."""
+    return [_document(d) for d in Decisions(session).list(program_id)]
+
+
+def recorded_decision(session: Session, decision_id: int) -> dict[str, Any]:
+    """One recorded decision as `decisions_for` lists it."""
+    record = Decisions(session).get(decision_id)
+    if record is None:
+        raise StateError(f"no decision {decision_id}")
+    return _document(record)
+
+
+def _document(d: RecordedDecision) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "program_id": d.program_id,
+        "partner_id": d.partner_id,
+        "kind": d.kind,
+        "actor": d.actor,
+        "reason": d.reason,
+        "decided_on": str(d.decided_on),
+        "effective": d.effective and str(d.effective),
+        "level": d.level,
+        "mode": d.mode,
+        "until": d.until and str(d.until),
+    }

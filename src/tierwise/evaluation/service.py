@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -18,12 +18,12 @@ import duckdb
 
 from tierwise.core.errors import EvaluationError
 from tierwise.core.periods import Period
-from tierwise.core.sql import literal as _q
 from tierwise.definitions.model import Program
 from tierwise.definitions.scoring import DimensionScorecard
 from tierwise.metrics import catalog as lib
 from tierwise.metrics.plan import UNCONVERTED, MetricRequest, Scope, compile_plan
 from tierwise.scoring import DimensionOutcome, Outcome, Subject, score_dimensions, score_partners
+from tierwise.store import queries
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def checked_scope(
     program's currency (and noting whether any needs to be)."""
     sc = scope(program, period, as_of)
     if any("orders" in lib.LIBRARY[m.metric].tables for m in program.metrics.values()):
-        sc = replace(sc, foreign_currencies=_foreign_currencies(con, sc))
+        sc = replace(sc, foreign_currencies=queries.has_foreign_currency_orders(con, sc))
     return sc
 
 
@@ -206,56 +206,8 @@ def _secondary(
     return out
 
 
-def tables_read(program: Program) -> list[str]:
-    """The event tables a program's metrics read."""
-    return sorted({t for m in program.metrics.values() for t in lib.LIBRARY[m.metric].tables})
-
-
-def empty_tables(con: duckdb.DuckDBPyConnection, program: Program) -> list[str]:
-    """The tables the program reads that hold no row."""
-    needed = tables_read(program)
-    if not needed:
-        return []
-    counts = con.sql(
-        " UNION ALL ".join(
-            f"SELECT '{t}' AS t, COUNT(*) AS n FROM (SELECT 1 FROM {t} LIMIT 1)" for t in needed
-        )
-    ).fetchall()
-    return [t for t, n in counts if n == 0]
-
-
 def _empty_tables(con: duckdb.DuckDBPyConnection, program: Program) -> list[str]:
     return [
         f"{program.id} reads table {t!r}, which is empty: its metrics will be 0"
-        for t in empty_tables(con, program)
+        for t in queries.empty_tables(con, program)
     ]
-
-
-def _foreign_currencies(con: duckdb.DuckDBPyConnection, sc: Scope) -> bool:
-    """Whether any order paid in the windows a plan may read is in another currency."""
-    first = sc.period.start - timedelta(days=120)
-    rows = con.execute(
-        f"SELECT 1 FROM orders WHERE currency <> {_q(sc.currency)} "
-        f"AND paid_at >= {sc.instant(first)} AND paid_at < {sc.instant(sc.generated_on)} LIMIT 1"
-    ).fetchall()
-    return bool(rows)
-
-
-def data_end(con: duckdb.DuckDBPyConnection) -> date | None:
-    """The last day the store has activity for (orders paid, API calls, livestreams)."""
-    rows = con.execute(
-        "SELECT GREATEST("
-        "(SELECT CAST(MAX(paid_at) AS DATE) FROM orders), "
-        "(SELECT MAX(day) FROM api_calls), "
-        "(SELECT CAST(MAX(started_at) AS DATE) FROM livestreams))"
-    ).fetchall()
-    return rows[0][0] if rows else None
-
-
-def latest_complete_period(con: duckdb.DuckDBPyConnection, program: Program) -> Period | None:
-    """The latest period of the program's kind that the data covers to its last day."""
-    end = data_end(con)
-    if end is None:
-        return None
-    period = Period.containing(end, program.period_kind)
-    return period if period.last_day <= end else period.previous

@@ -41,9 +41,10 @@ def outbox_page(
     offset: int,
 ) -> Page[OutboxMessageOut]:
     """A page of the outbox, for the operator's list and for a partner's own."""
-    total, messages = service.outbox_page(
-        portal.state, status, partner_id, offset=offset, limit=limit
-    )
+    with portal.state.reading() as session:
+        total, messages = service.outbox_page(
+            session, status, partner_id, offset=offset, limit=limit
+        )
     return Page[OutboxMessageOut](
         total=total, offset=offset, limit=limit, items=[OutboxMessageOut(**m) for m in messages]
     )

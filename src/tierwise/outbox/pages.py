@@ -28,14 +28,15 @@ def operator_outbox(
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
     """Messages to partners, newest first, by status and partner."""
-    total, shown = service.outbox_page(
-        portal.state,
-        status or None,
-        partner_id.strip() or None,
-        newest_first=True,
-        offset=(page - 1) * OUTBOX_PAGE,
-        limit=OUTBOX_PAGE,
-    )
+    with portal.state.reading() as session:
+        total, shown = service.outbox_page(
+            session,
+            status or None,
+            partner_id.strip() or None,
+            newest_first=True,
+            offset=(page - 1) * OUTBOX_PAGE,
+            limit=OUTBOX_PAGE,
+        )
     pages = max(1, ceil(total / OUTBOX_PAGE))
     kept = {k: v for k, v in (("status", status), ("partner_id", partner_id.strip())) if v}
 

@@ -1,4 +1,5 @@
-"""Messages to partners: pages of the outbox, and reminders of awards about to expire."""
+"""Messages to partners: pages of the outbox, and reminders of awards about to expire; in
+the caller's unit of work."""
 
 from __future__ import annotations
 
@@ -6,25 +7,25 @@ from datetime import date
 from typing import Any, Literal
 
 import duckdb
+from sqlalchemy.orm import Session
 
 from tierwise.core.periods import Period
-from tierwise.db.engine import StateStore
 from tierwise.definitions.model import Program
 from tierwise.lifecycle import Policy
 from tierwise.outbox.repository import Outbox
 from tierwise.runs.repository import Runs
-from tierwise.runs.service import _partner_markets
+from tierwise.store.queries import partner_markets
 
 
 def outbox(
-    state: StateStore, status: Literal["pending", "sent"] | None, partner_id: str | None
+    session: Session, status: Literal["pending", "sent"] | None, partner_id: str | None
 ) -> list[dict[str, Any]]:
     """Every message, in the order queued."""
-    return outbox_page(state, status, partner_id)[1]
+    return outbox_page(session, status, partner_id)[1]
 
 
 def outbox_page(
-    state: StateStore,
+    session: Session,
     status: Literal["pending", "sent"] | None,
     partner_id: str | None,
     *,
@@ -33,31 +34,28 @@ def outbox_page(
     limit: int | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
     """How many messages match, and a page of them (all with no `limit`)."""
-    with state.reading() as session:
-        box = Outbox(session)
-        messages = box.list(
-            status, partner_id, newest_first=newest_first, offset=offset, limit=limit
-        )
-        total = box.count(status, partner_id) if limit is not None else len(messages)
-        return total, [
-            {
-                "id": m.id,
-                "created_at": str(m.created_at),
-                "program_id": m.program_id,
-                "partner_id": m.partner_id,
-                "period": m.period,
-                "kind": m.kind,
-                "language": m.language,
-                "subject": m.subject,
-                "body": m.body,
-                "status": m.status,
-            }
-            for m in messages
-        ]
+    box = Outbox(session)
+    messages = box.list(status, partner_id, newest_first=newest_first, offset=offset, limit=limit)
+    total = box.count(status, partner_id) if limit is not None else len(messages)
+    return total, [
+        {
+            "id": m.id,
+            "created_at": str(m.created_at),
+            "program_id": m.program_id,
+            "partner_id": m.partner_id,
+            "period": m.period,
+            "kind": m.kind,
+            "language": m.language,
+            "subject": m.subject,
+            "body": m.body,
+            "status": m.status,
+        }
+        for m in messages
+    ]
 
 
 def remind_expiring(
-    state: StateStore, con: duckdb.DuckDBPyConnection | None, program: Program, on: date
+    session: Session, con: duckdb.DuckDBPyConnection | None, program: Program, on: date
 ) -> list[dict[str, Any]]:
     """Queue `award_expiring` notices for awards in force that end within 14 days of `on`,
     from the published standings (queued once per award: the outbox dedupes)."""
@@ -65,12 +63,11 @@ def remind_expiring(
 
     policy = Policy.of(program)
     after = Period.containing(on, program.period_kind).next
-    with state.session() as session:
-        standings = Runs(session).published_standings(program.id, str(after))
-        notices = [n for s in standings.values() for n in expiring_notices(policy, s, on)]
-        markets = _partner_markets(con, program) if con is not None else {}
-        added = Outbox(session).add_notices(program, notices, markets)
-        return [
-            {"id": m.id, "partner_id": m.partner_id, "kind": m.kind, "subject": m.subject}
-            for m in added
-        ]
+    standings = Runs(session).published_standings(program.id, str(after))
+    notices = [n for s in standings.values() for n in expiring_notices(policy, s, on)]
+    markets = partner_markets(con, program.subject_kind) if con is not None else {}
+    added = Outbox(session).add_notices(program, notices, markets)
+    return [
+        {"id": m.id, "partner_id": m.partner_id, "kind": m.kind, "subject": m.subject}
+        for m in added
+    ]

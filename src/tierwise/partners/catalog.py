@@ -9,6 +9,8 @@ from pathlib import Path
 
 import duckdb
 
+from tierwise.store import queries
+
 
 @dataclass(frozen=True)
 class PartnerInfo:
@@ -42,17 +44,10 @@ class Catalog:
         on = on or date.today()
         partners = {
             pid: PartnerInfo(pid, name, kind, market, joined)
-            for pid, name, kind, market, joined in con.execute(
-                "SELECT partner_id, name, kind, market, joined_on FROM partners ORDER BY partner_id"
-            ).fetchall()
+            for pid, name, kind, market, joined in queries.partners(con)
         }
         bound: dict[str, set[str]] = {}
-        for creator_id, partner_id in con.execute(
-            """SELECT DISTINCT subject_id, partner_id FROM bindings
-               WHERE subject_kind = 'creator' AND started_on <= ?
-                 AND (ended_on IS NULL OR ended_on > ?)""",
-            [on, on],
-        ).fetchall():
+        for creator_id, partner_id in queries.creator_bindings(con, on):
             bound.setdefault(creator_id, set()).add(partner_id)
         return cls(partners, {c: frozenset(p) for c, p in bound.items()}, on)
 

@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from tierwise.db.models import Publication, Run, RunResult
 from tierwise.definitions.model import Program
 from tierwise.partners.catalog import PartnerInfo
 from tierwise.partners.directory import applies
+from tierwise.partners.repository import PublishedResults
 
 #: Statuses that are a warning on their own.
 _WARNING_STATUSES = ("observation", "ineligible", "novice")
@@ -96,36 +95,6 @@ class Card:
         }
 
 
-#: The latest published period of each program, beside every row of it.
-_LATEST = sa.func.max(Run.period_start).over(partition_by=Publication.program_id)
-#: A partner's published results in some programs, oldest period first, in one query
-#: whatever the number of programs: the history needs no JSON documents, so only the
-#: latest result of each program carries its body and standing. Built once, so each
-#: request binds values instead of building and hashing the statement again.
-_PUBLISHED = (
-    sa.select(
-        Publication.program_id,
-        Run.id,
-        Run.period,
-        RunResult.status,
-        RunResult.score,
-        RunResult.computed_level,
-        RunResult.level,
-        RunResult.previous_level,
-        RunResult.change,
-        sa.case((Run.period_start == _LATEST, RunResult.body)).label("body"),
-        sa.case((Run.period_start == _LATEST, RunResult.standing)).label("standing"),
-    )
-    .join(Run, Run.id == RunResult.run_id)
-    .join(Publication, Publication.run_id == Run.id)
-    .where(
-        Publication.program_id.in_(sa.bindparam("program_ids", expanding=True)),
-        RunResult.partner_id == sa.bindparam("partner_id"),
-    )
-    .order_by(Run.period_start)
-)
-
-
 def _cards(
     session: Session, programs: Sequence[Program], partner_id: str, today: date | None
 ) -> list[Card]:
@@ -134,9 +103,7 @@ def _cards(
         return []
     today = today or date.today()
     published: dict[str, list[Any]] = {p.id: [] for p in programs}
-    for row in session.execute(
-        _PUBLISHED, {"program_ids": list(published), "partner_id": partner_id}
-    ):
+    for row in PublishedResults(session).of_partner(partner_id, list(published)):
         published[row.program_id].append(row)
     return [_card(program, partner_id, published[program.id], today) for program in programs]
 

@@ -11,12 +11,12 @@ from datetime import date
 from itertools import compress, islice
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from tierwise.db.models import Publication, Run, RunAward, RunResult
+from tierwise.db.models import RunAward
 from tierwise.definitions.model import Program
 from tierwise.partners.catalog import Catalog, PartnerInfo
+from tierwise.partners.repository import PublishedResults
 
 
 @dataclass(frozen=True)
@@ -105,13 +105,25 @@ class _Snapshot:
     )
 
 
-#: The publication state a snapshot belongs to (built once: the statement is reused).
-_PUBLICATIONS = sa.select(sa.func.count(), sa.func.max(Publication.published_at))
-
-
 def applies(program: Program, info: PartnerInfo) -> bool:
     """Whether `program` grades a partner like `info` (its kind, in one of its markets)."""
     return program.subject_kind == info.kind and info.market in program.markets
+
+
+def _awards_held(in_force: Sequence[RunAward]) -> dict[str, list[dict[str, str]]]:
+    """Each partner's awards in force, one of each award (the earliest valid first)."""
+    awards: dict[str, list[dict[str, str]]] = {}
+    for a in in_force:
+        held = awards.setdefault(a.partner_id, [])
+        if all(h["award"] != a.award for h in held):
+            held.append(
+                {
+                    "award": a.award,
+                    "valid_from": a.valid_from.isoformat(),
+                    "valid_to": a.valid_to.isoformat(),
+                }
+            )
+    return awards
 
 
 class Directory:
@@ -131,8 +143,8 @@ class Directory:
         self._lock = threading.Lock()
 
     def _key(self, session: Session) -> tuple[Any, ...]:
-        count, last = session.execute(_PUBLICATIONS).one()
-        return (count, str(last), self.today())
+        count, last = PublishedResults(session).publication_state()
+        return (count, last, self.today())
 
     def entries(self, session: Session) -> dict[str, DirectoryEntry]:
         return self._current(session).entries
@@ -150,45 +162,15 @@ class Directory:
 
     def _build(self, session: Session) -> dict[str, DirectoryEntry]:
         today = self.today()
+        published = PublishedResults(session)
         levels: dict[str, list[PublicLevel]] = {}
         for program in self.programs.values():
-            run = session.execute(
-                sa.select(Run.id, Run.period)
-                .join(Publication, Publication.run_id == Run.id)
-                .where(Publication.program_id == program.id)
-                .order_by(Run.period_start.desc())
-                .limit(1)
-            ).first()
+            run = published.latest_run(program.id)
             if run is None:
                 continue
             run_id, period = run
-            awards: dict[str, list[dict[str, str]]] = {}
-            for a in session.scalars(
-                sa.select(RunAward)
-                .join(Run, Run.id == RunAward.run_id)
-                .where(
-                    RunAward.program_id == program.id,
-                    Run.status != "preview",
-                    Run.kind != "whatif",
-                    RunAward.valid_from <= today,
-                    RunAward.valid_to >= today,
-                )
-                .order_by(RunAward.partner_id, RunAward.valid_from)
-            ):
-                held = awards.setdefault(a.partner_id, [])
-                if all(h["award"] != a.award for h in held):
-                    held.append(
-                        {
-                            "award": a.award,
-                            "valid_from": a.valid_from.isoformat(),
-                            "valid_to": a.valid_to.isoformat(),
-                        }
-                    )
-            for partner_id, level, status in session.execute(
-                sa.select(RunResult.partner_id, RunResult.level, RunResult.status).where(
-                    RunResult.run_id == run_id
-                )
-            ):
+            awards = _awards_held(published.awards_in_force(program.id, today))
+            for partner_id, level, status in published.levels(run_id):
                 title = badge = None
                 if level is not None and level in program.level_ids:
                     lv = program.level(level)

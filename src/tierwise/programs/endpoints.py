@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Query
 
-from tierwise.db.models import Publication, Run
 from tierwise.definitions.model import Program
 from tierwise.programs.schemas import LevelOut, PeriodOut, ProgramOut, ProgramSummary
 from tierwise.runs import service
@@ -62,19 +60,9 @@ def list_periods(
 ) -> list[PeriodOut]:
     """Every period with stored runs, newest first, and the run published for it."""
     program = program_of(portal, program_id)
-    runs = session.scalars(
-        sa.select(Run)
-        .where(Run.program_id == program.id)
-        .order_by(Run.period_start.desc(), Run.created_at.desc())
-    ).all()
-    published = {
-        period: run_id
-        for period, run_id in session.execute(
-            sa.select(Publication.period, Publication.run_id).where(
-                Publication.program_id == program.id
-            )
-        )
-    }
+    stored = Runs(session)
+    _, runs = stored.newest_page(program.id)
+    published = stored.published_periods(program.id)
     periods: dict[str, list[RunSummary]] = {}
     for run in runs:
         periods.setdefault(run.period, []).append(run_summary(run))

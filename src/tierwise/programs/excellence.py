@@ -1,39 +1,41 @@
-"""The yearly selection of excellent partners from the published quarters."""
+"""The yearly selection of excellent partners from the published quarters, read in the
+caller's unit of work."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
-from tierwise.db.engine import StateStore
+from sqlalchemy.orm import Session
+
+from tierwise.core.errors import DefinitionError
 from tierwise.definitions.model import Program
 from tierwise.runs.repository import Runs
 
 
-def annual_excellence(state: StateStore, program: Program, year: int) -> dict[str, Any]:
+def annual_excellence(session: Session, program: Program, year: int) -> dict[str, Any]:
     """The yearly selection of excellent partners: each partner's secondary evaluation
     averaged over the year's published periods, the best `per_class` of each class held at
     the end of the year (ties: the smaller partner id)."""
     policy = program.lifecycle
     choice = getattr(policy, "annual_excellence", None)
     if choice is None:
-        raise ValueError(f"{program.id} names no annual selection of excellent partners")
+        raise DefinitionError(f"{program.id} names no annual selection of excellent partners")
     scores: dict[str, list[Decimal]] = {}
     held: dict[str, str | None] = {}
     periods: list[str] = []
-    with state.session() as session:
-        runs = Runs(session)
-        for quarter in range(1, 5):
-            name = f"{year}Q{quarter}"
-            run = runs.published_run(program.id, name)
-            if run is None:
-                continue
-            periods.append(name)
-            for r in runs.results(run.id):
-                scored = (r.body.get("evaluations") or {}).get(choice.evaluation) or {}
-                if scored.get("score") is not None:
-                    scores.setdefault(r.partner_id, []).append(Decimal(str(scored["score"])))
-                held[r.partner_id] = r.level
+    runs = Runs(session)
+    for quarter in range(1, 5):
+        name = f"{year}Q{quarter}"
+        run = runs.published_run(program.id, name)
+        if run is None:
+            continue
+        periods.append(name)
+        for r in runs.results(run.id):
+            scored = (r.body.get("evaluations") or {}).get(choice.evaluation) or {}
+            if scored.get("score") is not None:
+                scores.setdefault(r.partner_id, []).append(Decimal(str(scored["score"])))
+            held[r.partner_id] = r.level
     average = {pid: sum(v, Decimal(0)) / len(v) for pid, v in scores.items()}
     by_class: dict[str, list[dict[str, Any]]] = {}
     for level in reversed(program.level_ids):

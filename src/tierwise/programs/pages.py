@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
@@ -31,15 +30,8 @@ def operator_home(
     request: Request, portal: PortalDep, session: ReadSession, principal: PageUser
 ) -> Response:
     """Every program with its latest published period and its runs."""
-    counts: dict[tuple[str, str], int] = {
-        (program_id, status): count
-        for program_id, status, count in session.execute(
-            sa.select(Run.program_id, Run.status, sa.func.count()).group_by(
-                Run.program_id, Run.status
-            )
-        )
-    }
     runs = Runs(session)
+    counts = runs.counts_by_status()
     rows = []
     for program in portal.programs.values():
         rows.append(
@@ -75,11 +67,7 @@ def program_context(
     request: Request, portal: Portal, session: Session, program: Program
 ) -> dict[str, Any]:
     runs = Runs(session)
-    stored = session.scalars(
-        sa.select(Run)
-        .where(Run.program_id == program.id)
-        .order_by(Run.period_start.desc(), Run.created_at.desc(), Run.id)
-    ).all()
+    _, stored = runs.newest_page(program.id)
     periods: dict[str, list[Run]] = {}
     for run in stored:
         periods.setdefault(run.period, []).append(run)

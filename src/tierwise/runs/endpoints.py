@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Query
 
-from tierwise.core.periods import Period
-from tierwise.db.errors import PublishRefused, RunNotFound, StateError
-from tierwise.db.models import Run, RunResult
+from tierwise.core.periods import Period, PeriodError
+from tierwise.db.errors import PublishRefused, RunNotFound
+from tierwise.db.models import Run
 from tierwise.definitions.model import Program
 from tierwise.definitions.registry import programs_in_force
-from tierwise.evaluation.service import EvaluationError
-from tierwise.lifecycle import LifecycleError
-from tierwise.metrics.plan import PlanError
 from tierwise.runs import service
-from tierwise.runs.repository import Runs
+from tierwise.runs.repository import Runs, RunStatus
 from tierwise.runs.schemas import (
     DiffOut,
     PreviewIn,
@@ -28,7 +24,7 @@ from tierwise.runs.schemas import (
 )
 from tierwise.web.context import Portal, program_of
 from tierwise.web.guard import ApiUser, PortalDep, ReadSession
-from tierwise.web.problems import Problem, responses
+from tierwise.web.problems import REFUSALS, Problem, responses
 from tierwise.web.schemas import Limit, Offset, Page
 
 router = APIRouter(tags=["runs"])
@@ -46,7 +42,7 @@ def stored_run(runs: Runs, run_id: str) -> Run:
 def parse_period(program: Program, text: str, field: str = "body.period") -> Period:
     try:
         period = Period.parse(text)
-    except ValueError as exc:
+    except PeriodError as exc:
         raise Problem.field(field, str(exc)) from None
     if period.kind != program.period_kind:
         raise Problem.field(field, f"{program.id} runs by {program.period_kind}, not {period.kind}")
@@ -66,7 +62,7 @@ def preview(portal: Portal, program: Program, period: Period, actor: str) -> str
                 actor=actor,
                 program_for=programs_in_force(program.id),
             )
-    except (EvaluationError, PlanError, LifecycleError, StateError, ValueError) as exc:
+    except REFUSALS as exc:
         raise Problem(409, str(exc)) from None
     return recorded.run_ids[-1]
 
@@ -80,9 +76,10 @@ def publish(portal: Portal, run_id: str, actor: str, reason: str) -> Run:
         raise Problem(404, f"run {run_id!r} belongs to no known program")
     try:
         if portal.db_path is not None and portal.db_path.exists():
-            with portal.events() as con:
-                return service.publish(portal.state, con, program, run_id, actor, reason)
-        return service.publish(portal.state, None, program, run_id, actor, reason)
+            with portal.events() as con, portal.state.session() as session:
+                return service.publish(session, con, program, run_id, actor, reason)
+        with portal.state.session() as session:
+            return service.publish(session, None, program, run_id, actor, reason)
     except PublishRefused as exc:
         raise Problem(409, str(exc)) from None
 
@@ -106,19 +103,13 @@ def list_runs(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[RunSummary]:
-    query = sa.select(Run)
-    if program_id:
-        query = query.where(Run.program_id == program_id)
-    if period:
-        query = query.where(Run.period == period)
-    if status:
-        query = query.where(Run.status == status)
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Run.period_start.desc(), Run.created_at.desc(), Run.id)
-        .offset(offset)
-        .limit(limit)
-    ).all()
+    total, rows = Runs(session).newest_page(
+        program_id or None,
+        period=period or None,
+        status=cast(RunStatus | None, status or None),
+        offset=offset,
+        limit=limit,
+    )
     return Page[RunSummary](
         total=total, offset=offset, limit=limit, items=[run_summary(r) for r in rows]
     )
@@ -155,12 +146,9 @@ def run_results(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Page[ResultOut]:
-    stored_run(Runs(session), run_id)
-    query = sa.select(RunResult).where(RunResult.run_id == run_id)
-    if level:
-        query = query.where(RunResult.level == level)
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(RunResult.partner_id).offset(offset).limit(limit)).all()
+    runs = Runs(session)
+    stored_run(runs, run_id)
+    total, rows = runs.results_page(run_id, level=level or None, offset=offset, limit=limit)
     items = [
         ResultOut(
             partner_id=r.partner_id,
@@ -191,8 +179,8 @@ def diff_run(
             other = stored_run(runs, against)
             if other.program_id != run.program_id:
                 raise Problem.field("query.against", "a run of another program")
-    program = program_of(portal, run.program_id)
-    return DiffOut(**service.diff_runs(portal.state, program, run_id, against))
+        program = program_of(portal, run.program_id)
+        return DiffOut(**service.diff_runs(session, program, run_id, against))
 
 
 @router.post(

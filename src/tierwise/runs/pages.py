@@ -62,7 +62,7 @@ def run_context(request: Request, portal: Portal, session: Session, run_id: str)
     if published is not None and published.id == run.id:  # this run: what it replaced
         before = runs.published_before(program.id, run.period_start)
         other = None if before is None else before.id
-    diff = service.diff_runs(portal.state, program, run.id, other)
+    diff = service.diff_runs(session, program, run.id, other)
     against = None if diff["against"] is None else runs.get(diff["against"])
     lang = language(request, getattr(request.state, "principal", None))
     t = translator(lang)

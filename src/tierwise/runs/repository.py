@@ -24,10 +24,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tierwise.core.canonical import plain, sha256_hex
-from tierwise.core.periods import Period
+from tierwise.core.errors import StateError
+from tierwise.core.periods import Period, PeriodError
 from tierwise.db.audit import AuditLog
 from tierwise.db.engine import now
-from tierwise.db.errors import ImmutableRun, PublishRefused, RunNotFound, StateError
+from tierwise.db.errors import ImmutableRun, PublishRefused, RunNotFound
 from tierwise.db.models import RUN_KINDS, Publication, Restatement, Run, RunAward, RunResult
 from tierwise.lifecycle import Award, Standing
 
@@ -240,7 +241,7 @@ class Runs:
             problems.append("an actor is required")
         try:
             Period.parse(new.period)
-        except ValueError as exc:
+        except PeriodError as exc:
             problems.append(str(exc))
         partners = [r.partner_id for r in new.results]
         if len(set(partners)) != len(partners):
@@ -317,21 +318,51 @@ class Runs:
         kind: RunKind | None = None,
     ) -> builtins.list[Run]:
         """Runs, oldest period first, then by creation."""
-        query = sa.select(Run).order_by(Run.program_id, Run.period_start, Run.created_at, Run.id)
-        if program_id is not None:
-            query = query.where(Run.program_id == program_id)
-        if period is not None:
-            query = query.where(Run.period == period)
-        if status is not None:
-            query = query.where(Run.status == status)
-        if kind is not None:
-            query = query.where(Run.kind == kind)
+        query = _runs_where(program_id, period, status, kind).order_by(
+            Run.program_id, Run.period_start, Run.created_at, Run.id
+        )
         return builtins.list(self.session.scalars(query))
+
+    def newest_page(
+        self,
+        program_id: str | None = None,
+        *,
+        period: str | None = None,
+        status: RunStatus | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> tuple[int, builtins.list[Run]]:
+        """How many runs match, and a page of them, newest period first, then the newest
+        created (all of them with no `limit`)."""
+        query = _runs_where(program_id, period, status, None)
+        total = self.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+        page = query.order_by(Run.period_start.desc(), Run.created_at.desc(), Run.id)
+        rows = self.session.scalars(page.offset(offset).limit(limit))
+        return total or 0, builtins.list(rows)
+
+    def counts_by_status(self) -> dict[tuple[str, str], int]:
+        """How many runs each program has in each status: (program, status) -> count."""
+        query = sa.select(Run.program_id, Run.status, sa.func.count()).group_by(
+            Run.program_id, Run.status
+        )
+        return {(pid, status): n for pid, status, n in self.session.execute(query)}
 
     def results(self, run_id: str) -> builtins.list[RunResult]:
         """A run's results by partner id."""
         query = sa.select(RunResult).where(RunResult.run_id == run_id)
         return builtins.list(self.session.scalars(query.order_by(RunResult.partner_id)))
+
+    def results_page(
+        self, run_id: str, *, level: str | None = None, offset: int = 0, limit: int | None = None
+    ) -> tuple[int, builtins.list[RunResult]]:
+        """How many of a run's results match `level` (None: all), and a page of them by
+        partner id."""
+        query = sa.select(RunResult).where(RunResult.run_id == run_id)
+        if level is not None:
+            query = query.where(RunResult.level == level)
+        total = self.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+        page = query.order_by(RunResult.partner_id).offset(offset).limit(limit)
+        return total or 0, builtins.list(self.session.scalars(page))
 
     def result(self, run_id: str, partner_id: str) -> RunResult | None:
         return self.session.get(RunResult, (run_id, partner_id))
@@ -403,6 +434,13 @@ class Runs:
 
     def publication(self, program_id: str, period: str) -> Publication | None:
         return self.session.get(Publication, (program_id, period))
+
+    def published_periods(self, program_id: str) -> dict[str, str]:
+        """The run published for each of the program's published periods: period -> run id."""
+        query = sa.select(Publication.period, Publication.run_id).where(
+            Publication.program_id == program_id
+        )
+        return {period: run_id for period, run_id in self.session.execute(query)}
 
     def published_run(self, program_id: str, period: str) -> Run | None:
         publication = self.publication(program_id, period)
@@ -530,6 +568,22 @@ class Runs:
     def restatements(self, program_id: str) -> builtins.list[Restatement]:
         query = sa.select(Restatement).where(Restatement.program_id == program_id)
         return builtins.list(self.session.scalars(query.order_by(Restatement.id)))
+
+
+def _runs_where(
+    program_id: str | None, period: str | None, status: str | None, kind: str | None
+) -> sa.Select[Run]:
+    """Runs, filtered by whichever of program, period, status and kind are given."""
+    query = sa.select(Run)
+    if program_id is not None:
+        query = query.where(Run.program_id == program_id)
+    if period is not None:
+        query = query.where(Run.period == period)
+    if status is not None:
+        query = query.where(Run.status == status)
+    if kind is not None:
+        query = query.where(Run.kind == kind)
+    return query
 
 
 def _move(run: Run, to: RunStatus) -> None:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import duckdb
+from sqlalchemy.orm import Session
 
 from tierwise.core.periods import Period
 from tierwise.db.engine import StateStore
@@ -21,34 +22,13 @@ from tierwise.decisions.repository import Decisions
 from tierwise.definitions.model import Program, definition_hash
 from tierwise.evaluation.service import evaluate
 from tierwise.lifecycle import Notice
-from tierwise.metrics import catalog as lib
 from tierwise.outbox.repository import Outbox
 from tierwise.runs.history import History, PeriodRun, run_history
 from tierwise.runs.repository import NewResult, NewRun, Runs
-from tierwise.store.contract import TABLE_INDEX, row_digest_sql
+from tierwise.store.queries import data_fingerprint, partner_markets
 
 #: A partner within this share of a threshold is reported as close to it by `diff`.
 NEAR = Decimal("0.05")
-
-
-def data_fingerprint(con: duckdb.DuckDBPyConnection, program: Program) -> str:
-    """A digest of every table the program reads: the same data gives the same digest."""
-    tables = sorted(
-        {"partners"} | {t for m in program.metrics.values() for t in lib.LIBRARY[m.metric].tables}
-    )
-    parts = []
-    for t in tables:
-        digest = row_digest_sql(TABLE_INDEX[t])  # the columns programs read, not Compass's
-        n, h = con.execute(f"SELECT COUNT(*), COALESCE(SUM({digest}), 0) FROM {t}").fetchall()[0]
-        parts.append(f"{t}:{n}:{h}")
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
-
-
-def _partner_markets(con: duckdb.DuckDBPyConnection, program: Program) -> dict[str, str]:
-    rows = con.execute(
-        "SELECT partner_id, market FROM partners WHERE kind = ?", [program.subject_kind]
-    ).fetchall()
-    return {pid: market for pid, market in rows}
 
 
 def _new_run(
@@ -108,6 +88,8 @@ class RecordedHistory:
         return doc
 
 
+# Takes the store, not a session: it reads, evaluates for seconds in DuckDB, then writes,
+# and a transaction held across the evaluation would hold SQLite's write lock that long.
 def record_run(
     state: StateStore,
     con: duckdb.DuckDBPyConnection,
@@ -150,7 +132,7 @@ def record_run(
         program_for=program_for,
     )
     ids: list[str] = []
-    markets = _partner_markets(con, program)
+    markets = partner_markets(con, program.subject_kind)
     with state.session() as session:
         runs = Runs(session)
         for pr in history.periods:
@@ -168,31 +150,31 @@ def _notices(pr: PeriodRun) -> list[Notice]:
 
 
 def publish(
-    state: StateStore,
+    session: Session,
     con: duckdb.DuckDBPyConnection | None,
     program: Program,
     run_id: str,
     actor: str,
     reason: str,
 ) -> Run:
-    """Make a run's levels the displayed ones and queue its notices, in one transaction."""
-    with state.session() as session:
-        runs = Runs(session)
-        runs.publish(run_id, actor, reason)
-        notices = [
-            Notice(
-                kind=n["kind"],
-                program_id=n["program_id"],
-                partner_id=n["partner_id"],
-                period=n["period"],
-                params=n["params"],
-            )
-            for r in runs.results(run_id)
-            for n in r.body.get("notices", [])
-        ]
-        markets = _partner_markets(con, program) if con is not None else {}
-        Outbox(session).add_notices(program, notices, markets)
-        return runs.get(run_id)
+    """Make a run's levels the displayed ones and queue its notices, in the caller's
+    transaction (both happen, or neither)."""
+    runs = Runs(session)
+    runs.publish(run_id, actor, reason)
+    notices = [
+        Notice(
+            kind=n["kind"],
+            program_id=n["program_id"],
+            partner_id=n["partner_id"],
+            period=n["period"],
+            params=n["params"],
+        )
+        for r in runs.results(run_id)
+        for n in r.body.get("notices", [])
+    ]
+    markets = partner_markets(con, program.subject_kind) if con is not None else {}
+    Outbox(session).add_notices(program, notices, markets)
+    return runs.get(run_id)
 
 
 @dataclass(frozen=True)
@@ -270,26 +252,25 @@ def _stored(runs: Runs, run_id: str) -> dict[str, dict[str, Any]]:
     return out
 
 
-def diff_runs(
-    state: StateStore, program: Program, run_id: str, other: str | None
-) -> dict[str, Any]:
+def diff_runs(session: Session, program: Program, run_id: str, other: str | None) -> dict[str, Any]:
     """RUN against RUN2, or against what partners see now: the published run of the same
     period, or, for a period not published yet, the latest published period before it."""
-    with state.session() as session:
-        runs = Runs(session)
-        run = runs.get(run_id)
-        if other is None:
-            published = runs.published_run(run.program_id, run.period) or runs.published_before(
-                run.program_id, run.period_start
-            )
-            other = published.id if published is not None and published.id != run_id else None
-        before = _stored(runs, other) if other else {}
-        after = _stored(runs, run_id)
+    runs = Runs(session)
+    run = runs.get(run_id)
+    if other is None:
+        published = runs.published_run(run.program_id, run.period) or runs.published_before(
+            run.program_id, run.period_start
+        )
+        other = published.id if published is not None and published.id != run_id else None
+    before = _stored(runs, other) if other else {}
+    after = _stored(runs, run_id)
     doc = diff_results(program, before, after)
     doc.update(program=program.id, run=run_id, against=other)
     return doc
 
 
+# Takes the store, not a session: the evaluation runs for seconds in DuckDB and must not
+# hold a transaction (on SQLite, the write lock) while it does.
 def whatif(
     state: StateStore,
     con: duckdb.DuckDBPyConnection,

@@ -14,8 +14,8 @@ import duckdb
 
 from tierwise.core.sql import literal as _q
 from tierwise.definitions.model import Program
-from tierwise.evaluation.service import empty_tables, tables_read
 from tierwise.metrics.plan import Scope
+from tierwise.store.queries import empty_tables, tables_read
 
 #: A fact read on a day must have been refreshed within this many days before it.
 FACT_FRESHNESS_DAYS = 45

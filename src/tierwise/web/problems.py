@@ -10,7 +10,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from tierwise.core.errors import DefinitionError, EvaluationError, LifecycleError, StateError
+from tierwise.core.periods import PeriodError
+
 MEDIA_TYPE = "application/problem+json"
+
+#: What an operation refuses on purpose, answered 409 with the error's message: a program,
+#: a period, data the evaluation cannot use, a lifecycle move, or the state database.
+#: (`DataError` and `AccountError` are not among them: a broken event store is a 500.)
+REFUSALS = (DefinitionError, PeriodError, EvaluationError, LifecycleError, StateError)
 
 
 class FieldError(BaseModel):

@@ -1,0 +1,106 @@
+"""What the partner read models (the directory, the dashboard) read from the state
+database: published runs, their results and the awards in force. Statements are built once,
+so a request binds values instead of building and hashing the statement again."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tierwise.db.models import Publication, Run, RunAward, RunResult
+
+#: The latest published period of each program, beside every row of it.
+_LATEST = sa.func.max(Run.period_start).over(partition_by=Publication.program_id)
+#: A partner's published results in some programs, oldest period first, in one query
+#: whatever the number of programs: the history needs no JSON documents, so only the
+#: latest result of each program carries its body and standing.
+_PUBLISHED = (
+    sa.select(
+        Publication.program_id,
+        Run.id,
+        Run.period,
+        RunResult.status,
+        RunResult.score,
+        RunResult.computed_level,
+        RunResult.level,
+        RunResult.previous_level,
+        RunResult.change,
+        sa.case((Run.period_start == _LATEST, RunResult.body)).label("body"),
+        sa.case((Run.period_start == _LATEST, RunResult.standing)).label("standing"),
+    )
+    .join(Run, Run.id == RunResult.run_id)
+    .join(Publication, Publication.run_id == Run.id)
+    .where(
+        Publication.program_id.in_(sa.bindparam("program_ids", expanding=True)),
+        RunResult.partner_id == sa.bindparam("partner_id"),
+    )
+    .order_by(Run.period_start)
+)
+
+#: The publication state (how many, the last when): it changes with every publication.
+_PUBLICATIONS = sa.select(sa.func.count(), sa.func.max(Publication.published_at))
+
+
+class PublishedResults:
+    """Published runs of the session's database, as partners and the directory see them."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def of_partner(self, partner_id: str, program_ids: Sequence[str]) -> list[Any]:
+        """The partner's published results in these programs, oldest period first; rows
+        with `program_id`, `id` (the run), `period`, the result's columns, and — for each
+        program's latest published period only — `body` and `standing`."""
+        params = {"program_ids": list(program_ids), "partner_id": partner_id}
+        return list(self.session.execute(_PUBLISHED, params))
+
+    def publication_state(self) -> tuple[int, str]:
+        """How many publications there are and when the last was made: a directory built
+        at one state holds until it changes."""
+        count, last = self.session.execute(_PUBLICATIONS).one()
+        return int(count), str(last)
+
+    def latest_run(self, program_id: str) -> tuple[str, str] | None:
+        """(run id, period) of the program's latest published period, if any."""
+        row = self.session.execute(
+            sa.select(Run.id, Run.period)
+            .join(Publication, Publication.run_id == Run.id)
+            .where(Publication.program_id == program_id)
+            .order_by(Run.period_start.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    def awards_in_force(self, program_id: str, on: date) -> list[RunAward]:
+        """Awards of published (or since superseded) runs valid on `on`, by partner, then
+        from when they are valid."""
+        return list(
+            self.session.scalars(
+                sa.select(RunAward)
+                .join(Run, Run.id == RunAward.run_id)
+                .where(
+                    RunAward.program_id == program_id,
+                    Run.status != "preview",
+                    Run.kind != "whatif",
+                    RunAward.valid_from <= on,
+                    RunAward.valid_to >= on,
+                )
+                .order_by(RunAward.partner_id, RunAward.valid_from)
+            )
+        )
+
+    def levels(self, run_id: str) -> list[tuple[str, str | None, str]]:
+        """(partner, level, status) of every result of a run."""
+        rows = self.session.execute(
+            sa.select(RunResult.partner_id, RunResult.level, RunResult.status).where(
+                RunResult.run_id == run_id
+            )
+        )
+        return [(pid, level, status) for pid, level, status in rows]
+
+
+__all__ = ["PublishedResults"]

@@ -1,0 +1,164 @@
+"""Every read of the event store outside loading and the metric plan, in one place: each
+function takes a DuckDB connection and returns plain Python values, and is named by the
+question it answers. Services above ask these; none of them writes SQL of its own.
+
+The metric plan (`tierwise.metrics`) is the exception: it generates its SQL by design.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from tierwise.core.periods import Period
+from tierwise.core.sql import literal
+from tierwise.metrics import catalog as lib
+from tierwise.store.contract import TABLE_INDEX, row_digest_sql
+
+if TYPE_CHECKING:
+    from tierwise.definitions.model import Program
+    from tierwise.metrics.plan import Scope
+
+#: A partner as the directory shows it: id, name, kind, market, joined on.
+PartnerRow = tuple[str, str, str, str, date | None]
+
+
+def tables_read(program: Program) -> list[str]:
+    """The event tables a program's metrics read."""
+    return sorted({t for m in program.metrics.values() for t in lib.LIBRARY[m.metric].tables})
+
+
+def empty_tables(con: duckdb.DuckDBPyConnection, program: Program) -> list[str]:
+    """The tables the program reads that hold no row."""
+    needed = tables_read(program)
+    if not needed:
+        return []
+    counts = con.sql(
+        " UNION ALL ".join(
+            f"SELECT '{t}' AS t, COUNT(*) AS n FROM (SELECT 1 FROM {t} LIMIT 1)" for t in needed
+        )
+    ).fetchall()
+    return [t for t, n in counts if n == 0]
+
+
+def has_foreign_currency_orders(con: duckdb.DuckDBPyConnection, sc: Scope) -> bool:
+    """Whether any order paid in the windows a plan may read is in another currency."""
+    first = sc.period.start - timedelta(days=120)
+    rows = con.execute(
+        f"SELECT 1 FROM orders WHERE currency <> {literal(sc.currency)} "
+        f"AND paid_at >= {sc.instant(first)} AND paid_at < {sc.instant(sc.generated_on)} LIMIT 1"
+    ).fetchall()
+    return bool(rows)
+
+
+def data_end(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The last day the store has activity for (orders paid, API calls, livestreams)."""
+    rows = con.execute(
+        "SELECT GREATEST("
+        "(SELECT CAST(MAX(paid_at) AS DATE) FROM orders), "
+        "(SELECT MAX(day) FROM api_calls), "
+        "(SELECT CAST(MAX(started_at) AS DATE) FROM livestreams))"
+    ).fetchall()
+    end: date | None = rows[0][0] if rows else None
+    return end
+
+
+def latest_complete_period(con: duckdb.DuckDBPyConnection, program: Program) -> Period | None:
+    """The latest period of the program's kind that the data covers to its last day."""
+    end = data_end(con)
+    if end is None:
+        return None
+    period = Period.containing(end, program.period_kind)
+    return period if period.last_day <= end else period.previous
+
+
+def data_fingerprint(con: duckdb.DuckDBPyConnection, program: Program) -> str:
+    """A digest of every table the program reads: the same data gives the same digest."""
+    parts = []
+    for t in sorted({"partners", *tables_read(program)}):
+        digest = row_digest_sql(TABLE_INDEX[t])  # the columns programs read, not Compass's
+        n, h = con.execute(f"SELECT COUNT(*), COALESCE(SUM({digest}), 0) FROM {t}").fetchall()[0]
+        parts.append(f"{t}:{n}:{h}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def partner_markets(con: duckdb.DuckDBPyConnection, partner_kind: str) -> dict[str, str]:
+    """The market of every partner of one kind (which language its notices are in)."""
+    rows = con.execute(
+        "SELECT partner_id, market FROM partners WHERE kind = ?", [partner_kind]
+    ).fetchall()
+    return {pid: market for pid, market in rows}
+
+
+def partners(con: duckdb.DuckDBPyConnection) -> list[PartnerRow]:
+    """Every partner's basic information, by partner id."""
+    rows: list[PartnerRow] = con.execute(
+        "SELECT partner_id, name, kind, market, joined_on FROM partners ORDER BY partner_id"
+    ).fetchall()
+    return rows
+
+
+def creator_bindings(con: duckdb.DuckDBPyConnection, on: date) -> list[tuple[str, str]]:
+    """(creator, partner) for every creator binding in force on `on`."""
+    rows: list[tuple[str, str]] = con.execute(
+        """SELECT DISTINCT subject_id, partner_id FROM bindings
+           WHERE subject_kind = 'creator' AND started_on <= ?
+             AND (ended_on IS NULL OR ended_on > ?)""",
+        [on, on],
+    ).fetchall()
+    return rows
+
+
+@dataclass(frozen=True)
+class DemoSubjects:
+    """Subjects of the demo data worth a demo login (None: the data has none)."""
+
+    mcn: str | None
+    tsp: str | None
+    creator: str | None
+    seller: str | None
+
+
+def demo_subjects(con: duckdb.DuckDBPyConnection) -> DemoSubjects:
+    """An agency with a gap to close, a certified TSP, a creator bound to an agency and a
+    seller (the demo data's favourites first, else the first of each)."""
+
+    def first(sql: str) -> str | None:
+        row = con.execute(sql).fetchall()
+        return None if not row else str(row[0][0])
+
+    return DemoSubjects(
+        mcn=first(
+            "SELECT partner_id FROM partners WHERE kind = 'mcn' "
+            "ORDER BY partner_id = 'mcn-cn-0002' DESC, partner_id LIMIT 1"
+        ),
+        tsp=first(
+            "SELECT partner_id FROM partners WHERE kind = 'tsp' "
+            "ORDER BY partner_id = 'tsp-th-0002' DESC, partner_id LIMIT 1"
+        ),
+        creator=first(
+            "SELECT subject_id FROM bindings WHERE subject_kind = 'creator' "
+            "AND ended_on IS NULL ORDER BY partner_id = 'mcn-cn-0001' DESC, subject_id LIMIT 1"
+        ),
+        seller=first("SELECT seller_id FROM sellers ORDER BY seller_id LIMIT 1"),
+    )
+
+
+__all__ = [
+    "DemoSubjects",
+    "PartnerRow",
+    "creator_bindings",
+    "data_end",
+    "data_fingerprint",
+    "demo_subjects",
+    "empty_tables",
+    "has_foreign_currency_orders",
+    "latest_complete_period",
+    "partner_markets",
+    "partners",
+    "tables_read",
+]
