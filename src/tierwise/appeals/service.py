@@ -13,6 +13,8 @@ from tierwise.core.periods import Period
 from tierwise.db.engine import StateStore
 from tierwise.decisions.repository import Decisions
 from tierwise.definitions.model import Program
+from tierwise.evaluation.documents import ResultDocument
+from tierwise.runs.fingerprint import RunFingerprint
 from tierwise.runs.history import run_history
 from tierwise.runs.repository import Runs
 from tierwise.runs.service import _new_run, _stored, data_fingerprint
@@ -38,7 +40,7 @@ def apply_appeals(
         ]
     out: list[dict[str, Any]] = []
     for run in sorted(published, key=lambda r: r.period_start):
-        if run.data_fingerprint.split(":")[0] == fingerprint:
+        if RunFingerprint.parse(run.data_fingerprint).reads(fingerprint):
             continue
         period = Period.parse(run.period)
         rules = program_for(period) if program_for is not None else program
@@ -47,7 +49,7 @@ def apply_appeals(
                 program.id,
                 run.period,
                 definition_hash(rules),
-                fingerprint,
+                str(RunFingerprint(fingerprint)),
                 run.generated_on,
                 kind="restatement",
             )
@@ -69,21 +71,15 @@ def apply_appeals(
             program_for=program_for,
         )
         pr = history.periods[0]
-        after = {
-            s.partner_id: {**pr.evaluation.result(s.partner_id), "level": s.level} for s in pr.steps
-        }
+        after = {s.partner_id: pr.evaluation.result(s.partner_id) for s in pr.steps}
         changes = [
             {
                 "partner_id": pid,
-                "score": [before.get(pid, {}).get("score"), body.get("score")],
-                "computed_level": [
-                    before.get(pid, {}).get("computed_level"),
-                    body.get("computed_level"),
-                ],
+                "score": [was[0], now[0]],
+                "computed_level": [was[1], now[1]],
             }
-            for pid, body in after.items()
-            if before.get(pid, {}).get("score") != body.get("score")
-            or before.get(pid, {}).get("computed_level") != body.get("computed_level")
+            for pid, doc in after.items()
+            if (was := _scored(before.get(pid))) != (now := _scored(doc))
         ]
         if not changes:
             continue
@@ -91,7 +87,7 @@ def apply_appeals(
             runs = Runs(session)
             new = runs.add(
                 _new_run(
-                    fingerprint,
+                    RunFingerprint(fingerprint),
                     pr,
                     actor,
                     kind="restatement",
@@ -104,3 +100,9 @@ def apply_appeals(
             {"period": run.period, "restated": run.id, "restatement": new.id, "changes": changes}
         )
     return out
+
+
+def _scored(doc: ResultDocument | None) -> tuple[int | float | None, str | None]:
+    """What a restatement compares: the score and the level the score gives (None, None for
+    a partner the other run did not evaluate)."""
+    return (None, None) if doc is None else (doc.score, doc.computed_level)

@@ -166,7 +166,7 @@ def explain_command(
     except KeyError:
         fail(f"partner {partner!r} is not in {result.program.id} for {result.period}")
     if output == "json":
-        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
+        json.dump(doc.to_json(), sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
         sys.stdout.write("\n")
         return
     from tierwise.cli.render import render_explanation
