@@ -33,4 +33,6 @@ def test_an_agency_order_in_an_unconvertible_currency_is_an_error() -> None:
     # With the rate, the order counts, converted: 5000 × 0.128 / 0.14 = 4571.4286 CNY.
     w.fx("HKD", "0.128", date(2024, 1, 1))
     result = evaluate(w.con, load_program("buyin-mcn"), Period.parse("2024-09"))
-    assert result.result("A")["metrics"]["settled_gmv"] == pytest.approx(5571.4286, abs=1e-4)
+    assert result.result("A").to_json()["metrics"]["settled_gmv"] == pytest.approx(
+        5571.4286, abs=1e-4
+    )

@@ -165,7 +165,7 @@ def levels(program: Program) -> Evaluation:
 
 
 def res(ev: Evaluation, pid: str) -> dict[str, Any]:
-    return ev.result(pid)
+    return ev.result(pid).to_json()
 
 
 def test_only_mcn_agencies_of_the_market_joined_by_the_period_are_evaluated(
@@ -355,7 +355,7 @@ def build_move() -> World:
 
 def test_orders_follow_the_binding_at_paid_time(program: Program) -> None:
     ev = evaluate(build_move().con, program, SEP)
-    m1, m2 = ev.result("M1"), ev.result("M2")
+    m1, m2 = ev.result("M1").to_json(), ev.result("M2").to_json()
     # M1: 300k + 100k = 400k settled → 50 + 300k/900k × 50 = 66.6667; 2 orders → 0.08
     assert m1["metrics"]["settled_gmv"] == 400000.0
     assert m1["metrics"]["settled_orders"] == 2
@@ -381,7 +381,7 @@ def test_showcase_authors_count_only_the_agencys_orders(program: Program) -> Non
     # metric is over the orders that belong to the agency).
     w.order(sh(9, 11), "1000", creator_id="mv", channel="showcase")
     ev = evaluate(w.con, program, SEP)
-    m1, m2 = ev.result("M1")["metrics"], ev.result("M2")["metrics"]
+    m1, m2 = ev.result("M1").to_json()["metrics"], ev.result("M2").to_json()["metrics"]
     assert m1["showcase_gmv"] == 1000.0
     # M2 has no showcase order of its own: no author with showcase sales, share 0
     assert m2["showcase_gmv"] == 0.0

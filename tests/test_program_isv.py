@@ -127,7 +127,7 @@ def ev(program: Program) -> Evaluation:
 def test_ranked_isvs(
     ev: Evaluation, pid: str, sellers: int, api: float, score: float, rank: int, level: str
 ) -> None:
-    r = ev.result(pid)
+    r = ev.result(pid).to_json()
     m = r["metrics"]
     assert (m["sellers"], m["api_per_day"], m["published_apps"] >= 1) == (sellers, api, True)
     assert r["score"] == pytest.approx(score, abs=1e-12)
@@ -160,7 +160,7 @@ def test_ranks_are_unique_per_market(ev: Evaluation) -> None:
 def test_ineligible_isvs_are_not_ranked(
     ev: Evaluation, pid: str, sellers: int, api: float, apps: int, score: float
 ) -> None:
-    r = ev.result(pid)
+    r = ev.result(pid).to_json()
     m = r["metrics"]
     assert (m["sellers"], m["api_per_day"], m["published_apps"]) == (sellers, api, apps)
     assert r["score"] == pytest.approx(score, abs=1e-12)
@@ -175,7 +175,7 @@ def test_default_quotas_fifteen_s_then_a(program: Program) -> None:
         isv(w, f"Q{k:02d}", 1, k)
     ev = evaluate(w.con, program, Q3)
     for k in range(1, 17):
-        r = ev.result(f"Q{k:02d}")
+        r = ev.result(f"Q{k:02d}").to_json()
         assert r["score"] == pytest.approx(0.5 + 0.5 * k / 16, abs=1e-12)
         assert r["rank"] == 17 - k
         # ranks 1–15 → S; rank 16 is the first of the next 100 → A
@@ -192,7 +192,10 @@ def test_api_per_day_breaks_ties_after_sellers(program: Program) -> None:
     isv(w, "K3", 2, 7)
     ev = evaluate(w.con, only_sellers, Q3)
     # all score 2/2 = 1; K2 and K3 (7/day) before K1 (5/day); K2 before K3 by id
-    assert [(p, ev.result(p)["score"], ev.result(p)["rank"]) for p in ("K1", "K2", "K3")] == [
+    assert [
+        (p, ev.result(p).to_json()["score"], ev.result(p).to_json()["rank"])
+        for p in ("K1", "K2", "K3")
+    ] == [
         ("K1", 1.0, 3),
         ("K2", 1.0, 1),
         ("K3", 1.0, 2),

@@ -148,14 +148,14 @@ def test_document_shape(ev: Evaluation) -> None:
 def test_levels(
     ev: Evaluation, pid: str, lv6: int, lv4: int, gmv: float, level: str | None
 ) -> None:
-    r = ev.result(pid)
+    r = ev.result(pid).to_json()
     m = r["metrics"]
     assert (m["lv6_creators"], m["lv4_creators"], m["paid_gmv"]) == (lv6, lv4, gmv)
     assert (r["status"], r["level"]) == ("assessed", level)
 
 
 def test_creators_counted_on_the_last_day_and_abnormal_left_out(ev: Evaluation) -> None:
-    r = ev.result("J7")
+    r = ev.result("J7").to_json()
     m = r["metrics"]
     # Lv6+: j7a and j7c (bound on 09-30); not j7b (unbound on 09-30), j7d (Lv6 only from
     # 10-01), j7e (abnormal), j7f (Lv3 on 09-30).
@@ -170,7 +170,7 @@ def test_creators_counted_on_the_last_day_and_abnormal_left_out(ev: Evaluation) 
 
 
 def test_gap_to_the_next_level_per_channel(ev: Evaluation) -> None:
-    nxt = ev.result("J1")["next_level"]
+    nxt = ev.result("J1").to_json()["next_level"]
     # J1 holds L2; L3 needs 8 Lv6+ (5 missing) or 40 Lv4+ (37 missing) and 2M GMV (2M missing)
     assert nxt["level"] == "L3"
     assert nxt["gap"]["channels"] == {
@@ -180,7 +180,7 @@ def test_gap_to_the_next_level_per_channel(ev: Evaluation) -> None:
 
 
 def test_no_level_gap_is_to_l1(ev: Evaluation) -> None:
-    nxt = ev.result("J3")["next_level"]
+    nxt = ev.result("J3").to_json()["next_level"]
     # L1: 1 Lv6+ creator, or 1 more Lv4+ creator (5 − 4) with the GMV already met
     assert nxt["level"] == "L1"
     assert nxt["gap"]["channels"] == {

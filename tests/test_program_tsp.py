@@ -121,7 +121,7 @@ def shop(shop_program: Program) -> Evaluation:
 
 
 def test_shop_premier_with_thb_converted(shop: Evaluation) -> None:
-    r = shop.result("P")
+    r = shop.result("P").to_json()
     m = r["metrics"]
     assert m["fulfillment_sellers"] == 15  # ≥ 15 → 2 → 20 points
     # 360,000 THB × 0.025 = 9,000; 300,000 THB × 0.030 (rate from 09-16) = 9,000;
@@ -139,7 +139,7 @@ def test_shop_premier_with_thb_converted(shop: Evaluation) -> None:
 
 
 def test_shop_certified_rates_averaged_over_sellers_with_orders(shop: Evaluation) -> None:
-    r = shop.result("C")
+    r = shop.result("C").to_json()
     m = r["metrics"]
     assert m["fulfillment_sellers"] == 5  # c1..c4 and sd → [5, 15) → 1 → 10 points
     # sd's 12,000 USD / 5 sellers = 2,400 → [2,400, 30,000) → 1 → 10 points
@@ -160,7 +160,7 @@ def test_shop_certified_rates_averaged_over_sellers_with_orders(shop: Evaluation
 
 
 def test_shop_no_award_and_the_registered_binding(shop: Evaluation) -> None:
-    r = shop.result("N")
+    r = shop.result("N").to_json()
     m = r["metrics"]
     # n1, n2, n3 (bound until 08-01); not n4 (unbound from 07-01), not sd (C's) → 3 → 0
     assert m["fulfillment_sellers"] == 3
@@ -179,7 +179,7 @@ def test_shop_no_award_and_the_registered_binding(shop: Evaluation) -> None:
 
 
 def test_shop_ineligible_below_three_sellers(shop: Evaluation) -> None:
-    r = shop.result("S")
+    r = shop.result("S").to_json()
     assert r["metrics"]["fulfillment_sellers"] == 2
     # no orders, no violations: 0 + 0 + 15 + 15 + 10 + 10 + 10 = 60, reported but no award
     assert (r["status"], r["score"], r["level"], r["rank"]) == ("ineligible", 60.0, None, None)
@@ -188,7 +188,7 @@ def test_shop_ineligible_below_three_sellers(shop: Evaluation) -> None:
 def test_shop_generation_date_decides_which_revocations_count(
     shop: Evaluation, shop_program: Program
 ) -> None:
-    r = shop.result("A")
+    r = shop.result("A").to_json()
     # a2's violation (revoked 10-05) counts on 10-01; a3's (revoked on 10-01) does not
     assert r["metrics"]["severe_ipr_violations"] == 1
     # 3 sellers → 0; 90,000 / 3 = 30,000 → 20; clean rates 50; IPR ≥ 1 → 0 → 70 → Certified
@@ -198,19 +198,19 @@ def test_shop_generation_date_decides_which_revocations_count(
 
     later = evaluate(build_shop().con, shop_program, Q3, as_of=date(2024, 10, 10))
     assert later.generated_on == date(2024, 10, 10)
-    a = later.result("A")
+    a = later.result("A").to_json()
     # generated on 10-10: a2's violation was revoked on 10-05 → 0 → 10 points → 80 → Premier
     assert a["metrics"]["severe_ipr_violations"] == 0
     assert (a["score"], a["level"]) == (80.0, "Premier")
     # N's violations were never revoked: unchanged
-    assert later.result("N")["metrics"]["severe_ipr_violations"] == 2
+    assert later.result("N").to_json()["metrics"]["severe_ipr_violations"] == 2
 
 
 def test_shop_monthly_score_counts_sellers_bound_in_the_month(shop_program: Program) -> None:
     # The monthly report for 2024-09: same 30/90-day windows (they end on 09-30), but only
     # sellers bound during September count.
     ev = evaluate(build_shop().con, shop_program, Period.parse("2024-09"))
-    r = ev.result("N")
+    r = ev.result("N").to_json()
     m = r["metrics"]
     # n3 was unbound on 08-01: n1, n2 only → 2 < 3 → ineligible
     assert m["fulfillment_sellers"] == 2
@@ -220,7 +220,10 @@ def test_shop_monthly_score_counts_sellers_bound_in_the_month(shop_program: Prog
     assert m["severe_ipr_violations"] == 1
     assert (r["status"], r["score"], r["level"]) == ("ineligible", 35.0, None)
     # P's sellers were all bound in September: unchanged from the quarter → 100 → Premier
-    assert (ev.result("P")["score"], ev.result("P")["level"]) == (100.0, "Premier")
+    assert (ev.result("P").to_json()["score"], ev.result("P").to_json()["level"]) == (
+        100.0,
+        "Premier",
+    )
 
 
 def test_shop_missing_rate_names_currency_and_day(shop_program: Program) -> None:
@@ -238,7 +241,7 @@ def test_shop_converts_to_usd_without_a_usd_row(shop_program: Program) -> None:
     w.fx("THB", "0.025", date(2024, 1, 1))
     tsp(w, "X", ["x1", "x2", "x3"], "fulfillment")
     w.order(bk(9, 10), "120000", seller_id="x1", currency="THB", channel="shop_tab")
-    r = evaluate(w.con, shop_program, Q3).result("X")
+    r = evaluate(w.con, shop_program, Q3).result("X").to_json()
     # 120,000 THB × 0.025 = 3,000 USD / 3 sellers = 1,000
     assert r["metrics"]["avg_gmv_per_seller"] == pytest.approx(1000.0)
 
@@ -249,7 +252,7 @@ def test_shop_converts_a_large_order(shop_program: Program) -> None:
     w.fx("THB", "0.030", date(2024, 1, 1))
     tsp(w, "X", ["x1", "x2", "x3"], "fulfillment")
     w.order(bk(9, 10), "1000000", seller_id="x1", currency="THB", channel="shop_tab")
-    r = evaluate(w.con, shop_program, Q3).result("X")
+    r = evaluate(w.con, shop_program, Q3).result("X").to_json()
     # 1,000,000 THB × 0.030 = 30,000 USD / 3 sellers = 10,000 → [2,400, 30,000) → 10 points
     assert r["metrics"]["shop_tab_gmv_30d"] == pytest.approx(30000.0)
     assert r["metrics"]["avg_gmv_per_seller"] == pytest.approx(10000.0)
@@ -340,7 +343,7 @@ def content(content_program: Program) -> Evaluation:
 
 
 def test_content_premier(content: Evaluation) -> None:
-    r = content.result("CP")
+    r = content.result("CP").to_json()
     m = r["metrics"]
     assert m["content_sellers"] == 3  # cs4 has a fulfillment binding only
     assert m["active_sellers"] == 2  # cs1 (lives), cs2 (videos) → (0, 10) → 1 → 5
@@ -367,7 +370,7 @@ def test_content_premier(content: Evaluation) -> None:
 
 
 def test_content_certified(content: Evaluation) -> None:
-    r = content.result("CC")
+    r = content.result("CC").to_json()
     m = r["metrics"]
     assert m["active_sellers"] == 1  # → 5
     assert m["live_hours"] == pytest.approx(3.0)  # → 0
@@ -383,7 +386,7 @@ def test_content_certified(content: Evaluation) -> None:
 
 
 def test_content_no_award(content: Evaluation) -> None:
-    r = content.result("CN")
+    r = content.result("CN").to_json()
     m = r["metrics"]
     # cn1's own and its official account's severe violations → 2 → 0
     assert m["max_severe_content_violations"] == 2
@@ -393,7 +396,7 @@ def test_content_no_award(content: Evaluation) -> None:
 
 
 def test_content_ineligible(content: Evaluation) -> None:
-    r = content.result("CI")
+    r = content.result("CI").to_json()
     assert r["metrics"]["content_sellers"] == 2
     # nothing but a clean record: 20 (no severe violation) + 5 (no points) = 25
     assert (r["status"], r["score"], r["level"]) == ("ineligible", 25.0, None)

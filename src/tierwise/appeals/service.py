@@ -14,7 +14,9 @@ from tierwise.core.periods import Period
 from tierwise.db.engine import StateStore
 from tierwise.decisions.repository import Decisions
 from tierwise.definitions.model import Program, definition_hash
+from tierwise.evaluation.documents import ResultDocument
 from tierwise.lifecycle import Decision, Standing
+from tierwise.runs.fingerprint import RunFingerprint
 from tierwise.runs.history import PeriodRun, run_history
 from tierwise.runs.repository import Runs
 from tierwise.runs.service import _new_run, _stored
@@ -32,7 +34,7 @@ class _Stale:
     generated_on: date
     standings: dict[str, Standing]
     decisions: list[Decision]
-    before: dict[str, dict[str, Any]]
+    before: dict[str, ResultDocument]
 
 
 def _stale_periods(
@@ -47,7 +49,7 @@ def _stale_periods(
     published = [r for r in runs.list(program.id, status="published") if r.kind != "whatif"]
     stale: list[_Stale] = []
     for run in sorted(published, key=lambda r: r.period_start):
-        if run.data_fingerprint.split(":")[0] == fingerprint:
+        if RunFingerprint.parse(run.data_fingerprint).reads(fingerprint):
             continue
         period = Period.parse(run.period)
         rules = program_for(period) if program_for is not None else program
@@ -55,7 +57,7 @@ def _stale_periods(
             program.id,
             run.period,
             definition_hash(rules),
-            fingerprint,
+            str(RunFingerprint(fingerprint)),
             run.generated_on,
             kind="restatement",
         )
@@ -77,22 +79,15 @@ def _stale_periods(
 
 def _changes(stale: _Stale, pr: PeriodRun) -> list[dict[str, Any]]:
     """The partners whose score or computed level differs from the published run."""
-    before = stale.before
-    after = {
-        s.partner_id: {**pr.evaluation.result(s.partner_id), "level": s.level} for s in pr.steps
-    }
+    after = {s.partner_id: pr.evaluation.result(s.partner_id) for s in pr.steps}
     return [
         {
             "partner_id": pid,
-            "score": [before.get(pid, {}).get("score"), body.get("score")],
-            "computed_level": [
-                before.get(pid, {}).get("computed_level"),
-                body.get("computed_level"),
-            ],
+            "score": [was[0], now[0]],
+            "computed_level": [was[1], now[1]],
         }
-        for pid, body in after.items()
-        if before.get(pid, {}).get("score") != body.get("score")
-        or before.get(pid, {}).get("computed_level") != body.get("computed_level")
+        for pid, doc in after.items()
+        if (was := _scored(stale.before.get(pid))) != (now := _scored(doc))
     ]
 
 
@@ -138,7 +133,7 @@ def apply_appeals(
             runs = Runs(session)
             new = runs.add(
                 _new_run(
-                    fingerprint,
+                    RunFingerprint(fingerprint),
                     pr,
                     actor,
                     kind="restatement",
@@ -156,3 +151,9 @@ def apply_appeals(
             }
         )
     return out
+
+
+def _scored(doc: ResultDocument | None) -> tuple[int | float | None, str | None]:
+    """What a restatement compares: the score and the level the score gives (None, None for
+    a partner the other run did not evaluate)."""
+    return (None, None) if doc is None else (doc.score, doc.computed_level)

@@ -177,7 +177,7 @@ def explain_command(
         sys.stdout.write(result.sql + "\n")
         return
     if output == "json":
-        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
+        json.dump(doc.to_json(), sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
         sys.stdout.write("\n")
         return
     from tierwise.cli.render import render_explanation

@@ -7,6 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from tierwise.evaluation.documents import Keep, ResultDocument
 from tierwise.evaluation.service import Evaluation
 
 
@@ -20,66 +21,66 @@ def _num(value: Any) -> str:
     return str(value)
 
 
-def render_explanation(console: Console, result: Evaluation, doc: dict[str, Any]) -> None:
+def render_explanation(console: Console, result: Evaluation, doc: ResultDocument) -> None:
     """One partner's result: who and what, the breakdown, then the gap and the margin."""
     _print_heading(console, result, doc)
     console.print(_breakdown(doc))
     _print_next_level(console, doc)
-    keep = doc.get("keep")
-    if keep:
-        _print_keep(console, keep)
+    if doc.keep:
+        _print_keep(console, doc.keep)
 
 
-def _print_heading(console: Console, result: Evaluation, doc: dict[str, Any]) -> None:
+def _print_heading(console: Console, result: Evaluation, doc: ResultDocument) -> None:
     program = result.program
     console.print(
-        f"[bold]{program.id}[/] · {result.period} · partner [bold]{doc['partner_id']}[/]"
+        f"[bold]{program.id}[/] · {result.period} · partner [bold]{doc.partner_id}[/]"
         f"  ({program.title.en} / {program.title.zh})"
     )
-    level = doc["level"] or "no level"
+    level = doc.level or "no level"
     console.print(
-        f"status [bold]{doc['status']}[/] · score {_num(doc['score'])} · level [bold]{level}[/]"
-        + (f" · rank {doc['rank']}" if doc["rank"] is not None else "")
+        f"status [bold]{doc.status}[/] · score {_num(doc.score)} · level [bold]{level}[/]"
+        + (f" · rank {doc.rank}" if doc.rank is not None else "")
         + f" · generated {result.generated_on}"
     )
 
 
-def _breakdown(doc: dict[str, Any]) -> Table:
+def _breakdown(doc: ResultDocument) -> Table:
     """The trace, one row per step."""
     table = Table(title="Breakdown", show_lines=False)
     for col in ("step", "metric", "value", "band / part", "points", "why"):
         table.add_column(col, justify="right" if col in ("value", "points") else "left")
-    for item in doc.get("trace", []):
+    for item in doc.trace:
         table.add_row(
-            item["kind"],
-            item.get("metric") or "",
-            _num(item.get("value")),
-            item.get("band") or item.get("component") or "",
-            _num(item.get("points")),
-            item["reason"],
+            item.kind,
+            item.metric or "",
+            _num(item.value),
+            item.band or item.component or "",
+            _num(item.points),
+            item.reason,
         )
     return table
 
 
-def _print_next_level(console: Console, doc: dict[str, Any]) -> None:
+def _print_next_level(console: Console, doc: ResultDocument) -> None:
     """What is missing to the next level and the actions that close it (or: the top)."""
-    nxt = doc.get("next_level")
+    nxt = doc.next_level
     if nxt:
-        gap = {k: v for k, v in nxt["gap"].items() if k != "actions"}
-        console.print(f"[bold]Next level: {nxt['level']}[/]")
-        for key, value in gap.items():
-            if isinstance(value, int | float):
+        gap = nxt.gap
+        console.print(f"[bold]Next level: {nxt.level}[/]")
+        missing = {"score": gap.score, "points": gap.points, "target": gap.target, "rank": gap.rank}
+        for key, value in missing.items():
+            if value is not None:
                 console.print(f"  {key} missing: {_num(value)}")
-        for action in nxt["gap"].get("actions", []):
+        for action in gap.actions:
             console.print(f"  • {action}")
-    elif doc["level"] is not None:
+    elif doc.level is not None:
         console.print("[bold]Top level reached.[/]")
 
 
-def _print_keep(console: Console, keep: dict[str, Any]) -> None:
+def _print_keep(console: Console, keep: Keep) -> None:
     """How far the partner can fall and keep its level, and the risks."""
-    console.print(f"[bold]To keep {keep.get('level') or 'the status'}:[/]")
-    for line in [*keep.get("notes", []), *keep.get("conditions", [])]:
+    console.print(f"[bold]To keep {keep.level or 'the status'}:[/]")
+    for line in [*keep.notes, *keep.conditions]:
         console.print(f"  • {line}")
-    for risk in keep.get("risks", []):
-        console.print(f"  • {risk.get('text') or risk}")
+    for risk in keep.risks:
+        console.print(f"  • {risk.text}")

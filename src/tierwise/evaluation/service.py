@@ -20,6 +20,7 @@ from tierwise.core.errors import EvaluationError
 from tierwise.core.periods import Period
 from tierwise.definitions.model import Program
 from tierwise.definitions.scoring import DimensionScorecard
+from tierwise.evaluation.documents import ResultDocument
 from tierwise.metrics import catalog as lib
 from tierwise.metrics.plan import UNCONVERTED, MetricRequest, Scope, compile_plan
 from tierwise.scoring import DimensionOutcome, Outcome, Subject, score_dimensions, score_partners
@@ -53,14 +54,16 @@ class Evaluation:
             for pid, values in self.metrics.items()
         ]
 
-    def result(self, partner_id: str) -> dict[str, Any]:
-        return self._result(self._by_partner[partner_id])
+    def result(self, partner_id: str) -> ResultDocument:
+        """The partner's result document (KeyError: the partner was not evaluated)."""
+        return self._document(self._by_partner[partner_id])
 
     @cached_property
     def _by_partner(self) -> dict[str, Outcome]:
         return {o.partner_id: o for o in self.outcomes}
 
-    def _result(self, outcome: Outcome) -> dict[str, Any]:
+    def _document(self, outcome: Outcome) -> ResultDocument:
+        """Built from the scoring's `to_dict()` shapes, so the document writes the same JSON."""
         body = outcome.to_dict()
         values = self.metrics[outcome.partner_id]
         body["metrics"] = {
@@ -76,14 +79,14 @@ class Evaluation:
                 for ev, scored in self.secondary.items()
                 if outcome.partner_id in scored
             }
-        return body
+        return ResultDocument.model_validate(body)
 
     def to_dict(self) -> dict[str, Any]:
         """The document of the CLI contract (`evaluate --format json`)."""
         return {
             "program": self.program.id,
             "period": str(self.period),
-            "results": [self._result(o) for o in self.outcomes],
+            "results": [self._document(o).to_json() for o in self.outcomes],
         }
 
 

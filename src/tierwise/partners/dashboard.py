@@ -9,12 +9,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from tierwise.definitions.model import Program
+from tierwise.evaluation.documents import Keep, NextLevel, Number, TraceEntry
 from tierwise.partners.catalog import PartnerInfo
 from tierwise.partners.directory import applies
 from tierwise.partners.repository import PublishedResults
+from tierwise.runs.repository import read_document
 
 #: Statuses that are a warning on their own.
 _WARNING_STATUSES = ("observation", "ineligible", "novice")
@@ -45,6 +48,18 @@ def _metric_titles(program: Program) -> dict[str, dict[str, str]]:
     return titles
 
 
+class CardWarning(BaseModel):
+    """Something a partner is warned or told about on its card: a notice of the period,
+    a status that is a warning on its own (`status_observation`…), a pending decision."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: str
+    period: str | None
+    #: The notice's parameters; a pending decision's own fields.
+    params: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Card:
     program_id: str
@@ -58,16 +73,16 @@ class Card:
     computed_level: str | None = None
     previous_level: str | None = None
     change: str | None = None
-    metrics: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Number | None] = field(default_factory=dict)
     metric_titles: dict[str, dict[str, str]] = field(default_factory=dict)
-    breakdown: list[dict[str, Any]] = field(default_factory=list)
-    next_level: dict[str, Any] | None = None
+    breakdown: tuple[TraceEntry, ...] = ()
+    next_level: NextLevel | None = None
     next_level_info: dict[str, Any] | None = None
-    keep: dict[str, Any] | None = None
+    keep: Keep | None = None
     status_rights: dict[str, list[str]] | None = None
     awards: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[CardWarning] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -127,7 +142,7 @@ def _card(
     # The latest published period's result is the last one (periods of a program never
     # share a start).
     result = published[-1]
-    body: dict[str, Any] = result.body or {}
+    doc = read_document(result.body)
     standing: dict[str, Any] = result.standing or {}
     history = [
         {
@@ -144,17 +159,13 @@ def _card(
         {**a, "in_force": a["valid_from"] <= today.isoformat() <= a["valid_to"]}
         for a in standing.get("awards", [])
     ]
-    warnings: list[dict[str, Any]] = [
-        {"kind": n["kind"], "period": n.get("period"), "params": n.get("params", {})}
-        for n in body.get("notices", [])
-    ]
+    warnings = [CardWarning(kind=n.kind, period=n.period, params=n.params) for n in doc.notices]
     if result.status in _WARNING_STATUSES:
         warnings.insert(
-            0, {"kind": f"status_{result.status}", "period": result.period, "params": {}}
+            0, CardWarning(kind=f"status_{result.status}", period=result.period, params={})
         )
     for pending in standing.get("pending", []):
-        warnings.append({"kind": "pending", "period": result.period, "params": pending})
-    next_level = body.get("next_level")
+        warnings.append(CardWarning(kind="pending", period=result.period, params=pending))
     status_rights = None
     status_texts = program.status_rights.get(result.status)
     if status_texts is not None:
@@ -171,12 +182,12 @@ def _card(
         computed_level=result.computed_level,
         previous_level=result.previous_level,
         change=result.change,
-        metrics=body.get("metrics") or {},
+        metrics=doc.metrics,
         metric_titles=_metric_titles(program),
-        breakdown=body.get("trace") or [],
-        next_level=next_level,
-        next_level_info=_level_doc(program, (next_level or {}).get("level")),
-        keep=body.get("keep"),
+        breakdown=doc.trace,
+        next_level=doc.next_level,
+        next_level_info=_level_doc(program, doc.next_level.level if doc.next_level else None),
+        keep=doc.keep,
         status_rights=status_rights,
         awards=awards,
         history=history,

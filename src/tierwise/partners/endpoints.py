@@ -10,7 +10,7 @@ from tierwise.access import visible_partners
 from tierwise.partners.dashboard import dashboard, program_card
 from tierwise.partners.directory import DirectoryQuery
 from tierwise.partners.schemas import CardOut, DashboardOut, DirectoryEntryOut, HistoryPoint
-from tierwise.runs.repository import Runs
+from tierwise.runs.repository import Runs, read_document
 from tierwise.runs.schemas import ResultDetail
 from tierwise.web.context import program_of
 from tierwise.web.guard import ApiUser, PortalDep, ReadSession
@@ -104,7 +104,7 @@ def get_result(
     result = None if run_id is None else runs.result(run_id, partner_id)
     if result is None or run_id is None:
         raise Problem(404, f"nothing published for {partner_id} in {program.id}")
-    body = result.body or {}
+    doc = read_document(result.body)
     return ResultDetail(
         partner_id=partner_id,
         program_id=program.id,
@@ -116,10 +116,10 @@ def get_result(
         level=result.level,
         previous_level=result.previous_level,
         change=result.change,
-        metrics=body.get("metrics") or {},
-        breakdown=body.get("trace") or [],
-        next_level=body.get("next_level"),
-        keep=body.get("keep"),
+        metrics=doc.metrics,
+        breakdown=list(doc.trace),
+        next_level=doc.next_level,
+        keep=doc.keep,
         standing=result.standing,
     )
 

@@ -16,7 +16,7 @@ from tierwise.access import partner_visible, visible_partners
 from tierwise.definitions.model import Program
 from tierwise.lifecycle import Notice
 from tierwise.outbox.repository import render as render_notice
-from tierwise.partners.dashboard import Card, dashboard
+from tierwise.partners.dashboard import Card, CardWarning, dashboard
 from tierwise.partners.directory import DirectoryQuery
 from tierwise.web.context import Portal
 from tierwise.web.guard import PageUser, PortalDep, ReadSession
@@ -236,17 +236,17 @@ def component_titles(program: Program) -> dict[str, dict[str, str]]:
 
 
 def warning_text(
-    program: Program, card: Card, warning: Mapping[str, Any], lang: str, t: Callable[..., str]
+    program: Program, card: Card, warning: CardWarning, lang: str, t: Callable[..., str]
 ) -> str:
     """One warning or notice of a card, in the page's language."""
-    kind = str(warning.get("kind"))
-    params: Mapping[str, Any] = warning.get("params") or {}
+    kind = warning.kind
+    params: Mapping[str, Any] = warning.params
     if kind in _NOTICE_KINDS:
         notice = Notice(
             kind=cast(Any, kind),
             program_id=program.id,
             partner_id=card.partner_id,
-            period=str(warning.get("period") or card.period or ""),
+            period=str(warning.period or card.period or ""),
             params={k: None if v is None else str(v) for k, v in params.items()},
         )
         chosen = cast(Literal["en", "zh"], lang if lang in ("en", "zh") else "en")
@@ -299,42 +299,44 @@ def gap_actions(
     sentences; in another language, sentences built from its structured steps (banded and
     ranked programs) or components (additive programs), and its own sentences for what has
     no structure (eligibility conditions)."""
-    nxt = card.next_level or {}
-    gap: Mapping[str, Any] = nxt.get("gap") or {}
-    own = [{"text": str(a)} for a in gap.get("actions") or ()]
+    nxt = card.next_level
+    if nxt is None:
+        return []
+    gap = nxt.gap
+    own = [{"text": action} for action in gap.actions]
     if lang == "en":
         return own
     out: list[dict[str, str]] = []
-    unit = "points" if gap.get("points") is not None else "score"
-    for step in gap.get("steps") or ():
+    unit = "points" if gap.points is not None else "score"
+    for step in gap.steps:
         out.append(
             {
                 "text": t(
-                    f"action_{_RELATION_KEYS.get(step.get('relation'), 'to_at_least')}",
-                    metric=_metric(card, step["metric"], lang),
-                    current=format_number(step.get("current")),
-                    target=format_number(step.get("target")),
+                    f"action_{_RELATION_KEYS.get(step.relation, 'to_at_least')}",
+                    metric=_metric(card, step.metric, lang),
+                    current=format_number(step.current),
+                    target=format_number(step.target),
                 )
-                + t(f"action_gain_{unit}", n=format_number(step.get("points"))),
-                "original": str(step.get("text", "")),
+                + t(f"action_gain_{unit}", n=format_number(step.points)),
+                "original": step.text,
             }
         )
-    for part in gap.get("components") or ():
-        alone = part.get("value_for_gap") is not None
-        target = part.get("value_for_gap") if alone else part.get("value_for_room")
+    for part in gap.components:
+        alone = part.value_for_gap is not None
+        target = part.value_for_gap if alone else part.value_for_room
         if target is None:
             continue
         gain = (
-            t("action_enough_alone", level=_level(program, nxt.get("level"), lang, t))
+            t("action_enough_alone", level=_level(program, nxt.level, lang, t))
             if alone
-            else t("action_gain_most", n=format_number(part.get("room")))
+            else t("action_gain_most", n=format_number(part.room))
         )
         out.append(
             {
                 "text": t(
                     "action_to_at_least",
-                    metric=_metric(card, part["metric"], lang),
-                    current=format_number(part.get("value")),
+                    metric=_metric(card, part.metric, lang),
+                    current=format_number(part.value),
                     target=format_number(target),
                 )
                 + gain,
@@ -343,8 +345,8 @@ def gap_actions(
         )
     if not out:
         return own
-    for condition in gap.get("conditions") or ():
-        out.append({"text": str(condition), "original": ""})
+    for condition in gap.conditions:
+        out.append({"text": condition, "original": ""})
     return out
 
 
@@ -352,23 +354,25 @@ def keep_risks(
     program: Program, card: Card, lang: str, t: Callable[..., str]
 ) -> list[dict[str, Any]]:
     """What would cost the level or points (banded programs), in the page's language."""
-    keep = card.keep or {}
+    keep = card.keep
+    if keep is None:
+        return []
     risks = []
-    for risk in keep.get("risks") or ():
+    for risk in keep.risks:
         if lang == "en":
-            text = str(risk.get("text", ""))
+            text = risk.text
         else:
             text = t(
-                f"risk_{_RELATION_KEYS.get(risk.get('relation'), 'to_below')}",
-                metric=_metric(card, risk["metric"], lang),
-                current=format_number(risk.get("current")),
-                threshold=format_number(risk.get("threshold")),
-                n=format_number(risk.get("points_lost")),
+                f"risk_{_RELATION_KEYS.get(risk.relation, 'to_below')}",
+                metric=_metric(card, risk.metric, lang),
+                current=format_number(risk.current),
+                threshold=format_number(risk.threshold),
+                n=format_number(risk.points_lost),
             ) + t(
-                "risk_loses_level" if risk.get("loses_level") else "risk_keeps_level",
-                level=_level(program, keep.get("level"), lang, t),
+                "risk_loses_level" if risk.loses_level else "risk_keeps_level",
+                level=_level(program, keep.level, lang, t),
             )
-        risks.append({"text": text, "loses_level": bool(risk.get("loses_level"))})
+        risks.append({"text": text, "loses_level": risk.loses_level})
     return risks
 
 
@@ -392,8 +396,8 @@ def partner_dashboard(
         program = portal.programs[card.program_id]
         warnings = [
             {
-                "kind": w["kind"],
-                "warning": w["kind"] in _WARNING_KINDS,
+                "kind": w.kind,
+                "warning": w.kind in _WARNING_KINDS,
                 "text": warning_text(program, card, w, lang, t),
             }
             for w in card.warnings

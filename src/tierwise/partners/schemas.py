@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from tierwise.evaluation.documents import Keep, NextLevel, Number, TraceEntry
+from tierwise.partners.dashboard import CardWarning
 from tierwise.web.schemas import Texts
 
 
@@ -40,16 +42,17 @@ class CardOut(BaseModel):
     computed_level: str | None
     previous_level: str | None
     change: str | None
-    metrics: dict[str, Any]
+    metrics: dict[str, Number | None]
     metric_titles: dict[str, Texts]
-    breakdown: list[dict[str, Any]]
-    next_level: dict[str, Any] | None
+    #: The trace of the evaluation, step by step.
+    breakdown: list[TraceEntry]
+    next_level: NextLevel | None
     next_level_info: dict[str, Any] | None
-    keep: dict[str, Any] | None
+    keep: Keep | None
     status_rights: dict[str, list[str]] | None
     awards: list[dict[str, Any]]
     history: list[dict[str, Any]]
-    warnings: list[dict[str, Any]]
+    warnings: list[CardWarning]
 
 
 class DashboardOut(BaseModel):

@@ -35,7 +35,7 @@ class PeriodRun:
             row: dict[str, Any] = {
                 "partner_id": step.partner_id,
                 "status": step.status,
-                "score": self.evaluation.result(step.partner_id)["score"],
+                "score": self.evaluation.result(step.partner_id).score,
             }
             row.update(step.lifecycle_fields())
             out.append(row)

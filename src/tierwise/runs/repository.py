@@ -30,6 +30,7 @@ from tierwise.db.audit import AuditLog
 from tierwise.db.engine import now
 from tierwise.db.errors import ImmutableRun, PublishRefused, RunNotFound
 from tierwise.db.models import RUN_KINDS, Publication, Restatement, Run, RunAward, RunResult
+from tierwise.evaluation.documents import ResultDocument
 from tierwise.lifecycle import Award, Standing
 
 RunKind = Literal["run", "whatif", "restatement"]
@@ -114,6 +115,13 @@ class NewRun:
     @property
     def result_hash(self) -> str:
         return result_hash([r.to_dict() for r in self.results], [a.to_dict() for a in self.awards])
+
+
+def read_document(body: Mapping[str, Any]) -> ResultDocument:
+    """A stored result body (`RunResult.body`) as its typed document: the one place a body
+    leaves the database, so no reader walks the JSON with `.get()`. Bodies are written with
+    `ResultDocument.to_json()`; reading one back gives the same JSON again."""
+    return ResultDocument.model_validate(body)
 
 
 def result_hash(results: Sequence[Mapping[str, Any]], awards: Sequence[Mapping[str, Any]]) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from tierwise.db.models import Run
+from tierwise.evaluation.documents import Keep, NextLevel, Number, TraceEntry
 from tierwise.web.schemas import PeriodText, Strict
 
 
@@ -55,10 +56,11 @@ class ResultDetail(ResultOut):
     program_id: str
     period: str
     run_id: str
-    metrics: dict[str, Any]
-    breakdown: list[dict[str, Any]]
-    next_level: dict[str, Any] | None
-    keep: dict[str, Any] | None
+    metrics: dict[str, Number | None]
+    #: The trace of the evaluation, step by step.
+    breakdown: list[TraceEntry]
+    next_level: NextLevel | None
+    keep: Keep | None
     standing: dict[str, Any] | None
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 from sqlalchemy.orm import Session
@@ -20,19 +20,28 @@ from tierwise.db.engine import StateStore
 from tierwise.db.models import Run
 from tierwise.decisions.repository import Decisions
 from tierwise.definitions.model import Program, definition_hash
+from tierwise.evaluation.documents import (
+    NoticeDocument,
+    ResultDocument,
+    ReviewDocument,
+)
 from tierwise.evaluation.service import evaluate
 from tierwise.lifecycle import Notice
 from tierwise.outbox.repository import Outbox
+from tierwise.runs.fingerprint import RunFingerprint
 from tierwise.runs.history import History, PeriodRun, run_history
-from tierwise.runs.repository import NewResult, NewRun, Runs
+from tierwise.runs.repository import NewResult, NewRun, Runs, read_document
 from tierwise.store.queries import data_fingerprint, partner_markets
 
 #: A partner within this share of a threshold is reported as close to it by `diff`.
 NEAR = Decimal("0.05")
 
+#: The level a diff compares: the level shown after the lifecycle, or the score's own.
+LevelKey = Literal["level", "computed_level"]
+
 
 def _new_run(
-    fingerprint: str,
+    fingerprint: RunFingerprint,
     pr: PeriodRun,
     actor: str,
     kind: str = "run",
@@ -42,9 +51,10 @@ def _new_run(
     program = pr.evaluation.program  # the version that scored this period
     results = []
     for step in pr.steps:
-        body = pr.evaluation.result(step.partner_id)
-        body["notices"] = [n.to_dict() for n in step.notices]
-        body["reviews"] = [r.to_dict() for r in step.reviews]
+        body = pr.evaluation.result(step.partner_id).with_lifecycle(
+            tuple(NoticeDocument.model_validate(n.to_dict()) for n in step.notices),
+            tuple(ReviewDocument.model_validate(r.to_dict()) for r in step.reviews),
+        )
         results.append(
             NewResult(
                 partner_id=step.partner_id,
@@ -54,7 +64,7 @@ def _new_run(
                 level=step.level,
                 previous_level=step.previous_level,
                 change=step.change,
-                body=body,
+                body=body.to_json(),
                 standing=step.standing,
             )
         )
@@ -62,7 +72,7 @@ def _new_run(
         program_id=program.id,
         program_version=program.version,
         definition_hash=definition_hash(program),
-        data_fingerprint=fingerprint,
+        data_fingerprint=str(fingerprint),
         period=str(pr.period),
         generated_on=pr.evaluation.generated_on,
         actor=actor,
@@ -112,15 +122,16 @@ def record_run(
         runs = Runs(session)
         standings = runs.published_standings(program.id, str(first))
         decisions = Decisions(session).for_program(program.id, last.generation_date)
+    data = data_fingerprint(con, program)
     inputs = {
-        "data": data_fingerprint(con, program),
+        "data": data,
         "from": str(first),
         "standings": {pid: st.to_dict() for pid, st in sorted(standings.items())},
         "decisions": [d.to_dict() for d in decisions],
     }
     digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode())
-    # The data part first: appeals compare it with the data as it is now.
-    fingerprint = f"{inputs['data']}:{digest.hexdigest()[:16]}"
+    # The data part on its own: appeals compare it with the data as it is now.
+    fingerprint = RunFingerprint(data=data, inputs=digest.hexdigest()[:16])
     history = run_history(
         con,
         program,
@@ -163,14 +174,14 @@ def publish(
     runs.publish(run_id, actor, reason)
     notices = [
         Notice(
-            kind=n["kind"],
-            program_id=n["program_id"],
-            partner_id=n["partner_id"],
-            period=n["period"],
-            params=n["params"],
+            kind=n.kind,
+            program_id=n.program_id,
+            partner_id=n.partner_id,
+            period=n.period,
+            params=n.params,
         )
         for r in runs.results(run_id)
-        for n in r.body.get("notices", [])
+        for n in read_document(r.body).notices
     ]
     markets = partner_markets(con, program.subject_kind) if con is not None else {}
     Outbox(session).add_notices(program, notices, markets)
@@ -189,39 +200,49 @@ def _rank(program: Program, level: str | None) -> int:
     return -1 if level is None else program.level_rank(level)
 
 
-def _near(body: Mapping[str, Any]) -> str | None:
-    """Whether a result is within 5% of a threshold, from its own explanation."""
-    score = body.get("score")
-    nxt = (body.get("next_level") or {}).get("gap") or {}
-    keep = body.get("keep") or {}
-    for key in ("score", "points"):
-        gap = nxt.get(key)
-        if isinstance(gap, int | float) and isinstance(score, int | float):
-            target = Decimal(str(score)) + Decimal(str(gap))
-            if target > 0 and Decimal(str(gap)) <= NEAR * target:
-                return f"{gap:g} {key} below {(body.get('next_level') or {}).get('level')}"
-        margin = keep.get(key)
+def _near(doc: ResultDocument) -> str | None:
+    """Whether a result is within 5% of a threshold, from its own explanation: the gap to
+    the next level within 5% of the level's target, or the margin within 5% of the score."""
+    if doc.score is None:
+        return None
+    score = Decimal(str(doc.score))
+    nxt, keep = doc.next_level, doc.keep
+    measures = (
+        ("score", nxt.gap.score if nxt else None, keep.score if keep else None),
+        ("points", nxt.gap.points if nxt else None, keep.points if keep else None),
+    )
+    for key, missing, margin in measures:
+        if nxt is not None and missing is not None:
+            target = score + Decimal(str(missing))
+            if target > 0 and Decimal(str(missing)) <= NEAR * target:
+                return f"{missing:g} {key} below {nxt.level}"
         if (
-            isinstance(margin, int | float)
-            and isinstance(score, int | float)
+            keep is not None
+            and margin is not None
             and score
-            and Decimal(str(margin)) <= NEAR * Decimal(str(score))
+            and Decimal(str(margin)) <= NEAR * score
         ):
-            return f"{margin:g} {key} above losing {keep.get('level')}"
+            return f"{margin:g} {key} above losing {keep.level}"
     return None
+
+
+def _level(doc: ResultDocument | None, key: LevelKey) -> str | None:
+    if doc is None:
+        return None
+    return doc.level if key == "level" else doc.computed_level
 
 
 def diff_results(
     program: Program,
-    before: Mapping[str, Mapping[str, Any]],
-    after: Mapping[str, Mapping[str, Any]],
-    level_key: str = "level",
+    before: Mapping[str, ResultDocument],
+    after: Mapping[str, ResultDocument],
+    level_key: LevelKey = "level",
 ) -> dict[str, Any]:
     """Who moves between two sets of results, the counts per level, who is close."""
     moves: list[Move] = []
     for pid in sorted(set(before) | set(after)):
-        a = before.get(pid, {}).get(level_key)
-        b = after.get(pid, {}).get(level_key)
+        a = _level(before.get(pid), level_key)
+        b = _level(after.get(pid), level_key)
         if a == b:
             continue
         if a is None:
@@ -231,10 +252,10 @@ def diff_results(
         else:
             kind = "up" if _rank(program, b) > _rank(program, a) else "down"
         moves.append(Move(pid, a, b, kind))
-    count_before = Counter(r.get(level_key) or "none" for r in before.values())
-    count_after = Counter(r.get(level_key) or "none" for r in after.values())
+    count_before = Counter(_level(r, level_key) or "none" for r in before.values())
+    count_after = Counter(_level(r, level_key) or "none" for r in after.values())
     levels = [*program.level_ids, "none"]
-    near = {pid: n for pid, body in after.items() if (n := _near(body)) is not None}
+    near = {pid: n for pid, doc in after.items() if (n := _near(doc)) is not None}
     return {
         "moves": [m.__dict__ for m in moves],
         "summary": dict(Counter(m.kind for m in moves)),
@@ -243,13 +264,15 @@ def diff_results(
     }
 
 
-def _stored(runs: Runs, run_id: str) -> dict[str, dict[str, Any]]:
-    out = {}
-    for r in runs.results(run_id):
-        body = dict(r.body)
-        body.update(level=r.level, computed_level=r.computed_level, status=r.status)
-        out[r.partner_id] = body
-    return out
+def _stored(runs: Runs, run_id: str) -> dict[str, ResultDocument]:
+    """A run's result documents with the levels and status its rows hold (after the
+    lifecycle), by partner."""
+    return {
+        r.partner_id: read_document(r.body).with_levels(
+            level=r.level, computed_level=r.computed_level, status=r.status
+        )
+        for r in runs.results(run_id)
+    }
 
 
 def diff_runs(session: Session, program: Program, run_id: str, other: str | None) -> dict[str, Any]:
@@ -280,11 +303,8 @@ def whatif(
     """Evaluate a changed definition on the same data and diff its computed levels against
     the published run of the period; stores nothing."""
     result = evaluate(con, changed, period)
-    after = {}
-    for o in result.outcomes:
-        body = result.result(o.partner_id)
-        body["computed_level"] = o.computed_level
-        after[o.partner_id] = body
+    # A fresh evaluation's document holds the computed level the diff compares.
+    after = {o.partner_id: result.result(o.partner_id) for o in result.outcomes}
     with state.session() as session:
         runs = Runs(session)
         published = runs.published_run(changed.id, str(period))
