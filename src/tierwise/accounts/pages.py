@@ -67,7 +67,12 @@ def login_form(
         },
         status_code=status_code,
     )
-    page.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login")
+    # Secure like the session cookie: a login form's token sent over plain HTTP could be
+    # read and replayed by whoever sits on the path.
+    secure = request.app.state.portal.secure_cookies
+    page.set_cookie(
+        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure, path="/login"
+    )
     return page
 
 
@@ -107,7 +112,9 @@ def login_submit(
         secure=portal.secure_cookies,
         path="/",
     )
-    reply.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    reply.delete_cookie(
+        LOGIN_CSRF_COOKIE, path="/login", secure=portal.secure_cookies, httponly=True
+    )
     return reply
 
 

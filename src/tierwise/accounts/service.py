@@ -200,7 +200,12 @@ class Accounts:
         return max(0, int(wait.total_seconds() + 0.999))
 
     def authenticate(self, login: str, password: str) -> User:
-        """The user, or `Throttled` / `BadCredentials` (the failure is recorded: commit it)."""
+        """The user, or `Throttled` / `BadCredentials` (the failure is recorded: commit it).
+
+        Counting the failures, checking the password and recording the outcome are one step
+        per login: parallel attempts queue on a lock for the login and each sees the ones
+        before it, so no more than `FREE_FAILURES` passwords are ever checked at once."""
+        self._one_attempt_at_a_time(login)
         wait = self.retry_after(login)
         if wait:
             raise Throttled(wait)
@@ -217,6 +222,16 @@ class Accounts:
             user.password_hash = _hasher.hash(password)
         self.session.execute(sa.delete(LoginFailure).where(LoginFailure.login == login))
         return user
+
+    def _one_attempt_at_a_time(self, login: str) -> None:
+        """Hold the login's lock until the transaction ends.
+
+        PostgreSQL: a transaction-scoped advisory lock keyed by the login (there may be no
+        row to lock: unknown logins are throttled too). SQLite: the store's write sessions
+        begin `IMMEDIATE`, so a sign-in already holds the database's one write lock."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            key = sa.func.hashtextextended(login, 0)
+            self.session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
 
     def issue(self, user: User, kind: CredentialKind) -> tuple[Principal, str]:
         """A new credential for `user`: the principal and the secret to hand out once."""

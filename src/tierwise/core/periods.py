@@ -11,12 +11,16 @@ from tierwise.core.errors import TierwiseError
 
 PeriodKind = Literal["month", "quarter", "half", "year"]
 
+#: ASCII digits only: `\d` would also take `２０２６` (and `int` would read it as 2026).
 _PATTERNS: tuple[tuple[PeriodKind, re.Pattern[str]], ...] = (
-    ("month", re.compile(r"^(\d{4})-(\d{2})$")),
-    ("quarter", re.compile(r"^(\d{4})Q([1-4])$")),
-    ("half", re.compile(r"^(\d{4})H([12])$")),
-    ("year", re.compile(r"^(\d{4})$")),
+    ("month", re.compile(r"([0-9]{4})-([0-9]{2})")),
+    ("quarter", re.compile(r"([0-9]{4})Q([1-4])")),
+    ("half", re.compile(r"([0-9]{4})H([12])")),
+    ("year", re.compile(r"([0-9]{4})")),
 )
+#: Years a period may fall in: its neighbours (the previous period a growth metric reads,
+#: the next one an award is valid for) and their ends must still be dates.
+MIN_YEAR, MAX_YEAR = 1970, 9998
 _MONTHS: dict[PeriodKind, int] = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 
 
@@ -34,10 +38,14 @@ class Period:
     @classmethod
     def parse(cls, text: str) -> Period:
         for kind, pattern in _PATTERNS:
-            m = pattern.match(text.strip())
+            m = pattern.fullmatch(text.strip())
             if not m:
                 continue
             year = int(m.group(1))
+            if not MIN_YEAR <= year <= MAX_YEAR:
+                raise PeriodError(
+                    f"{text!r} is out of range: periods cover the years {MIN_YEAR} to {MAX_YEAR}"
+                )
             if kind == "year":
                 return cls(date(year, 1, 1), kind)
             n = int(m.group(2))

@@ -90,6 +90,32 @@ def _hash_of(entry: AuditEntry, seq: int | None = None) -> str:
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """An entry the driver cannot hand back (SQLite text that is not UTF-8): tampered with."""
+
+    seq: int
+
+
+#: Every hashed field is text; `reason`, `before` and `after` may also be null.
+_TEXT_FIELDS = ("at", "actor", "action", "object", "reason", "before", "after", "prev_hash")
+_NULLABLE = frozenset({"reason", "before", "after"})
+
+
+def undecodable(entry: AuditEntry | Unreadable) -> str | None:
+    """What makes an entry impossible to hash (None: every field is text as written).
+
+    A field rewritten as a BLOB or a number, or as bytes that are not UTF-8, cannot have been
+    written by `append`; it is reported as an edit of that entry, never raised."""
+    if isinstance(entry, Unreadable):
+        return "a field is not text (bytes that are not UTF-8)"
+    for name in (*_TEXT_FIELDS, "hash"):
+        value = getattr(entry, name)
+        if not isinstance(value, str) and not (value is None and name in _NULLABLE):
+            return f"{name} is not text ({type(value).__name__})"
+    return None
+
+
+@dataclass(frozen=True)
 class VerifyReport:
     """What `verify` found: ok, or the first bad entry and what is wrong with it."""
 
@@ -226,18 +252,31 @@ class AuditLog:
             query = query.with_for_update()
         return self.session.scalars(query).one_or_none()
 
-    def _stream(self, chunk: int = 1000) -> Iterator[AuditEntry]:
-        """Every entry by seq, a chunk at a time (no cursor left open between chunks)."""
+    def _stream(self, chunk: int = 1000) -> Iterator[AuditEntry | Unreadable]:
+        """Every entry by seq, a chunk at a time (no cursor left open between chunks); a
+        chunk the driver cannot decode is read again entry by entry to name the bad one."""
         after: int | None = None
         while True:
             query = sa.select(AuditEntry).order_by(AuditEntry.seq).limit(chunk)
+            seqs = sa.select(AuditEntry.seq).order_by(AuditEntry.seq).limit(chunk)
             if after is not None:
                 query = query.where(AuditEntry.seq > after)
-            rows = list(self.session.scalars(query))
+                seqs = seqs.where(AuditEntry.seq > after)
+            rows: list[AuditEntry | Unreadable]
+            try:
+                rows = list(self.session.scalars(query))
+            except sa.exc.DBAPIError:
+                rows = [self._entry(seq) for seq in self.session.scalars(seqs)]
             yield from rows
             if len(rows) < chunk:
                 return
             after = rows[-1].seq
+
+    def _entry(self, seq: int) -> AuditEntry | Unreadable:
+        try:
+            return self.session.scalars(sa.select(AuditEntry).where(AuditEntry.seq == seq)).one()
+        except sa.exc.DBAPIError:
+            return Unreadable(seq)
 
     def _seq_with(
         self, column: InstrumentedAttribute[str], value: str, other_than: int
@@ -267,6 +306,11 @@ class AuditLog:
                     f"entry {gap} is missing (deleted or renumbered): the log goes from "
                     f"entry {expected - 1} to entry {entry.seq}",
                 )
+            wrong = undecodable(entry)
+            if wrong is not None:
+                detail = f"entry {entry.seq} does not match its hash: {wrong}"
+                return bad(count, entry.seq, "edited", detail)
+            assert isinstance(entry, AuditEntry)
             recomputed = _hash_of(entry)
             if recomputed != entry.hash:
                 return bad(count, entry.seq, *self._diagnose(entry, prev, recomputed, head))

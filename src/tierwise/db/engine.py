@@ -30,7 +30,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from tierwise.db.errors import AppendOnly, ImmutableRun, StateStoreError
+from tierwise.db.errors import AppendOnly, ImmutableRun, StateStoreError, UnstorableText
 from tierwise.db.models import AuditEntry, RecordedDecision, Restatement, Run, RunAward, RunResult
 
 DEFAULT_URL = "sqlite:///tierwise-state.db"
@@ -113,6 +113,30 @@ def reader_for(url: str, engine: Engine) -> Engine:
     return reader
 
 
+def _has_nul(parameters: Any) -> bool:
+    if isinstance(parameters, str):
+        return "\x00" in parameters
+    if isinstance(parameters, dict):
+        return any(_has_nul(v) for v in parameters.values())
+    if isinstance(parameters, list | tuple):
+        return any(_has_nul(v) for v in parameters)
+    return False
+
+
+def _refuse_nul(
+    connection: sa.Connection,
+    cursor: Any,
+    statement: str,
+    parameters: Any,
+    context: Any,
+    executemany: bool,
+) -> None:
+    """Refuse a NUL in any text sent to the store, on both engines alike, as an error of
+    the project's tree: psycopg would raise its own `DataError` from deep in a run."""
+    if _has_nul(parameters):
+        raise UnstorableText("text with a NUL character cannot be stored in the state store")
+
+
 def engine_for(url: str) -> Engine:
     """An engine configured for the state store (the one place that knows the engines)."""
     parsed: URL = make_url(url)
@@ -120,9 +144,11 @@ def engine_for(url: str) -> Engine:
         engine = sa.create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    # Sized for the portal: its thread pool (see `web/app.py`) never asks for more.
-    return sa.create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=30)
+    else:
+        # Sized for the portal: its thread pool (see `web/app.py`) never asks for more.
+        engine = sa.create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=30)
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
+    return engine
 
 
 def alembic_config(url: str) -> Config:

@@ -6,7 +6,8 @@ TierwiseError (tierwise.core.errors)
     ├── RunNotFound       no run with that id (also a LookupError)
     ├── ImmutableRun      an edit of a stored run, or the same inputs with other results
     ├── PublishRefused    a run that may not be published (failed gate, what-if, …)
-    └── AppendOnly        an edit or deletion of an audit entry
+    ├── AppendOnly        an edit or deletion of an audit entry
+    └── UnstorableText    text with a NUL character (PostgreSQL text cannot hold one)
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ class AppendOnly(StateError):
     """The audit log is append-only."""
 
 
+class UnstorableText(StateError, ValueError):
+    """Text the state store cannot hold: PostgreSQL text has no NUL character, so neither
+    engine stores one (the same refusal on SQLite, before the driver's own error)."""
+
+
 __all__ = [
     "AppendOnly",
     "ImmutableRun",
@@ -41,4 +47,5 @@ __all__ = [
     "RunNotFound",
     "StateError",
     "StateStoreError",
+    "UnstorableText",
 ]

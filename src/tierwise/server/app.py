@@ -82,6 +82,9 @@ def create_app(portal: Portal, *, close_portal: bool = False) -> FastAPI:
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
+    # Anything else a route raises: a 500 problem document (or error page) naming nothing of
+    # the internals; Starlette still re-raises it afterwards, so the server logs it.
+    app.add_exception_handler(Exception, on_problem)
 
     app.include_router(routes.api)
     app.include_router(routes.pages)

@@ -37,6 +37,10 @@ class Column:
     doc: str = ""
     #: A storage type other than the contract type's default (more decimal places).
     storage: str | None = None
+    #: Longest text of a `str` column, in characters (0: `ID_LENGTH`).
+    max_length: int = 0
+    #: A currency: an ISO 4217 code of `CURRENCIES`.
+    currency: bool = False
     #: Whether grading programs may read it. Columns only Data Compass reads
     #: (`orders.quantity`) are left out of `row_digest_sql`, so adding them to the contract
     #: leaves the digest of a program's input data, and the ids of its runs, as they were.
@@ -45,6 +49,11 @@ class Column:
     @property
     def sql_type(self) -> str:
         return self.storage or DUCKDB_TYPES[self.type]
+
+    @property
+    def text_limit(self) -> int:
+        """The longest value of a text column, in characters."""
+        return self.max_length or ID_LENGTH
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,30 @@ class Table:
         return self.column_index[name]
 
 
+#: Text columns hold ids, codes and enum values up to this many characters; names and
+#: titles (`TEXT_LENGTH`) are longer. Every text value is also NFC with no control character.
+ID_LENGTH = 256
+TEXT_LENGTH = 1024
+
+#: The ISO 4217 codes of currencies in circulation (list one of the standard, 2025), pinned
+#: here: no maintained list is installed with tierwise, and the standard changes a code or
+#: two a year. Left out on purpose: the X codes that are no money one is paid in (XXX "no
+#: currency", XTS testing, XAU and the other metals, XDR and the other units of account)
+#: and the fund codes (BOV, CLF, USN, …). An amount in any other code cannot be converted.
+CURRENCIES: frozenset[str] = frozenset(
+    """
+     AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD
+     BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN
+     ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR
+     ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL
+     MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN
+     PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD
+     SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VED VES
+     VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL
+    """.split()  # noqa: SIM905 (a table of codes reads better than a list of strings)
+)
+
+
 def _c(name: str, type_: ColumnType, **kw: object) -> Column:
     return Column(name, type_, **kw)  # type: ignore[arg-type]
 
@@ -81,7 +114,7 @@ TABLES: tuple[Table, ...] = (
         "partners",
         (
             _c("partner_id", "str"),
-            _c("name", "str"),
+            _c("name", "str", max_length=TEXT_LENGTH),
             _c("kind", "str", enum=("isv", "tsp", "mcn")),
             _c("market", "str", doc=MARKET_DOC),
             _c("joined_on", "date"),
@@ -91,7 +124,11 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "sellers",
-        (_c("seller_id", "str"), _c("name", "str"), _c("market", "str", doc=MARKET_DOC)),
+        (
+            _c("seller_id", "str"),
+            _c("name", "str", max_length=TEXT_LENGTH),
+            _c("market", "str", doc=MARKET_DOC),
+        ),
         key=("seller_id",),
         group="Parties",
     ),
@@ -99,7 +136,7 @@ TABLES: tuple[Table, ...] = (
         "creators",
         (
             _c("creator_id", "str"),
-            _c("handle", "str"),
+            _c("handle", "str", max_length=TEXT_LENGTH),
             _c("region", "str"),
             _c("followers", "int", minimum=0),
             _c(
@@ -141,7 +178,7 @@ TABLES: tuple[Table, ...] = (
             _c("paid_at", "ts", nullable=True),
             _c("amount", "money", minimum=0, doc="paid amount"),
             _c("refund_amount", "money", minimum=0, doc="0 <= refund <= amount"),
-            _c("currency", "str"),
+            _c("currency", "str", currency=True),
             _c("cancelled_by", "str", nullable=True, enum=("seller", "buyer", "system")),
             _c("late_dispatch", "bool"),
             _c("return_fault", "str", nullable=True, enum=("seller", "buyer")),
@@ -204,7 +241,7 @@ TABLES: tuple[Table, ...] = (
         (
             _c("product_id", "str"),
             _c("seller_id", "str", references="sellers.seller_id"),
-            _c("title", "str"),
+            _c("title", "str", max_length=TEXT_LENGTH),
             _c("stock", "int", nullable=True, minimum=0),
         ),
         key=("product_id",),
@@ -273,7 +310,7 @@ TABLES: tuple[Table, ...] = (
     Table(
         "fx_rates",
         (
-            _c("currency", "str"),
+            _c("currency", "str", currency=True),
             _c("valid_from", "date"),
             # 12 places: a rupiah is about 0.000062 USD, which 6 places would cut to 2 digits.
             _c("usd_per_unit", "num", minimum=0, storage="DECIMAL(18,12)"),
@@ -309,7 +346,7 @@ TABLES: tuple[Table, ...] = (
             _c("product_clicks", "int", minimum=0),
             _c("orders", "int", minimum=0),
             _c("gmv", "money", minimum=0),
-            _c("currency", "str"),
+            _c("currency", "str", currency=True),
             _c("likes", "int", minimum=0),
             _c("comments", "int", minimum=0),
             _c("shares", "int", minimum=0),
@@ -342,7 +379,7 @@ TABLES: tuple[Table, ...] = (
             _c("orders", "int", minimum=0),
             _c("items_sold", "int", minimum=0),
             _c("gmv", "money", minimum=0),
-            _c("currency", "str"),
+            _c("currency", "str", currency=True),
         ),
         key=("live_id", "product_id"),
         group=COMPASS,

@@ -7,6 +7,7 @@ load goes on.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -41,8 +42,21 @@ class Issue:
         text = ": ".join([*parts, self.message])
         if self.value is not None:
             shown = self.value if len(self.value) <= _VALUE_WIDTH else self.value[:77] + "..."
-            text += f" ({shown})"
+            text += f" ({visible(shown)})"
         return text
+
+
+def visible(value: str) -> str:
+    """`value` with control and other invisible characters (a NUL, a line break, a bidi
+    override) written as `\\x00`, `\\u202e`: a problem stays one readable line."""
+    if value.isprintable():
+        return value
+    return "".join(
+        ch
+        if ch == " " or unicodedata.category(ch)[0] not in "CZ"
+        else ch.encode("unicode_escape").decode("ascii")
+        for ch in value
+    )
 
 
 @dataclass(frozen=True)

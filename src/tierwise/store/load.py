@@ -355,15 +355,15 @@ def _diagnose(
     clean: set[str],
     limit: int,
 ) -> list[IssueList]:
-    """List every row-level problem of the tables not known to be clean; stores nothing."""
+    """List every row-level problem of the tables not known to be clean; stores nothing.
+
+    It writes temporary tables only, each statement on its own (no transaction around
+    them): a file the reader gives up on then fails its own statement, not every later one
+    ("current transaction is aborted"), and is reported where it is."""
     lists: list[IssueList] = []
-    con.begin()
-    try:
-        for t in TABLES:
-            if t.name in clean or not entries[t.name]:
-                continue
-            diagnosis = Diagnosis(con, t, limit)
-            lists += diagnosis.run([(e.shape, e.convs) for e in entries[t.name]])
-    finally:
-        con.rollback()
+    for t in TABLES:
+        if t.name in clean or not entries[t.name]:
+            continue
+        diagnosis = Diagnosis(con, t, limit)
+        lists += diagnosis.run([(e.shape, e.convs) for e in entries[t.name]])
     return lists

@@ -179,7 +179,10 @@ def _inspect_csv(f: TableFile) -> tuple[FileShape | None, list[Issue]]:
         return None, [Issue("error", f.name, "not UTF-8", 1, value=bad.hex(" "))]
     if not text.strip():
         return None, [Issue("error", f.name, "no header row", 1)]
-    header = tuple(next(csv.reader([text.rstrip("\r\n")])))
+    try:
+        header = tuple(next(csv.reader([text.rstrip("\r\n")], strict=True)))
+    except csv.Error as exc:  # a line break or a quote where the header cannot have one
+        return None, [Issue("error", f.name, f"not a CSV header: {exc}", 1, value=text)]
     issues: list[Issue] = []
     seen: set[str] = set()
     for name in header:
@@ -189,6 +192,9 @@ def _inspect_csv(f: TableFile) -> tuple[FileShape | None, list[Issue]]:
         seen.add(name)
     if issues:
         return None, issues
+    bad_quoting = csv_quoting_problem(f)
+    if bad_quoting is not None:
+        return None, [bad_quoting]
     columns, missing, more = _columns(f, dict.fromkeys(header, TEXT), dict.fromkeys(header, 1))
     issues += more
     has_rows = bool(rest.strip())
@@ -238,6 +244,35 @@ def _inspect_parquet(
     return FileShape(f, columns, (), missing, has_rows), issues
 
 
+# --- CSV quoting ---------------------------------------------------------------------
+
+#: RFC 4180 records: each field is quoted (a quote inside doubled) or holds no quote at all.
+#: DuckDB's reader takes `ab"c` as the text `ab"c`; the contract does not (a stray quote is
+#: a field cut or joined wrongly upstream). Possessive repeats: no backtracking over a file.
+_FIELD = rb'(?:"(?:[^"]|"")*+"|[^,"\r\n]*+)'
+_RECORD = rb"(?:" + _FIELD + rb"(?:," + _FIELD + rb")*+(?:\r\n|\n|\r))"
+_RECORDS = re.compile(_RECORD + rb"*+")
+_ONE_RECORD = re.compile(_RECORD)
+
+
+def csv_quoting_problem(f: TableFile) -> Issue | None:
+    """The first CSV record whose quoting is wrong, named by its line; None when every
+    record is well quoted. Only a file holding a quote needs the scan."""
+    data = f.path.read_bytes()
+    if b'"' not in data:
+        return None
+    if not data.endswith((b"\n", b"\r")):
+        data += b"\n"
+    end = _RECORDS.match(data)
+    stop = 0 if end is None else end.end()
+    if stop == len(data):
+        return None
+    row = 1 + sum(1 for _ in _ONE_RECORD.finditer(data, 0, stop))
+    line = data[stop:].splitlines()[0] if data[stop:].strip() else data[stop:]
+    value = line.decode("utf-8", errors="replace")
+    return Issue("error", f.name, "badly quoted field", row, value=value)
+
+
 # --- text that is not UTF-8 --------------------------------------------------------------
 
 _BAD_BYTE = re.compile("[\udc80-\udcff]+")
@@ -258,6 +293,26 @@ def utf8_problems(f: TableFile) -> list[Issue]:
     if not issues:
         issues.append(Issue("error", f.name, "cannot be read as text"))
     return issues
+
+
+_FORMAT_NAMES: dict[Format, str] = {
+    "csv": "a CSV",
+    "jsonl": "a JSON Lines",
+    "parquet": "a readable Parquet",
+}
+_ENGINE_PREFIX = re.compile(r"^[A-Za-z ]*(Error|Exception):\s*")
+
+
+def unreadable(f: TableFile, exc: BaseException) -> list[Issue]:
+    """What to say of a file DuckDB's reader gave up on: the lines that are not UTF-8 when
+    there are some, else `not a CSV file: why` — never the engine's own error."""
+    if f.format != "parquet":
+        located = [i for i in utf8_problems(f) if i.row is not None]
+        if located:
+            return located
+    lines = str(exc).strip().splitlines()
+    why = _ENGINE_PREFIX.sub("", lines[0]) if lines else type(exc).__name__
+    return [Issue("error", f.name, f"not {_FORMAT_NAMES[f.format]} file: {why}")]
 
 
 # --- SQL that reads a file's rows --------------------------------------------------------

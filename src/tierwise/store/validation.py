@@ -15,15 +15,27 @@ from dataclasses import dataclass
 import duckdb
 
 from tierwise.core.sql import ident, idents, literal
-from tierwise.store.contract import Column, ColumnType, Table
+from tierwise.store.contract import CURRENCIES, Column, ColumnType, Table
 from tierwise.store.issues import Issue, IssueList
-from tierwise.store.reader import TEXT, FileShape, jsonl_bad_lines, relation
+from tierwise.store.reader import TEXT, FileShape, jsonl_bad_lines, relation, unreadable
 
 # --- converting a file's values to the contract's types --------------------------------
 
 _INT = r"[+-]?[0-9]+"
 #: Ten characters shaped like YYYY-MM-DD; the cast then checks the digits and the day.
 _DAY = "____-__-__"
+#: The timestamps the contract accepts, before the cast checks the day and the time: a day,
+#: or a day, `T` or a space, `HH:MM[:SS[.fraction]]` and an optional offset `Z`, `±HH`,
+#: `±HHMM` or `±HH:MM` of at most 14 hours (the widest in use, Kiribati's +14:00). DuckDB's
+#: cast alone would shift by `+99:99` and resolve zone names; both are refused.
+TIMESTAMP_PATTERN = (
+    "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    "([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?"
+    "(Z|[+-]((0[0-9]|1[0-3])(:?[0-5][0-9])?|14(:?00)?))?)?"
+)
+#: Control characters (C0, DEL, C1): no id, code or name holds one, and PostgreSQL text
+#: cannot hold NUL.
+CONTROL_PATTERN = "[\\x00-\\x1F\\x7F-\\x9F]"
 
 
 def _scale(sql_type: str) -> int:
@@ -101,7 +113,7 @@ def _text_conversion(column: Column, v: str) -> str:
         case "date":
             return f"CASE WHEN {v} LIKE '{_DAY}' THEN TRY_CAST({v} AS {t}) END"
         case "ts":
-            shape = f"{v} LIKE '{_DAY}T%' OR {v} LIKE '{_DAY} %' OR {v} LIKE '{_DAY}'"
+            shape = f"regexp_full_match({v}, '{TIMESTAMP_PATTERN}')"
             return f"CASE WHEN {shape} THEN TRY_CAST({v} AS {t}) END"
 
 
@@ -346,13 +358,44 @@ class RowCheck:
     absent: tuple[str, ...] = ()
 
 
+def text_checks(c: Column) -> list[RowCheck]:
+    """The rules of every text value, whatever the file format: no control character,
+    NFC (one spelling per name, so keys compare as people read them), a length limit,
+    and a known currency code where the column is a currency."""
+    col = ident(c.name)
+    checks = [
+        RowCheck(
+            c.name,
+            "contains a control character",
+            f"regexp_matches({col}, '{CONTROL_PATTERN}')",
+            col,
+        ),
+        RowCheck(c.name, "not in Unicode NFC form", f"nfc_normalize({col}) <> {col}", col),
+        RowCheck(
+            c.name,
+            f"longer than {c.text_limit} characters",
+            f"length({col}) > {c.text_limit}",
+            f"CAST(length({col}) AS VARCHAR) || ' characters'",
+        ),
+    ]
+    if c.currency:
+        codes = ", ".join(literal(code) for code in sorted(CURRENCIES))
+        checks.append(
+            RowCheck(c.name, "not an ISO 4217 currency code", f"{col} NOT IN ({codes})", col)
+        )
+    return checks
+
+
 def row_checks(table: Table) -> tuple[RowCheck, ...]:
-    """Every single-row check of a table: required values, enums, minimums, row rules."""
+    """Every single-row check of a table: required values, text rules, enums, minimums,
+    row rules."""
     checks: list[RowCheck] = []
     for c in table.columns:
         col = ident(c.name)
         if not c.nullable:
             checks.append(RowCheck(c.name, "required value missing", f"{col} IS NULL", None, True))
+        if c.type == "str":
+            checks += text_checks(c)
         if c.enum:
             values = ", ".join(literal(v) for v in c.enum)
             checks.append(
@@ -463,7 +506,7 @@ class Diagnosis:
                 f"{select_list(t, convs, strict=False)}, {raws} FROM ({source})"
             )
         except duckdb.Error as exc:
-            self.issues.append(Issue("error", f.name, f"cannot be read: {_first_line(exc)}"))
+            self.issues += unreadable(f, exc)
             return
         if rejects:
             self._rejects(shape, rejects)
@@ -582,7 +625,3 @@ class Diagnosis:
             IssueList("error", tuple(found), int(total)),
             IssueList("error", tuple(self.issues), len(self.issues)),
         ]
-
-
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
