@@ -15,3 +15,8 @@ data_app = typer.Typer(help="Generate, load and inspect platform data.", no_args
 programs_app = typer.Typer(help="List and check program definitions.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(programs_app, name="programs")
+compass_app = typer.Typer(
+    help="Data Compass: creators' numbers a partner may see, and the creators' consent.",
+    no_args_is_help=True,
+)
+app.add_typer(compass_app, name="compass")
