@@ -32,3 +32,13 @@ class PublishRefused(StateError):
 
 class AppendOnly(StateError):
     """The audit log is append-only."""
+
+
+__all__ = [
+    "AppendOnly",
+    "ImmutableRun",
+    "PublishRefused",
+    "RunNotFound",
+    "StateError",
+    "StateStoreError",
+]
