@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from tierwise.compass.authorizations import Authorization
 from tierwise.compass.days import DayRange, VisibleDays
 from tierwise.compass.errors import CompassError
+from tierwise.compass.markets import as_utc
 from tierwise.db.models import CompassAccess, CompassRequest, OutboxMessage
 
 #: Every id the workflow gives starts so; imported ids must not (the generator's and the
@@ -246,10 +247,10 @@ class AccessLog:
             select = select.where(CompassAccess.partner_id == query.partner_id)
         if query.login is not None:
             select = select.where(CompassAccess.login == query.login)
-        if query.since is not None:
-            select = select.where(CompassAccess.at >= query.since)
+        if query.since is not None:  # a naive instant is UTC, as everywhere in Data Compass
+            select = select.where(CompassAccess.at >= as_utc(query.since))
         if query.until is not None:
-            select = select.where(CompassAccess.at < query.until)
+            select = select.where(CompassAccess.at < as_utc(query.until))
         return select
 
 
