@@ -56,6 +56,8 @@ EVERYONE = ROLES
 OPERATOR = frozenset({"operator"})
 OPERATOR_AND_PARTNER = frozenset({"operator", "partner"})
 CREATOR = frozenset({"creator"})
+PARTNER = frozenset({"partner"})
+COMPASS_READERS = frozenset({"operator", "partner", "creator"})
 OVERRIDE = {
     "program_id": "buyin-mcn",
     "kind": "override",
@@ -161,6 +163,31 @@ ROUTES: dict[str, Route] = {
     ),
     "page.operator.audit": Route("GET", "/operator/audit", OPERATOR),
     "page.operator.outbox": Route("GET", "/operator/outbox", OPERATOR),
+    # -- Data Compass: the role layer here; whose request it is, in tests/compass ---------
+    "api.compass.requests.create": Route(
+        "POST",
+        "/api/v1/compass/requests",
+        PARTNER,
+        ok=404,  # a creator nobody has: every partner gets the same answer
+        body={"creator_id": "nobody", "period_from": "2024-09-01", "period_to": "2024-09-30"},
+    ),
+    "api.compass.requests.list": Route("GET", "/api/v1/compass/requests", COMPASS_READERS),
+    "api.compass.requests.get": Route(
+        "GET", "/api/v1/compass/requests/{request_id}", COMPASS_READERS, ok=404
+    ),
+    "api.compass.requests.approve": Route(
+        "POST", "/api/v1/compass/requests/{request_id}/approve", CREATOR, ok=404
+    ),
+    "api.compass.requests.decline": Route(
+        "POST", "/api/v1/compass/requests/{request_id}/decline", CREATOR, ok=404
+    ),
+    "api.compass.requests.revoke": Route(
+        "POST", "/api/v1/compass/requests/{request_id}/revoke", CREATOR, ok=404
+    ),
+    "api.compass.requests.withdraw": Route(
+        "POST", "/api/v1/compass/requests/{request_id}/withdraw", PARTNER, ok=404
+    ),
+    "api.compass.access_log": Route("GET", "/api/v1/compass/access-log", OPERATOR | CREATOR),
 }
 
 #: The callers: their login, role, own partner and the partners they are bound to.
@@ -385,7 +412,7 @@ def test_access(
     route = ROUTES[name]
     world = scratch if route.unsafe else shared
     want = expected(route, caller, target)
-    values = {"program_id": "buyin-mcn", "partner_id": target or ""}
+    values = {"program_id": "buyin-mcn", "partner_id": target or "", "request_id": "wf-none"}
     if "{run_id}" in route.path:
         if not route.unsafe:
             values["run_id"] = run_id(world, "published")

@@ -73,6 +73,16 @@ ACCESS: Mapping[str, Rule] = {
     "page.partner.dashboard": _own(),
     # -- creators ----------------------------------------------------------------------
     "page.creator": Rule(frozenset({"creator"})),
+    # -- Data Compass: consent and the access log (ownership checked per request: another
+    # partner's or creator's request answers 404) ------------------------------------
+    "api.compass.requests.create": Rule(frozenset({"partner"})),
+    "api.compass.requests.list": Rule(frozenset({"operator", "partner", "creator"})),
+    "api.compass.requests.get": Rule(frozenset({"operator", "partner", "creator"})),
+    "api.compass.requests.approve": Rule(frozenset({"creator"})),
+    "api.compass.requests.decline": Rule(frozenset({"creator"})),
+    "api.compass.requests.revoke": Rule(frozenset({"creator"})),
+    "api.compass.requests.withdraw": Rule(frozenset({"partner"})),
+    "api.compass.access_log": Rule(frozenset({"operator", "creator"})),
     # -- operators ---------------------------------------------------------------------
     "api.programs.periods": _operator(),
     "api.programs.distribution": _operator(),

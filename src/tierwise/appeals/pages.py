@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 
 from tierwise.appeals.endpoints import restate_appeals
 from tierwise.appeals.schemas import AppealsIn
@@ -16,6 +15,9 @@ from tierwise.web.forms import FormText, ShortText, form_error, validation_detai
 from tierwise.web.guard import PageUser, PortalDep, ReadSession
 from tierwise.web.problems import Problem
 from tierwise.web.render import render
+
+if TYPE_CHECKING:  # annotations of helpers only: pages never query
+    from sqlalchemy.orm import Session
 
 router = APIRouter()
 

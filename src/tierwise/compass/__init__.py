@@ -12,7 +12,8 @@ rows and asks; the answer is day ranges that SQL-building code filters by.
     QueryRange.previous_period() -> DayRange
     profile_shown(users) / profile_split(buckets)
 
-Errors: `CompassError` (TierwiseError, ValueError) with `RangeRefused` and `RequestRefused`.
+Errors: `CompassError` (TierwiseError, ValueError) with `RangeRefused`, `RequestRefused`,
+`ConsentRefused` (⊃ `RequestExpired`) and `RequestNotFound`.
 """
 
 from tierwise.compass.authorizations import (
@@ -25,7 +26,14 @@ from tierwise.compass.authorizations import (
     RevokedBy,
 )
 from tierwise.compass.days import DayRange, VisibleDays, earliest_visible_day, months_before
-from tierwise.compass.errors import CompassError, RangeRefused, RequestRefused
+from tierwise.compass.errors import (
+    CompassError,
+    ConsentRefused,
+    RangeRefused,
+    RequestExpired,
+    RequestNotFound,
+    RequestRefused,
+)
 from tierwise.compass.markets import MARKET_ZONES, local_day, market_zone
 from tierwise.compass.profiles import PROFILE_MIN_USERS, profile_shown, profile_split
 from tierwise.compass.ranges import MAX_QUERY_DAYS, PRESETS, Preset, QueryRange
@@ -51,12 +59,15 @@ __all__ = [
     "Authorization",
     "BindingWindow",
     "CompassError",
+    "ConsentRefused",
     "DayRange",
     "Pair",
     "Preset",
     "QueryRange",
     "RangeRefused",
     "RequestCheck",
+    "RequestExpired",
+    "RequestNotFound",
     "RequestRefused",
     "RequestStatus",
     "Response",

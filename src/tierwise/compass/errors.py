@@ -10,7 +10,11 @@ other refusal.
         │                     another pair
         ├── RangeRefused      a query range compass.md refuses: `to` before `from`, more
         │                     than 30 days, older than 6 months
-        └── RequestRefused    a partner may not ask this creator now; `.reasons` lists why
+        ├── RequestRefused    a partner may not ask this creator now; `.reasons` lists why
+        ├── ConsentRefused    a move of the consent workflow the request's status does not
+        │   │                 allow (approving a declined request, revoking twice, …)
+        │   └── RequestExpired    an answer at or after 168 h: it has no effect
+        └── RequestNotFound   no such request for this principal (also a LookupError)
 """
 
 from __future__ import annotations
@@ -36,4 +40,26 @@ class RequestRefused(CompassError):
         super().__init__("access request refused: " + "; ".join(self.reasons))
 
 
-__all__ = ["CompassError", "RangeRefused", "RequestRefused"]
+class ConsentRefused(CompassError):
+    """A move of the consent workflow that the request's status does not allow; nothing
+    was recorded. The message names the request, its status and why."""
+
+
+class RequestExpired(ConsentRefused):
+    """An answer given at or after `requested_at` + 168 h: it has no effect, and nothing
+    was recorded."""
+
+
+class RequestNotFound(CompassError, LookupError):
+    """No request with that id for this principal: another partner's or creator's request
+    is answered exactly as one that does not exist."""
+
+
+__all__ = [
+    "CompassError",
+    "ConsentRefused",
+    "RangeRefused",
+    "RequestExpired",
+    "RequestNotFound",
+    "RequestRefused",
+]

@@ -395,3 +395,79 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     login: Mapped[str] = mapped_column(sa.String(128))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# -- Data Compass ---------------------------------------------------------------------------
+
+COMPASS_RESPONSES = ("approved", "declined")
+COMPASS_REVOKERS = ("creator", "partner")
+COMPASS_VIA = ("page", "api", "export", "cli")
+
+
+class CompassRequest(Base):
+    """An access request of the consent workflow, in exactly the columns of the imported
+    `authorizations` rows (compass.md §2), so both read alike. Its ids carry a prefix of
+    their own (`tierwise.compass.repository.REQUEST_PREFIX`) so that a request_id is unique
+    across the imported rows and these. The checks are the §2 loading rules."""
+
+    __tablename__ = "compass_requests"
+    __table_args__ = (
+        sa.CheckConstraint(
+            f"response IS NULL OR {_one_of('response', COMPASS_RESPONSES)}", name="response"
+        ),
+        sa.CheckConstraint(
+            f"revoked_by IS NULL OR {_one_of('revoked_by', COMPASS_REVOKERS)}", name="revoked_by"
+        ),
+        sa.CheckConstraint("period_to >= period_from", name="period"),
+        sa.CheckConstraint("(response IS NULL) = (responded_at IS NULL)", name="answer"),
+        sa.CheckConstraint(
+            "revoked_at IS NULL OR response = 'approved'", name="revoked_needs_approval"
+        ),
+        sa.CheckConstraint("(revoked_at IS NULL) = (revoked_by IS NULL)", name="revoked_by_whom"),
+        sa.Index("ix_compass_requests_pair", "partner_id", "creator_id"),
+        sa.Index("ix_compass_requests_creator", "creator_id"),
+        sa.Index("ix_compass_requests_open", "response", "requested_at"),
+    )
+
+    request_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(sa.String)
+    creator_id: Mapped[str] = mapped_column(sa.String)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    period_from: Mapped[date]
+    period_to: Mapped[date]
+    responded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    response: Mapped[str | None] = mapped_column(sa.String(16))
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(sa.String(16))
+
+
+class CompassAccess(Base):
+    """One read of a creator's numbers (compass.md §1, the access log): who (login, role,
+    partner), which creator, which days (the visible ranges read), when, and through what.
+    Written once, never changed."""
+
+    __tablename__ = "compass_access_log"
+    __table_args__ = (
+        sa.CheckConstraint(_one_of("via", COMPASS_VIA), name="via"),
+        sa.CheckConstraint("last_day >= first_day AND days > 0", name="days"),
+        sa.Index("ix_compass_access_log_creator_at", "creator_id", "at"),
+        sa.Index("ix_compass_access_log_partner_at", "partner_id", "at"),
+        sa.Index("ix_compass_access_log_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    login: Mapped[str] = mapped_column(sa.String(128))
+    role: Mapped[str] = mapped_column(sa.String(16))
+    #: The reader's partner (None: an operator or the creator itself).
+    partner_id: Mapped[str | None] = mapped_column(sa.String)
+    creator_id: Mapped[str] = mapped_column(sa.String)
+    first_day: Mapped[date]
+    last_day: Mapped[date]
+    #: How many days were read (the ranges may have gaps).
+    days: Mapped[int]
+    #: The day ranges read: `[["2024-03-01", "2024-03-09"], …]`.
+    ranges: Mapped[Any] = mapped_column(JsonDocument)
+    via: Mapped[str] = mapped_column(sa.String(16))
+    #: What was read: a module, a route or an export's name.
+    what: Mapped[str] = mapped_column(sa.String(64))

@@ -124,6 +124,99 @@ TEMPLATES: Mapping[tuple[str, Language], Template] = {
         "เปิด{review}ของ {partner_id} ({level}) สำหรับ {window} ใน {program} แล้ว; "
         "ข้อเสนอ: {proposed}; รอการตัดสินใจ: {decides}",
     ),
+    # -- Data Compass consent (rendered by tierwise.compass.messages): fields request_id,
+    # partner_id, creator_id, period_from, period_to, expires_at, at (UTC texts).
+    ("compass_requested", "en"): Template(
+        "Data Compass: {partner_id} asks to see your data",
+        "Partner {partner_id} asks to see your data for {period_from} to {period_to} "
+        "(request {request_id}). Approve or decline before {expires_at}; unanswered, the "
+        "request expires then.",
+    ),
+    ("compass_requested", "zh"): Template(
+        "数据罗盘：{partner_id}申请查看您的数据",
+        "合作伙伴{partner_id}申请查看您{period_from}至{period_to}的数据（申请{request_id}）。"
+        "请在{expires_at}前同意或拒绝；逾期未答复，申请即失效。",
+    ),
+    ("compass_requested", "th"): Template(
+        "Data Compass: {partner_id} ขอดูข้อมูลของคุณ",
+        "พาร์ทเนอร์ {partner_id} ขอดูข้อมูลของคุณตั้งแต่ {period_from} ถึง {period_to} "
+        "(คำขอ {request_id}) โปรดอนุมัติหรือปฏิเสธก่อน {expires_at} หากไม่ตอบ คำขอจะหมดอายุ",
+    ),
+    ("compass_approved", "en"): Template(
+        "Data Compass: {creator_id} approved your request",
+        "Creator {creator_id} approved request {request_id} for {period_from} to {period_to} "
+        "at {at}: its history shows at once, the approval day's data from the next day.",
+    ),
+    ("compass_approved", "zh"): Template(
+        "数据罗盘：{creator_id}已同意您的申请",
+        "达人{creator_id}已于{at}同意申请{request_id}（{period_from}至{period_to}）："
+        "历史数据即刻可见，同意当天的数据次日可见。",
+    ),
+    ("compass_approved", "th"): Template(
+        "Data Compass: {creator_id} อนุมัติคำขอของคุณแล้ว",
+        "ครีเอเตอร์ {creator_id} อนุมัติคำขอ {request_id} ({period_from} ถึง {period_to}) "
+        "เมื่อ {at} ข้อมูลย้อนหลังดูได้ทันที ข้อมูลของวันที่อนุมัติดูได้ตั้งแต่วันถัดไป",
+    ),
+    ("compass_declined", "en"): Template(
+        "Data Compass: {creator_id} declined your request",
+        "Creator {creator_id} declined request {request_id} for {period_from} to "
+        "{period_to} at {at}. You may ask again.",
+    ),
+    ("compass_declined", "zh"): Template(
+        "数据罗盘：{creator_id}已拒绝您的申请",
+        "达人{creator_id}已于{at}拒绝申请{request_id}（{period_from}至{period_to}）。"
+        "您可以再次申请。",
+    ),
+    ("compass_declined", "th"): Template(
+        "Data Compass: {creator_id} ปฏิเสธคำขอของคุณ",
+        "ครีเอเตอร์ {creator_id} ปฏิเสธคำขอ {request_id} ({period_from} ถึง {period_to}) "
+        "เมื่อ {at} คุณสามารถขอใหม่ได้",
+    ),
+    ("compass_expired", "en"): Template(
+        "Data Compass: your request to {creator_id} expired",
+        "Request {request_id} to creator {creator_id} for {period_from} to {period_to} "
+        "had no answer by {expires_at} and has expired. You may ask again.",
+    ),
+    ("compass_expired", "zh"): Template(
+        "数据罗盘：您向{creator_id}的申请已失效",
+        "您向达人{creator_id}发出的申请{request_id}（{period_from}至{period_to}）"
+        "在{expires_at}前未获答复，已失效。您可以再次申请。",
+    ),
+    ("compass_expired", "th"): Template(
+        "Data Compass: คำขอถึง {creator_id} หมดอายุแล้ว",
+        "คำขอ {request_id} ถึงครีเอเตอร์ {creator_id} ({period_from} ถึง {period_to}) "
+        "ไม่ได้รับคำตอบภายใน {expires_at} จึงหมดอายุ คุณสามารถขอใหม่ได้",
+    ),
+    ("compass_revoked", "en"): Template(
+        "Data Compass: {creator_id} revoked your access",
+        "Creator {creator_id} revoked approval {request_id} ({period_from} to {period_to}) "
+        "at {at}: its data stays visible through that day and is gone from the next.",
+    ),
+    ("compass_revoked", "zh"): Template(
+        "数据罗盘：{creator_id}已撤销您的访问权限",
+        "达人{creator_id}已于{at}撤销授权{request_id}（{period_from}至{period_to}）："
+        "当天仍可查看，次日起不再可见。",
+    ),
+    ("compass_revoked", "th"): Template(
+        "Data Compass: {creator_id} เพิกถอนสิทธิ์ของคุณแล้ว",
+        "ครีเอเตอร์ {creator_id} เพิกถอนการอนุมัติ {request_id} ({period_from} ถึง "
+        "{period_to}) เมื่อ {at} ข้อมูลยังดูได้ถึงสิ้นวันนั้น และจะหายไปตั้งแต่วันถัดไป",
+    ),
+    ("compass_withdrawn", "en"): Template(
+        "Data Compass: {partner_id} no longer has access to your data",
+        "Partner {partner_id} gave up approval {request_id} ({period_from} to {period_to}) "
+        "at {at}: from the next day it no longer sees your data.",
+    ),
+    ("compass_withdrawn", "zh"): Template(
+        "数据罗盘：{partner_id}已放弃查看您的数据",
+        "合作伙伴{partner_id}已于{at}放弃授权{request_id}（{period_from}至{period_to}）："
+        "次日起不再查看您的数据。",
+    ),
+    ("compass_withdrawn", "th"): Template(
+        "Data Compass: {partner_id} ไม่มีสิทธิ์ดูข้อมูลของคุณแล้ว",
+        "พาร์ทเนอร์ {partner_id} สละการอนุมัติ {request_id} ({period_from} ถึง {period_to}) "
+        "เมื่อ {at} ตั้งแต่วันถัดไปจะไม่เห็นข้อมูลของคุณอีก",
+    ),
 }
 
 #: Words the templates fill in, by language (English fills any gap).

@@ -3,10 +3,9 @@ distribution, and the preview form."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy.orm import Session
 
 from tierwise.db.models import Run
 from tierwise.definitions.model import Program
@@ -17,6 +16,9 @@ from tierwise.web.context import Portal, program_of
 from tierwise.web.guard import PageUser, PortalDep, ReadSession
 from tierwise.web.i18n import pick, translator
 from tierwise.web.render import language, render
+
+if TYPE_CHECKING:  # annotations of helpers only: pages never query
+    from sqlalchemy.orm import Session
 
 #: An example period per period kind, for the preview form.
 PERIOD_EXAMPLES = {"month": "2026-09", "quarter": "2026Q3", "half": "2026H2", "year": "2026"}

@@ -3,11 +3,10 @@ diff against what partners see now, and publishing it."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy.orm import Session
 
 from tierwise.db.models import Run
 from tierwise.programs.pages import distribution_chart, program_context
@@ -20,6 +19,9 @@ from tierwise.web.guard import PageUser, PortalDep, ReadSession
 from tierwise.web.i18n import translator
 from tierwise.web.problems import Problem
 from tierwise.web.render import language, render
+
+if TYPE_CHECKING:  # annotations of helpers only: pages never query
+    from sqlalchemy.orm import Session
 
 router = APIRouter()
 

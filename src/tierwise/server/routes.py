@@ -12,6 +12,7 @@ from tierwise.appeals import endpoints as appeals_api
 from tierwise.appeals import pages as appeals_pages
 from tierwise.audit import endpoints as audit_api
 from tierwise.audit import pages as audit_pages
+from tierwise.compass import endpoints as compass_api
 from tierwise.decisions import endpoints as decisions_api
 from tierwise.decisions import pages as decisions_pages
 from tierwise.outbox import endpoints as outbox_api
@@ -39,6 +40,7 @@ for module in (
     appeals_api,
     audit_api,
     outbox_api,
+    compass_api,
 ):
     api.include_router(module.router)
 

@@ -1,0 +1,215 @@
+"""Data Compass's consent workflow and access log in the REST API.
+
+A partner's users ask for access for their own partner; the creator's user approves,
+declines and revokes; the partner withdraws. Lists hold the caller's own requests only
+(operators: all). Another partner's or creator's request answers 404, exactly as one that
+does not exist; a refused move answers 409 and an unusable input 422, naming the reason.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from tierwise.accounts import Principal
+from tierwise.compass import service
+from tierwise.compass.days import DayRange
+from tierwise.compass.errors import CompassError, ConsentRefused, RequestNotFound, RequestRefused
+from tierwise.compass.repository import AccessQuery
+from tierwise.compass.schemas import (
+    AccessLogEntryOut,
+    AccessRequestIn,
+    AccessRequestOut,
+    Status,
+)
+from tierwise.web.context import Portal
+from tierwise.web.guard import ApiUser, PortalDep
+from tierwise.web.problems import Problem, responses
+from tierwise.web.schemas import Limit, Offset, Page
+
+router = APIRouter(prefix="/compass", tags=["compass"])
+
+Filter = Annotated[str | None, Query(max_length=200)]
+
+
+def _markets(portal: Portal) -> dict[str, str]:
+    return {pid: info.market for pid, info in portal.catalog.partners.items()}
+
+
+def _refusal(exc: CompassError) -> Problem:
+    """A compass error as the API answers it."""
+    if isinstance(exc, RequestNotFound):
+        return Problem(404, str(exc))
+    if isinstance(exc, RequestRefused | ConsentRefused):
+        return Problem(409, str(exc))
+    return Problem(422, str(exc))
+
+
+@router.post(
+    "/requests",
+    name="api.compass.requests.create",
+    response_model=AccessRequestOut,
+    status_code=201,
+    responses=responses(409),
+)
+def create_request(
+    body: AccessRequestIn, portal: PortalDep, principal: ApiUser
+) -> AccessRequestOut:
+    """Ask a creator bound to the caller's partner for access to a requested period."""
+    partner_id = principal.partner_id or ""
+    try:
+        period = DayRange(body.period_from, body.period_to)
+    except CompassError as exc:
+        raise Problem.field("body.period_to", str(exc)) from None
+    with portal.events() as con:
+        try:
+            made = service.request_access(
+                portal.state,
+                con,
+                partner_id,
+                body.creator_id,
+                period,
+                actor=principal.login,
+                markets=_markets(portal),
+            )
+        except CompassError as exc:
+            raise _refusal(exc) from None
+    return AccessRequestOut(**made)
+
+
+@router.get("/requests", name="api.compass.requests.list", response_model=list[AccessRequestOut])
+def list_requests(
+    portal: PortalDep,
+    principal: ApiUser,
+    status: Status | None = None,
+    partner_id: Filter = None,
+    creator_id: Filter = None,
+) -> list[AccessRequestOut]:
+    """The caller's requests with their status now: a partner's own, those made to a
+    creator, every request for an operator (filters narrow them further)."""
+    partner_id, creator_id = _own_scope(principal, partner_id, creator_id)
+    found = service.requests(
+        portal.state,
+        partner_id=partner_id,
+        creator_id=creator_id,
+        statuses=None if status is None else (status,),
+    )
+    return [AccessRequestOut(**r) for r in found]
+
+
+def _own_scope(
+    principal: Principal, partner_id: str | None, creator_id: str | None
+) -> tuple[str | None, str | None]:
+    """The filters a caller may use: its own subject always, whatever it asks for."""
+    if principal.role == "partner":
+        if partner_id not in (None, principal.partner_id):
+            raise Problem(404, f"no partner {partner_id!r}")
+        return principal.partner_id, creator_id
+    if principal.role == "creator":
+        if creator_id not in (None, principal.creator_id):
+            raise Problem(404, f"no creator {creator_id!r}")
+        return partner_id, principal.creator_id
+    return partner_id, creator_id
+
+
+@router.get(
+    "/requests/{request_id}", name="api.compass.requests.get", response_model=AccessRequestOut
+)
+def get_request(request_id: str, portal: PortalDep, principal: ApiUser) -> AccessRequestOut:
+    partner_id, creator_id = _own_scope(principal, None, None)
+    try:
+        found = service.get_request(
+            portal.state, request_id, partner_id=partner_id, creator_id=creator_id
+        )
+    except CompassError as exc:
+        raise _refusal(exc) from None
+    return AccessRequestOut(**found)
+
+
+def _move(
+    portal: Portal, principal: Principal, request_id: str, what: service.Move
+) -> AccessRequestOut:
+    try:
+        done = service.move(
+            portal.state,
+            request_id,
+            what,
+            actor=principal.login,
+            markets=_markets(portal),
+            creator_id=principal.creator_id,
+            partner_id=principal.partner_id,
+        )
+    except CompassError as exc:
+        raise _refusal(exc) from None
+    return AccessRequestOut(**done)
+
+
+@router.post(
+    "/requests/{request_id}/approve",
+    name="api.compass.requests.approve",
+    response_model=AccessRequestOut,
+    responses=responses(409),
+)
+def approve(request_id: str, portal: PortalDep, principal: ApiUser) -> AccessRequestOut:
+    """The creator approves a pending request (refused at or after 168 h)."""
+    return _move(portal, principal, request_id, "approve")
+
+
+@router.post(
+    "/requests/{request_id}/decline",
+    name="api.compass.requests.decline",
+    response_model=AccessRequestOut,
+    responses=responses(409),
+)
+def decline(request_id: str, portal: PortalDep, principal: ApiUser) -> AccessRequestOut:
+    """The creator declines a pending request (refused at or after 168 h)."""
+    return _move(portal, principal, request_id, "decline")
+
+
+@router.post(
+    "/requests/{request_id}/revoke",
+    name="api.compass.requests.revoke",
+    response_model=AccessRequestOut,
+    responses=responses(409),
+)
+def revoke(request_id: str, portal: PortalDep, principal: ApiUser) -> AccessRequestOut:
+    """The creator revokes an approval: visible through today, gone from tomorrow."""
+    return _move(portal, principal, request_id, "revoke")
+
+
+@router.post(
+    "/requests/{request_id}/withdraw",
+    name="api.compass.requests.withdraw",
+    response_model=AccessRequestOut,
+    responses=responses(409),
+)
+def withdraw(request_id: str, portal: PortalDep, principal: ApiUser) -> AccessRequestOut:
+    """The partner gives up an approval it holds (a pending request cannot be withdrawn)."""
+    return _move(portal, principal, request_id, "withdraw")
+
+
+@router.get("/access-log", name="api.compass.access_log", response_model=Page[AccessLogEntryOut])
+def access_log(
+    portal: PortalDep,
+    principal: ApiUser,
+    creator_id: Filter = None,
+    partner_id: Filter = None,
+    login: Annotated[str | None, Query(max_length=128)] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Page[AccessLogEntryOut]:
+    """Who read which days of whose numbers, and when, newest first: a creator's own,
+    everything for an operator."""
+    partner_id, creator_id = _own_scope(principal, partner_id, creator_id)
+    query = AccessQuery(creator_id, partner_id, login, since, until)
+    total, entries = service.access_log(portal.state, query, offset=offset, limit=limit)
+    return Page[AccessLogEntryOut](
+        total=total,
+        offset=offset,
+        limit=limit,
+        items=[AccessLogEntryOut(**e) for e in entries],
+    )
