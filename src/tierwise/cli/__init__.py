@@ -17,6 +17,7 @@ _COMMAND_MODULES = (
     "tierwise.cli.operate",
     "tierwise.cli.users",
     "tierwise.cli.serve",
+    "tierwise.cli.compass_analytics",
 )
 
 
