@@ -18,6 +18,7 @@ _COMMAND_MODULES = (
     "tierwise.cli.users",
     "tierwise.cli.serve",
     "tierwise.cli.compass",
+    "tierwise.cli.compass_analytics",
 )
 
 
