@@ -12,15 +12,8 @@ from tierwise.db.engine import StateStore
 from tierwise.definitions import load_program
 from tierwise.definitions.model import Program
 from tierwise.lifecycle import Notice, PeriodResult, Policy, advance, expiring_notices
-from tierwise.outbox.repository import (
-    LANGUAGES,
-    TEMPLATES,
-    Language,
-    Outbox,
-    dedupe_key,
-    language_of,
-    render,
-)
+from tierwise.outbox.messages import LANGUAGES, TEMPLATES, Language, language_of, render
+from tierwise.outbox.repository import Outbox, dedupe_key
 
 BUYIN = load_program("buyin-mcn")
 TSP = load_program("tts-th-tsp-shop")

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from tierwise.compass.authorizations import Authorization
 from tierwise.db.models import OutboxMessage, User
-from tierwise.outbox.repository import LANGUAGES, TEMPLATES, Language, language_of
+from tierwise.outbox.messages import LANGUAGES, TEMPLATES, Language, language_of
 
 Event = Literal["requested", "approved", "declined", "expired", "revoked", "withdrawn"]
 Recipient = Literal["creator", "partner"]

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 from tierwise.access import partner_visible, visible_partners
 from tierwise.definitions.model import Program
 from tierwise.lifecycle import Notice
-from tierwise.outbox.repository import render as render_notice
+from tierwise.outbox.messages import render as render_notice
 from tierwise.partners.dashboard import Card, CardWarning, dashboard
 from tierwise.partners.directory import DirectoryQuery
 from tierwise.web.context import Portal
