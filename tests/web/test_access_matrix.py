@@ -42,6 +42,8 @@ class Route:
     scope: Scope | None = None
     ok: int = 200
     body: dict[str, str] = field(default_factory=dict)
+    #: A query string the route needs to answer `ok` (`?period=…`).
+    query: str = ""
 
     @property
     def page(self) -> bool:
@@ -117,6 +119,9 @@ ROUTES: dict[str, Route] = {
     "api.programs.periods": Route("GET", "/api/v1/programs/{program_id}/periods", OPERATOR),
     "api.programs.distribution": Route(
         "GET", "/api/v1/programs/{program_id}/distribution", OPERATOR
+    ),
+    "api.programs.plan": Route(
+        "GET", "/api/v1/programs/{program_id}/plan", OPERATOR, query="?period=2024-09"
     ),
     "api.runs.list": Route("GET", "/api/v1/runs", OPERATOR),
     "api.runs.create": Route(
@@ -421,7 +426,7 @@ def test_access(
         else:  # refused before the run is looked at: any run will do, it must not change
             values["run_id"] = world.setup.preview_run
         run_before = world.operator_get(f"/api/v1/runs/{values['run_id']}")["status"]
-    path = route.path.format(**values)
+    path = route.path.format(**values) + route.query
     audit_before = audit_length(world) if route.unsafe and want != route.ok else None
 
     reply = send(world, name, route, caller, path)

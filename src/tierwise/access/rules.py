@@ -86,6 +86,7 @@ ACCESS: Mapping[str, Rule] = {
     # -- operators ---------------------------------------------------------------------
     "api.programs.periods": _operator(),
     "api.programs.distribution": _operator(),
+    "api.programs.plan": _operator(),
     "api.runs.list": _operator(),
     "api.runs.create": _operator(),
     "api.runs.get": _operator(),

@@ -142,6 +142,14 @@ def checked_scope(
     return sc
 
 
+def plan_sql(
+    con: duckdb.DuckDBPyConnection, program: Program, period: Period, as_of: date | None = None
+) -> str:
+    """The SQL of the program's metric plan for a period, as `evaluate` runs it (for people
+    who want to see or paste it: `explain --sql`, the operators' API)."""
+    return compile_plan(requests(program), checked_scope(con, program, period, as_of))
+
+
 def evaluate(
     con: duckdb.DuckDBPyConnection,
     program: Program,

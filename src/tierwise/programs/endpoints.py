@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from tierwise.definitions.model import Program
-from tierwise.programs.schemas import LevelOut, PeriodOut, ProgramOut, ProgramSummary
+from tierwise.evaluation.service import plan_sql
+from tierwise.programs.schemas import LevelOut, PeriodOut, PlanOut, ProgramOut, ProgramSummary
 from tierwise.runs import service
+from tierwise.runs.endpoints import parse_period
 from tierwise.runs.repository import Runs
 from tierwise.runs.schemas import Distribution, RunSummary, run_summary
 from tierwise.web.context import program_of
@@ -91,3 +93,19 @@ def distribution(
     if run is None:
         raise Problem(404, f"nothing published for {program.id} {period or ''}".strip())
     return Distribution(**service.level_distribution(runs, program, run))
+
+
+@router.get("/programs/{program_id}/plan", name="api.programs.plan", response_model=PlanOut)
+def get_plan(
+    program_id: str,
+    portal: PortalDep,
+    principal: ApiUser,
+    period: Annotated[str, Query(max_length=16, examples=["2026-09", "2026Q3"])],
+) -> PlanOut:
+    """The generated SQL of the program's metric plan for a period (operators), the query
+    `tierwise explain … --sql` prints: paste it into DuckDB to check a number by hand."""
+    program = program_of(portal, program_id)
+    when = parse_period(program, period, field="query.period")
+    with portal.events() as con:
+        sql = plan_sql(con, program, when)
+    return PlanOut(program=program.id, period=str(when), sql=sql)

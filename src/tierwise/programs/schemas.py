@@ -37,3 +37,11 @@ class PeriodOut(BaseModel):
     period: str
     published_run: str | None
     runs: list[RunSummary]
+
+
+class PlanOut(BaseModel):
+    """The SQL a program's evaluation runs for a period: one query, every partner at once."""
+
+    program: str
+    period: str
+    sql: str
