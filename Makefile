@@ -53,11 +53,13 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
-	$(BIN)/ruff check src/tierwise/metrics --select C90   # the metric plan stays simple
-	$(BIN)/mypy --strict src/tierwise/metrics
+	$(BIN)/mypy --strict src
+	$(BIN)/lint-imports
 
+# CI=true (set by .ci/run) prints the slowest tests; a developer runs a subset with markers:
+#   .venv/bin/pytest -m "not browser and not slow"   (or "not pg" without PostgreSQL)
 test: install browser lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(if $(CI),--durations=25)
 
 bench: install
 	$(BIN)/tierwise data generate --out bench/out/medium --scale medium --seed 1
