@@ -61,25 +61,46 @@ class Authorization:
             raise CompassError(f"authorization {self.request_id!r}: " + "; ".join(problems))
 
     def _problems(self) -> list[str]:
-        problems: list[str] = []
+        """Every loading rule of §2 the row breaks, in the order the rules are stated."""
+        return [
+            *self._period_problems(),
+            *self._answer_problems(),
+            *self._revocation_problems(),
+            *self._revoker_problems(),
+        ]
+
+    def _period_problems(self) -> list[str]:
         if self.period_to < self.period_from:
-            problems.append(f"period_to {self.period_to} is before period_from {self.period_from}")
+            return [f"period_to {self.period_to} is before period_from {self.period_from}"]
+        return []
+
+    def _answer_problems(self) -> list[str]:
+        problems: list[str] = []
         if self.response is not None and self.response not in RESPONSES:
             problems.append(f"response {self.response!r} is not approved or declined")
         if (self.response is None) != (self.responded_at is None):
             problems.append("response and responded_at go together")
         if self.responded_at is not None and self.responded_at < self.requested_at:
             problems.append("responded_at is before requested_at")
-        if self.revoked_at is not None:
-            if self.response != "approved":
-                problems.append("revoked_at without an approval")
-            elif self.responded_at is not None and self.revoked_at < self.responded_at:
-                problems.append("revoked_at is before responded_at")
-        if self.revoked_by is not None:
-            if self.revoked_by not in REVOKERS:
-                problems.append(f"revoked_by {self.revoked_by!r} is not creator or partner")
-            if self.revoked_at is None:
-                problems.append("revoked_by without revoked_at")
+        return problems
+
+    def _revocation_problems(self) -> list[str]:
+        if self.revoked_at is None:
+            return []
+        if self.response != "approved":
+            return ["revoked_at without an approval"]
+        if self.responded_at is not None and self.revoked_at < self.responded_at:
+            return ["revoked_at is before responded_at"]
+        return []
+
+    def _revoker_problems(self) -> list[str]:
+        if self.revoked_by is None:
+            return []
+        problems: list[str] = []
+        if self.revoked_by not in REVOKERS:
+            problems.append(f"revoked_by {self.revoked_by!r} is not creator or partner")
+        if self.revoked_at is None:
+            problems.append("revoked_by without revoked_at")
         return problems
 
     @property

@@ -20,7 +20,14 @@ from tierwise.core.errors import DataError
 from tierwise.core.sql import ident, idents, literal
 from tierwise.store.contract import TABLE_INDEX, TABLES, Table
 from tierwise.store.issues import DEFAULT_LIMIT, Issue, IssueList, issue_list, merge
-from tierwise.store.reader import FileShape, TableFile, inspect, relation, scan_folder
+from tierwise.store.reader import (
+    FileShape,
+    FolderScan,
+    TableFile,
+    inspect,
+    relation,
+    scan_folder,
+)
 from tierwise.store.schema import drop_temp_tables, ensure_schema, table_is_empty
 from tierwise.store.validation import (
     ISSUE_COLUMNS,
@@ -133,6 +140,28 @@ def load_folder(
         raise LoadRefused(LoadReport(folder, (), IssueList("error", (issue,), 1), empty))
     ensure_schema(con)
     scan = scan_folder(folder)
+    entries, issues = _inspect_files(con, scan)
+    reports = _Reports(folder, issues, {f.name: f.source for f in scan.files}, limit)
+    files = {t.name: tuple(f.name for f in scan.files_of(t)) for t in TABLES}
+    clean: set[str] = set()
+    failure: BaseException | None = None
+    if not any(i.level == "error" for i in issues):
+        try:
+            counts, found_warnings = _store(con, entries, files, clean, progress, limit)
+        except (_Unclean, duckdb.Error) as exc:
+            failure = exc
+        else:
+            return reports.report(counts, [], found_warnings)
+    raise _refusal(con, entries, clean, failure, reports)
+
+
+def _inspect_files(
+    con: duckdb.DuckDBPyConnection, scan: FolderScan
+) -> tuple[dict[str, list[_Entry]], list[Issue]]:
+    """Inspect every file of the folder and fix how each of its columns converts.
+
+    Returns the readable files by table, and the scan's issues followed by each file's;
+    a column of a type that cannot convert counts as missing from its file."""
     issues = list(scan.issues)
     entries: dict[str, list[_Entry]] = {t.name: [] for t in TABLES}
     for f in scan.files:
@@ -146,40 +175,55 @@ def load_folder(
             missing = shape.missing + tuple(str(i.column) for i in unfit)
             shape = dataclasses.replace(shape, missing=missing)
         entries[f.table.name].append(_Entry(shape, convs))
-    order = {f.name: f.source for f in scan.files}
-    files = {t.name: tuple(f.name for f in scan.files_of(t)) for t in TABLES}
+    return entries, issues
+
+
+@dataclass(frozen=True)
+class _Reports:
+    """What every report of one load shares: the issues found before storing, listed with
+    the later ones file by file (in load order) and row by row, up to `limit`."""
+
+    folder: Path
+    issues: list[Issue]
+    #: File name -> position in the load.
+    order: dict[str, int]
+    limit: int
 
     def report(
-        tables: tuple[TableCounts, ...], errors: list[IssueList], warnings: list[IssueList]
+        self, tables: tuple[TableCounts, ...], errors: list[IssueList], warnings: list[IssueList]
     ) -> LoadReport:
+        order = self.order
+
         def key(i: Issue) -> tuple[int, int]:
             return (order.get(i.file, len(order)), i.row or 0)
 
         return LoadReport(
-            folder,
+            self.folder,
             tables,
-            merge("error", [issue_list("error", issues), *errors], limit, key),
-            merge("warning", [issue_list("warning", issues), *warnings], limit, key),
+            merge("error", [issue_list("error", self.issues), *errors], self.limit, key),
+            merge("warning", [issue_list("warning", self.issues), *warnings], self.limit, key),
         )
 
-    clean: set[str] = set()
-    failure: BaseException | None = None
-    if not any(i.level == "error" for i in issues):
-        try:
-            counts, found_warnings = _store(con, entries, files, clean, progress, limit)
-        except (_Unclean, duckdb.Error) as exc:
-            failure = exc
-        else:
-            return report(counts, [], found_warnings)
+
+def _refusal(
+    con: duckdb.DuckDBPyConnection,
+    entries: dict[str, list[_Entry]],
+    clean: set[str],
+    failure: BaseException | None,
+    reports: _Reports,
+) -> LoadRefused:
+    """The refusal of a load that found errors or failed storing: every problem the
+    diagnosis finds, or the failure itself when it finds none."""
     try:
-        diagnosed = _diagnose(con, entries, clean, limit)
+        diagnosed = _diagnose(con, entries, clean, reports.limit)
     except duckdb.Error as exc:  # the store itself failed (disk full, out of memory)
         failure, diagnosed = exc, []
-    result = report((), diagnosed, [])
+    result = reports.report((), diagnosed, [])
     if result.ok:  # the fast path failed on something the diagnosis cannot place
         what = str(failure).strip().splitlines()[0] if failure else "unknown failure"
-        result = report((), [IssueList("error", (Issue("error", str(folder), what),), 1)], [])
-    raise LoadRefused(result)
+        folder = str(reports.folder)
+        result = reports.report((), [IssueList("error", (Issue("error", folder, what),), 1)], [])
+    return LoadRefused(result)
 
 
 def _groups(entries: list[_Entry]) -> Iterator[list[_Entry]]:

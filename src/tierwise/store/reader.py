@@ -80,6 +80,16 @@ def _hidden(name: str) -> bool:
     return name.startswith((".", "_"))
 
 
+@dataclass(frozen=True)
+class _Given:
+    """A folder entry that gives a table: its name in issues and the files it holds."""
+
+    table: Table
+    label: str
+    #: Each file with its format, None for a file of no known format.
+    candidates: list[tuple[Path, Format | None]]
+
+
 def scan_folder(folder: Path) -> FolderScan:
     """Find each table's files; unknown files are warnings, a table given twice an error."""
     scan = FolderScan(folder)
@@ -87,52 +97,68 @@ def scan_folder(folder: Path) -> FolderScan:
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if _hidden(entry.name):
             continue
-        if entry.is_dir():
-            table = TABLE_INDEX.get(entry.name)
-            if table is None:
-                scan.issues.append(Issue("warning", entry.name + "/", "unknown table, ignored"))
-                continue
-            parts = sorted(
-                p
-                for p in entry.rglob("*")
-                if p.is_file() and not any(_hidden(x) for x in p.relative_to(entry).parts)
-            )
-            candidates = [(p, SUFFIX_FORMATS.get(p.suffix.lower())) for p in parts]
-            label = entry.name + "/"
-        else:
-            fmt = SUFFIX_FORMATS.get(entry.suffix.lower())
-            if fmt is None:
-                scan.issues.append(
-                    Issue("warning", entry.name, "not a .csv, .jsonl or .parquet file, ignored")
-                )
-                continue
-            table = TABLE_INDEX.get(entry.stem)
-            if table is None:
-                scan.issues.append(Issue("warning", entry.name, "unknown table, ignored"))
-                continue
-            candidates = [(entry, fmt)]
-            label = entry.name
-        if table.name in given:
+        offer = _given_folder(entry, scan) if entry.is_dir() else _given_file(entry, scan)
+        if offer is None:
+            continue
+        name = offer.table.name
+        if name in given:
             scan.issues.append(
                 Issue(
                     "error",
-                    label,
-                    f"table {table.name} is also given by {given[table.name]}; give it once",
+                    offer.label,
+                    f"table {name} is also given by {given[name]}; give it once",
                 )
             )
             continue
-        given[table.name] = label
-        for path, part_fmt in candidates:
-            name = path.relative_to(folder).as_posix()
-            if part_fmt is None:
-                scan.issues.append(
-                    Issue("warning", name, "not a .csv, .jsonl or .parquet file, ignored")
-                )
-                continue
-            scan.files.append(TableFile(table, path, name, part_fmt, len(scan.files)))
-        if not any(f.table.name == table.name for f in scan.files):
-            scan.issues.append(Issue("warning", label, "no table files, table left empty"))
+        given[name] = offer.label
+        _add_files(scan, offer)
     return scan
+
+
+def _given_folder(entry: Path, scan: FolderScan) -> _Given | None:
+    """The table a subfolder gives, with every file under it not hidden; None (warned) when
+    its name is no table."""
+    table = TABLE_INDEX.get(entry.name)
+    if table is None:
+        scan.issues.append(Issue("warning", entry.name + "/", "unknown table, ignored"))
+        return None
+    parts = sorted(
+        p
+        for p in entry.rglob("*")
+        if p.is_file() and not any(_hidden(x) for x in p.relative_to(entry).parts)
+    )
+    candidates = [(p, SUFFIX_FORMATS.get(p.suffix.lower())) for p in parts]
+    return _Given(table, entry.name + "/", candidates)
+
+
+def _given_file(entry: Path, scan: FolderScan) -> _Given | None:
+    """The table a file gives; None (warned) when its format or its name is unknown."""
+    fmt = SUFFIX_FORMATS.get(entry.suffix.lower())
+    if fmt is None:
+        scan.issues.append(
+            Issue("warning", entry.name, "not a .csv, .jsonl or .parquet file, ignored")
+        )
+        return None
+    table = TABLE_INDEX.get(entry.stem)
+    if table is None:
+        scan.issues.append(Issue("warning", entry.name, "unknown table, ignored"))
+        return None
+    return _Given(table, entry.name, [(entry, fmt)])
+
+
+def _add_files(scan: FolderScan, given: _Given) -> None:
+    """Add the table's files of known formats to the scan; the others are warnings, and so
+    is a table left with none."""
+    for path, fmt in given.candidates:
+        name = path.relative_to(scan.folder).as_posix()
+        if fmt is None:
+            scan.issues.append(
+                Issue("warning", name, "not a .csv, .jsonl or .parquet file, ignored")
+            )
+            continue
+        scan.files.append(TableFile(given.table, path, name, fmt, len(scan.files)))
+    if not any(f.table.name == given.table.name for f in scan.files):
+        scan.issues.append(Issue("warning", given.label, "no table files, table left empty"))
 
 
 # --- inspecting one file -------------------------------------------------------------

@@ -10,6 +10,7 @@ problem as `file:row: column: what is wrong (value)`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
@@ -130,6 +131,8 @@ _INTEGERS = {
     "UHUGEINT",
 }
 _FLOATS = {"FLOAT": 1e-6, "DOUBLE": 1e-9}
+#: Families of file types that hold numbers.
+_NUMERIC = ("int", "decimal", "float")
 
 
 def _family(source_type: str) -> str:
@@ -144,6 +147,64 @@ def _family(source_type: str) -> str:
     return source_type.lower()
 
 
+def _from_integral(column: Column, ref: str, source_type: str) -> Conversion | None:
+    """An integer column from a numeric file type: whole values only."""
+    family = _family(source_type)
+    if family not in _NUMERIC:
+        return None
+    expr = f"TRY_CAST({ref} AS BIGINT)"
+    if family != "int":
+        expr = f"CASE WHEN {ref} = trunc({ref}) THEN {expr} END"
+    return Conversion(column, ref, expr, source_type not in ("TINYINT", "SMALLINT", "INTEGER"))
+
+
+def _from_money(column: Column, ref: str, source_type: str) -> Conversion | None:
+    """A money column from a numeric file type: exact amounts only (floats within their
+    precision)."""
+    family = _family(source_type)
+    if family not in _NUMERIC:
+        return None
+    cast = f"TRY_CAST({ref} AS {column.sql_type})"
+    if family == "float":
+        eps = _FLOATS[source_type]
+        exact = f"abs(CAST({cast} AS DOUBLE) - {ref}) <= {eps} * greatest(1, abs({ref}))"
+    else:
+        exact = f"{cast} = {ref}"
+    return Conversion(column, ref, f"CASE WHEN {exact} THEN {cast} END", True)
+
+
+def _from_number(column: Column, ref: str, source_type: str) -> Conversion | None:
+    """A decimal column from a numeric file type."""
+    if _family(source_type) not in _NUMERIC:
+        return None
+    return Conversion(column, ref, f"TRY_CAST({ref} AS {column.sql_type})", True)
+
+
+def _from_flag(column: Column, ref: str, source_type: str) -> Conversion | None:
+    """A boolean column from an integer file type: 1 and 0 only."""
+    if _family(source_type) != "int":
+        return None
+    return Conversion(column, ref, f"CASE {ref} WHEN 1 THEN true WHEN 0 THEN false END", True)
+
+
+def _from_instant(column: Column, ref: str, source_type: str) -> Conversion | None:
+    """A timestamp column from a timestamp (with or without zone) or date file type."""
+    if _family(source_type) not in ("timestamp", "date", "tz"):
+        return None
+    return Conversion(column, ref, f"CAST({ref} AS TIMESTAMPTZ)", False)
+
+
+#: How a contract type is converted from a typed (Parquet) file column of another type;
+#: types missing here (date) cannot be.
+_FROM_TYPED: dict[ColumnType, Callable[[Column, str, str], Conversion | None]] = {
+    "int": _from_integral,
+    "money": _from_money,
+    "num": _from_number,
+    "bool": _from_flag,
+    "ts": _from_instant,
+}
+
+
 def conversion(column: Column, source_type: str) -> Conversion | None:
     """The conversion of a file column typed `source_type`; None when it cannot hold the
     column's values at all (a date column stored as a timestamp, say)."""
@@ -154,30 +215,10 @@ def conversion(column: Column, source_type: str) -> Conversion | None:
         return Conversion(column, ref, _text_conversion(column, ref), column.type != "str")
     if source_type == canonical:
         return Conversion(column, ref, ref, False)
-    family = _family(source_type)
     if column.type == "str":
         return Conversion(column, ref, f"CAST({ref} AS VARCHAR)", False)
-    numeric = family in ("int", "decimal", "float")
-    if column.type == "int" and numeric:
-        expr = f"TRY_CAST({ref} AS BIGINT)"
-        if family != "int":
-            expr = f"CASE WHEN {ref} = trunc({ref}) THEN {expr} END"
-        return Conversion(column, ref, expr, source_type not in ("TINYINT", "SMALLINT", "INTEGER"))
-    if column.type == "money" and numeric:
-        cast = f"TRY_CAST({ref} AS {target})"
-        if family == "float":
-            eps = _FLOATS[source_type]
-            exact = f"abs(CAST({cast} AS DOUBLE) - {ref}) <= {eps} * greatest(1, abs({ref}))"
-        else:
-            exact = f"{cast} = {ref}"
-        return Conversion(column, ref, f"CASE WHEN {exact} THEN {cast} END", True)
-    if column.type == "num" and numeric:
-        return Conversion(column, ref, f"TRY_CAST({ref} AS {target})", True)
-    if column.type == "bool" and family == "int":
-        return Conversion(column, ref, f"CASE {ref} WHEN 1 THEN true WHEN 0 THEN false END", True)
-    if column.type == "ts" and family in ("timestamp", "date", "tz"):
-        return Conversion(column, ref, f"CAST({ref} AS TIMESTAMPTZ)", False)
-    return None
+    convert = _FROM_TYPED.get(column.type)
+    return None if convert is None else convert(column, ref, source_type)
 
 
 def conversions(shape: FileShape) -> tuple[dict[str, Conversion], list[Issue]]:

@@ -89,11 +89,11 @@ def split_exact(totals: np.ndarray, group: np.ndarray, weights: np.ndarray) -> n
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     rank = np.empty(len(group), dtype=np.int64)
     rank[order] = np.arange(len(group)) - starts[group[order]]
-    return base + (rank < rest[group])
+    return np.asarray(base + (rank < rest[group]), dtype=np.int64)
 
 
 def _local_day(seconds: np.ndarray, offset_s: np.ndarray) -> np.ndarray:
-    return (seconds + offset_s) // DAY_S
+    return np.asarray((seconds + offset_s) // DAY_S, dtype=np.int64)
 
 
 # Authorizations -------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def expected_orders(pop: Population, factors: np.ndarray) -> np.ndarray:
     s = pop.streams
     active = np.arange(factors.shape[1])[None, :] >= s["first_month"][:, None]
     per_month = factors[s["profile"]] * active
-    return s["rate"] * per_month.sum(axis=1)
+    return np.asarray(s["rate"] * per_month.sum(axis=1), dtype=np.float64)
 
 
 @dataclass
@@ -119,7 +119,7 @@ class OrderContext:
     def month_counts(self, m: int) -> np.ndarray:
         s = self.pop.streams
         rate = s["rate"] * self.factors[s["profile"], m] * (s["first_month"] <= m)
-        return stream(self.pop.seed, "order-counts", m).poisson(rate)
+        return np.asarray(stream(self.pop.seed, "order-counts", m).poisson(rate), dtype=np.int64)
 
 
 def chunk_bounds(counts: np.ndarray, limit: int) -> list[tuple[int, int]]:

@@ -26,7 +26,7 @@ from tierwise.synth.compass import (
     month_tables,
     stock_levels,
 )
-from tierwise.synth.content import month_content
+from tierwise.synth.content import MonthContent, month_content
 from tierwise.synth.marketplace import add_background
 from tierwise.synth.markets import MARKETS, NUM_UNIT, make_fx
 from tierwise.synth.naming import (
@@ -289,8 +289,7 @@ def generate(
     scale = get_scale(scale_name)
     calendar = Calendar.ending(end_month)
     split = scale.partitioned if partitioned is None else partitioned
-    months = len(calendar.months)
-    total = 2 + months
+    total = 2 + len(calendar.months)
     report = {t.name: TableReport() for t in TABLES}
 
     def step(description: str, done: int) -> None:
@@ -302,74 +301,27 @@ def generate(
     platform = build(seed, scale, calendar)
     pop = platform.pop
     step("writing parties, products, facts", 1)
-    for name, t in static_tables(platform).items():
-        sink = open_sink(out, name, fmt, partitioned=False)
-        sink.write(t)
-        report[name].rows = t.num_rows
-        report[name].paths = sink.close()
-
+    _write_static(out, fmt, platform, report)
     monthly = MONTHLY_TABLES + (COMPASS_MONTHLY if compass else ())
     sinks: dict[str, Sink] = {
         name: open_sink(out, name, fmt, partitioned=split and fmt == "parquet") for name in monthly
     }
     context = OrderContext.create(pop, scale.orders, quantities=compass)
     compass_context = CompassContext.create(pop, context) if compass else None
+    months = _MonthWriter(pop, scale, sinks, report, context, compass_context)
     if compass:
         requests, request_offsets = authorizations(pop)
-        sink = open_sink(out, "authorizations", fmt, partitioned=False)
-        if requests.num_rows:  # an empty table is written by closing the sink
-            sink.write(requests, request_offsets)
-        report["authorizations"].rows = requests.num_rows
-        report["authorizations"].paths = sink.close()
+        _write_whole(out, fmt, "authorizations", requests, request_offsets, report)
     else:
         for name in COMPASS_TABLES:
             clear(out, name)
-    stock_sales: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-    next_live = next_video = next_order = 0
     for m, month in enumerate(calendar.months):
         step(f"month {month}", 2 + m)
-        content = month_content(pop, m, next_live, next_video)
-        next_live += content.livestreams.num_rows
-        next_video += content.videos.num_rows
-        sinks["livestreams"].write(content.livestreams, content.live_offsets)
-        sinks["videos"].write(content.videos, content.video_offsets)
-        report["livestreams"].rows += content.livestreams.num_rows
-        report["videos"].rows += content.videos.num_rows
-        counts = context.month_counts(m)
-        sales = MonthSales()
-        for part, (lo, hi) in enumerate(chunk_bounds(counts, scale.chunk_orders)):
-            orders, offsets, order_facts = order_chunk(
-                context, m, part, lo, hi, counts, content, next_order
-            )
-            next_order += orders.num_rows
-            report["orders"].rows += orders.num_rows
-            sinks["orders"].write(orders, offsets)
-            if compass_context is not None:
-                sales.add(order_facts, keep_all=compass_context.detailed(m))
-        if compass_context is not None:
-            derived = month_tables(compass_context, m, content, sales.merged())
-            written: dict[str, tuple[pa.Table | None, np.ndarray | None]] = {
-                "live_sources": (derived.live_sources, None),
-                "live_products": (derived.live_products, None),
-                "live_minutes": (derived.live_minutes, derived.minute_offsets),
-                "audiences": (derived.audiences, None),
-            }
-            for name, (rows, row_offsets) in written.items():
-                if rows is not None and rows.num_rows:
-                    sinks[name].write(rows, row_offsets)
-                    report[name].rows += rows.num_rows
-            if derived.stock_sales is not None:
-                stock_sales.append(derived.stock_sales)
-        del content
-    if compass_context is not None:
-        stock, stock_offsets = stock_levels(compass_context, stock_sales)
-        sink = open_sink(out, "stock_levels", fmt, partitioned=False)
-        if stock.num_rows:  # an empty table is written by closing the sink
-            sink.write(stock, stock_offsets)
-        report["stock_levels"].rows = stock.num_rows
-        report["stock_levels"].paths = sink.close()
-    for name, sink in sinks.items():
-        report[name].paths = sink.close()
+        months.write(m)
+    if months.compass is not None:
+        stock, stock_offsets = stock_levels(months.compass, months.stock_sales)
+        _write_whole(out, fmt, "stock_levels", stock, stock_offsets, report)
+    months.close()
     step("done", total)
     planted = [
         (pid, target)
@@ -379,3 +331,105 @@ def generate(
     return GenerationReport(
         out, scale.name, seed, fmt, end_month, report, time.perf_counter() - began, planted
     )
+
+
+def _write_static(
+    out: Path, fmt: FileFormat, platform: Platform, report: dict[str, TableReport]
+) -> None:
+    """Write the tables that are not written month by month, each into one file."""
+    for name, t in static_tables(platform).items():
+        sink = open_sink(out, name, fmt, partitioned=False)
+        sink.write(t)
+        report[name].rows = t.num_rows
+        report[name].paths = sink.close()
+
+
+def _write_whole(
+    out: Path,
+    fmt: FileFormat,
+    name: str,
+    rows: pa.Table,
+    offsets: np.ndarray,
+    report: dict[str, TableReport],
+) -> None:
+    """Write a Data Compass table derived whole (authorizations, stock levels) into one file."""
+    sink = open_sink(out, name, fmt, partitioned=False)
+    if rows.num_rows:  # an empty table is written by closing the sink
+        sink.write(rows, offsets)
+    report[name].rows = rows.num_rows
+    report[name].paths = sink.close()
+
+
+@dataclass
+class _MonthWriter:
+    """Writes the monthly tables: a month's livestreams and videos, its orders chunk by
+    chunk, then the Data Compass tables derived from them; row ids run on across months."""
+
+    pop: Population
+    scale: Scale
+    sinks: dict[str, Sink]
+    report: dict[str, TableReport]
+    orders: OrderContext
+    #: None when the Data Compass tables are left out.
+    compass: CompassContext | None = None
+    #: Each month's sales in livestreams with minutes, for the stock levels.
+    stock_sales: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=list
+    )
+    next_live: int = 0
+    next_video: int = 0
+    next_order: int = 0
+
+    def write(self, m: int) -> None:
+        content = self._content(m)
+        sales = self._orders(m, content)
+        if self.compass is not None:
+            self._compass(self.compass, m, content, sales)
+
+    def close(self) -> None:
+        for name, sink in self.sinks.items():
+            self.report[name].paths = sink.close()
+
+    def _content(self, m: int) -> MonthContent:
+        """The month's livestreams and videos."""
+        content = month_content(self.pop, m, self.next_live, self.next_video)
+        self.next_live += content.livestreams.num_rows
+        self.next_video += content.videos.num_rows
+        self.sinks["livestreams"].write(content.livestreams, content.live_offsets)
+        self.sinks["videos"].write(content.videos, content.video_offsets)
+        self.report["livestreams"].rows += content.livestreams.num_rows
+        self.report["videos"].rows += content.videos.num_rows
+        return content
+
+    def _orders(self, m: int, content: MonthContent) -> MonthSales:
+        """The month's orders, chunk by chunk; returns the sales Data Compass derives from."""
+        counts = self.orders.month_counts(m)
+        sales = MonthSales()
+        for part, (lo, hi) in enumerate(chunk_bounds(counts, self.scale.chunk_orders)):
+            orders, offsets, order_facts = order_chunk(
+                self.orders, m, part, lo, hi, counts, content, self.next_order
+            )
+            self.next_order += orders.num_rows
+            self.report["orders"].rows += orders.num_rows
+            self.sinks["orders"].write(orders, offsets)
+            if self.compass is not None:
+                sales.add(order_facts, keep_all=self.compass.detailed(m))
+        return sales
+
+    def _compass(
+        self, compass: CompassContext, m: int, content: MonthContent, sales: MonthSales
+    ) -> None:
+        """The month's Data Compass tables, derived from its content and sales."""
+        derived = month_tables(compass, m, content, sales.merged())
+        written: dict[str, tuple[pa.Table | None, np.ndarray | None]] = {
+            "live_sources": (derived.live_sources, None),
+            "live_products": (derived.live_products, None),
+            "live_minutes": (derived.live_minutes, derived.minute_offsets),
+            "audiences": (derived.audiences, None),
+        }
+        for name, (rows, row_offsets) in written.items():
+            if rows is not None and rows.num_rows:
+                self.sinks[name].write(rows, row_offsets)
+                self.report[name].rows += rows.num_rows
+        if derived.stock_sales is not None:
+            self.stock_sales.append(derived.stock_sales)
