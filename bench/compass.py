@@ -8,8 +8,9 @@ the most creators authorized on a day of the range is taken.
 In this one process:
 - tierwise: `creator_list` and `overview`, end to end (reading the pairs, the rules in
   Python, the set-wise queries, the typed results);
-- the hand queries: one DuckDB statement each, written independently (local dates by
-  casting, rates by an ASOF join, each table cut first to the instants the ranges span),
+- the hand queries: one DuckDB statement each, written independently (each visible range
+  as the instants of its local midnights, rates by an ASOF join, each table cut first to
+  the instants the ranges span),
   given the visible ranges the rules computed (the rules are not SQL; computing them is
   not timed for the hand queries, and is for tierwise).
 The numbers are compared first and the run stops if they differ. Each of the four is run
@@ -64,7 +65,11 @@ def _values(rows: Sequence[tuple[str, str, date, date]]) -> str:
 
 def _hand_base(zone: str, rows: Sequence[tuple[str, str, date, date]]) -> str:
     return f"""
-    v(creator_id, period, first_day, last_day) AS ({_values(rows)}),
+    v0(creator_id, period, first_day, last_day) AS ({_values(rows)}),
+    -- each visible range as the instants of its local midnights: the scans compare raw
+    -- timestamps with them instead of converting every row to a local date
+    v AS (SELECT *, timezone('{zone}', first_day::TIMESTAMP) AS lo_at,
+                    timezone('{zone}', (last_day + 1)::TIMESTAMP) AS hi_at FROM v0),
     b AS (SELECT timezone('{zone}', min(first_day)::TIMESTAMP) AS lo,
                  timezone('{zone}', (max(last_day) + 1)::TIMESTAMP) AS hi FROM v),
     fx AS (SELECT currency, timezone('{zone}', valid_from::TIMESTAMP) AS since,
@@ -77,22 +82,20 @@ def _hand_base(zone: str, rows: Sequence[tuple[str, str, date, date]]) -> str:
                     ELSE CAST(o.refund_amount::DOUBLE * fx.rate AS DECIMAL(18,4)) END AS refunds
         FROM orders o ASOF LEFT JOIN fx ON fx.currency = o.currency AND o.paid_at >= fx.since
         JOIN v ON v.creator_id = o.creator_id
-             AND CAST(timezone('{zone}', o.paid_at) AS DATE) BETWEEN v.first_day AND v.last_day
+             AND o.paid_at >= v.lo_at AND o.paid_at < v.hi_at
         WHERE NOT o.abnormal AND o.paid_at >= (SELECT lo FROM b) AND o.paid_at < (SELECT hi FROM b)
     ),
     l AS (
         SELECT v.period, l.creator_id, l.live_id, l.views, l.product_clicks,
                COALESCE(date_diff('second', l.started_at, l.ended_at), 0) AS duration_s
         FROM livestreams l JOIN v ON v.creator_id = l.creator_id
-             AND CAST(timezone('{zone}', l.started_at) AS DATE)
-                 BETWEEN v.first_day AND v.last_day
+             AND l.started_at >= v.lo_at AND l.started_at < v.hi_at
         WHERE l.started_at >= (SELECT lo FROM b) AND l.started_at < (SELECT hi FROM b)
     ),
     d AS (
         SELECT v.period, d.creator_id, d.views, d.product_clicks, d.new_followers
         FROM videos d JOIN v ON v.creator_id = d.creator_id
-             AND CAST(timezone('{zone}', d.posted_at) AS DATE)
-                 BETWEEN v.first_day AND v.last_day
+             AND d.posted_at >= v.lo_at AND d.posted_at < v.hi_at
         WHERE d.posted_at >= (SELECT lo FROM b) AND d.posted_at < (SELECT hi FROM b)
     )"""
 
