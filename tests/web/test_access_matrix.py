@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any, Literal
 
 import httpx2
@@ -60,6 +61,8 @@ OPERATOR_AND_PARTNER = frozenset({"operator", "partner"})
 CREATOR = frozenset({"creator"})
 PARTNER = frozenset({"partner"})
 COMPASS_READERS = frozenset({"operator", "partner", "creator"})
+#: A Data Compass range the portal (as of the real today) accepts: the last seven days.
+RECENT = f"?from={date.today() - timedelta(days=7)}&to={date.today() - timedelta(days=1)}"
 OVERRIDE = {
     "program_id": "buyin-mcn",
     "kind": "override",
@@ -193,6 +196,18 @@ ROUTES: dict[str, Route] = {
         "POST", "/api/v1/compass/requests/{request_id}/withdraw", PARTNER, ok=404
     ),
     "api.compass.access_log": Route("GET", "/api/v1/compass/access-log", OPERATOR | CREATOR),
+    "api.compass.lives.list": Route("GET", "/api/v1/compass/lives", PARTNER, query=RECENT),
+    "api.compass.lives.get": Route(
+        "GET", "/api/v1/compass/lives/{live_id}", PARTNER, ok=404, query=RECENT
+    ),
+    "api.compass.videos.list": Route("GET", "/api/v1/compass/videos", PARTNER, query=RECENT),
+    "api.compass.videos.get": Route(
+        "GET", "/api/v1/compass/videos/{video_id}", PARTNER, ok=404, query=RECENT
+    ),
+    "api.compass.products.list": Route("GET", "/api/v1/compass/products", PARTNER, query=RECENT),
+    "api.compass.exports.get": Route(
+        "GET", "/api/v1/compass/exports/{what}.{fmt}", PARTNER, query=RECENT
+    ),
 }
 
 #: The callers: their login, role, own partner and the partners they are bound to.
@@ -417,7 +432,15 @@ def test_access(
     route = ROUTES[name]
     world = scratch if route.unsafe else shared
     want = expected(route, caller, target)
-    values = {"program_id": "buyin-mcn", "partner_id": target or "", "request_id": "wf-none"}
+    values = {
+        "program_id": "buyin-mcn",
+        "partner_id": target or "",
+        "request_id": "wf-none",
+        "live_id": "none",
+        "video_id": "none",
+        "what": "lives",
+        "fmt": "csv",
+    }
     if "{run_id}" in route.path:
         if not route.unsafe:
             values["run_id"] = run_id(world, "published")

@@ -83,6 +83,14 @@ ACCESS: Mapping[str, Rule] = {
     "api.compass.requests.revoke": Rule(frozenset({"creator"})),
     "api.compass.requests.withdraw": Rule(frozenset({"partner"})),
     "api.compass.access_log": Rule(frozenset({"operator", "creator"})),
+    # -- Data Compass: livestream, video and product analytics and exports (a partner's
+    # own creators over visible days; content it may not see answers 404) -------------
+    "api.compass.lives.list": Rule(frozenset({"partner"})),
+    "api.compass.lives.get": Rule(frozenset({"partner"})),
+    "api.compass.videos.list": Rule(frozenset({"partner"})),
+    "api.compass.videos.get": Rule(frozenset({"partner"})),
+    "api.compass.products.list": Rule(frozenset({"partner"})),
+    "api.compass.exports.get": Rule(frozenset({"partner"})),
     # -- operators ---------------------------------------------------------------------
     "api.programs.periods": _operator(),
     "api.programs.distribution": _operator(),

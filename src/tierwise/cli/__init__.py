@@ -19,6 +19,7 @@ _COMMAND_MODULES = (
     "tierwise.cli.serve",
     "tierwise.cli.compass",
     "tierwise.cli.compass_analytics",
+    "tierwise.cli.compass_modules",
 )
 
 

@@ -8,22 +8,43 @@ does not exist; a refused move answers 409 and an unusable input 422, naming the
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Annotated, Any, Protocol, TypeVar
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from tierwise.accounts import Principal
 from tierwise.compass import service
-from tierwise.compass.days import DayRange
+from tierwise.compass.authorizations import Authorization
+from tierwise.compass.consent import Consent
+from tierwise.compass.days import DayRange, VisibleDays
 from tierwise.compass.errors import CompassError, ConsentRefused, RequestNotFound, RequestRefused
-from tierwise.compass.repository import AccessQuery
+from tierwise.compass.exports import (
+    MEDIA_TYPES,
+    ExportFile,
+    ExportFormat,
+    ExportList,
+    export_file,
+)
+from tierwise.compass.modules import (
+    ContentNotFound,
+    live_detail,
+    live_history,
+    product_list,
+    video_detail,
+    video_list,
+)
+from tierwise.compass.ranges import QueryRange
+from tierwise.compass.repository import AccessQuery, Via
 from tierwise.compass.schemas import (
     AccessLogEntryOut,
     AccessRequestIn,
     AccessRequestOut,
     Status,
 )
+from tierwise.core.errors import DataError
+from tierwise.store.compass_activity import VideoOrder
 from tierwise.web.context import Portal
 from tierwise.web.guard import ApiUser, PortalDep
 from tierwise.web.problems import Problem, responses
@@ -212,4 +233,163 @@ def access_log(
         offset=offset,
         limit=limit,
         items=[AccessLogEntryOut(**e) for e in entries],
+    )
+
+
+# --- Data Compass: livestream, video and product analytics and exports -----------------
+# A signed-in partner user over its own creators as of today, over the days it may see;
+# every creator whose numbers an answer holds is written to the access log. A livestream
+# or video it may not see answers 404, exactly as one that does not exist.
+
+FromDay = Annotated[date, Query(alias="from", description="First day, included.")]
+ToDay = Annotated[date, Query(alias="to", description="Last day, included.")]
+Search = Annotated[str | None, Query(max_length=200)]
+
+
+class _Seen(Protocol):
+    @property
+    def seen(self) -> Mapping[str, VisibleDays]: ...
+
+
+R = TypeVar("R", bound=_Seen)
+#: A module's call: (event store connection, partner, range, workflow rows) → its result.
+Reader = Callable[[Any, str, QueryRange, Sequence[Authorization]], R]
+
+
+def _workflow_rows(portal: Portal, partner_id: str) -> tuple[Authorization, ...]:
+    """The consent workflow's rows of the partner, which count like imported ones."""
+    with portal.state.reading() as session:
+        return tuple(v.authorization for v in Consent(session).find(partner_id=partner_id))
+
+
+def _analytics(
+    portal: Portal,
+    principal: Principal,
+    first: date,
+    last: date,
+    read: Reader[R],
+    *,
+    what: str,
+    via: Via = "api",
+) -> R:
+    """Run one module for the caller's partner as of today and log the creators it read."""
+    partner_id = principal.partner_id
+    if partner_id is None:
+        raise Problem(404, "no partner for this user")
+    try:
+        query = QueryRange.custom(first, last, portal.today())
+    except CompassError as exc:
+        raise Problem(422, str(exc)) from None
+    extra = _workflow_rows(portal, partner_id)
+    with portal.events() as con:
+        try:
+            result = read(con, partner_id, query, extra)
+        except ContentNotFound as exc:
+            raise Problem(404, str(exc)) from None
+        except (CompassError, DataError) as exc:
+            raise Problem(422, str(exc)) from None
+    for creator_id, days in sorted(result.seen.items()):
+        service.record_access(
+            portal.state,
+            login=principal.login,
+            role=principal.role,
+            partner_id=partner_id,
+            creator_id=creator_id,
+            days=days,
+            via=via,
+            what=what,
+        )
+    return result
+
+
+@router.get("/lives", name="api.compass.lives.list", responses=responses(422))
+def lives(portal: PortalDep, principal: ApiUser, first: FromDay, last: ToDay) -> dict[str, Any]:
+    """The history of the partner's creators' livestreams on visible days, with totals
+    compared with the previous period of the same length."""
+    return _analytics(
+        portal, principal, first, last,
+        lambda c, p, q, x: live_history(c, p, q, x), what="lives",
+    ).to_dict()  # fmt: skip
+
+
+@router.get("/lives/{live_id}", name="api.compass.lives.get", responses=responses(404, 422))
+def live(
+    live_id: str, portal: PortalDep, principal: ApiUser, first: FromDay, last: ToDay
+) -> dict[str, Any]:
+    """One livestream: per-product sales and conversion, per-minute trends, traffic
+    sources, violation notices, profiles over 1,000 users."""
+    return _analytics(
+        portal, principal, first, last,
+        lambda c, p, q, x: live_detail(c, p, q, live_id, x), what=f"live {live_id}",
+    ).to_dict()  # fmt: skip
+
+
+@router.get("/videos", name="api.compass.videos.list", responses=responses(422))
+def videos(
+    portal: PortalDep,
+    principal: ApiUser,
+    first: FromDay,
+    last: ToDay,
+    sort: VideoOrder = "views",
+    search: Search = None,
+) -> dict[str, Any]:
+    """The videos posted on visible days, sorted by views, new followers, revenue or RPM."""
+    return _analytics(
+        portal, principal, first, last,
+        lambda c, p, q, x: video_list(c, p, q, sort, search, x), what="videos",
+    ).to_dict()  # fmt: skip
+
+
+@router.get("/videos/{video_id}", name="api.compass.videos.get", responses=responses(404, 422))
+def video(
+    video_id: str,
+    portal: PortalDep,
+    principal: ApiUser,
+    first: FromDay,
+    last: ToDay,
+    product_id: Search = None,
+) -> dict[str, Any]:
+    """One video, its products and the top-3 visible videos by revenue of the same product."""
+    return _analytics(
+        portal, principal, first, last,
+        lambda c, p, q, x: video_detail(c, p, q, video_id, product_id, x),
+        what=f"video {video_id}",
+    ).to_dict()  # fmt: skip
+
+
+@router.get("/products", name="api.compass.products.list", responses=responses(422))
+def products(
+    portal: PortalDep, principal: ApiUser, first: FromDay, last: ToDay, search: Search = None
+) -> dict[str, Any]:
+    """Product analytics over visible days, compared with the previous period."""
+    return _analytics(
+        portal, principal, first, last,
+        lambda c, p, q, x: product_list(c, p, q, search, x), what="products",
+    ).to_dict()  # fmt: skip
+
+
+@router.get(
+    "/exports/{what}.{fmt}",
+    name="api.compass.exports.get",
+    response_class=Response,
+    responses={
+        200: {"content": {m: {} for m in MEDIA_TYPES.values()}},
+        **responses(422),
+    },
+)
+def export(
+    what: ExportList, fmt: ExportFormat, portal: PortalDep, principal: ApiUser,
+    first: FromDay, last: ToDay,
+) -> Response:  # fmt: skip
+    """A list (live history, creators, videos, products) as CSV or XLSX."""
+
+    def read(con: Any, p: str, q: QueryRange, x: Sequence[Authorization]) -> ExportFile:
+        return export_file(con, p, what, fmt, q, x)
+
+    done = _analytics(portal, principal, first, last, read, what=f"export {what}", via="export")
+    name = f"compass-{what}-{first}-{last}.{fmt}"
+    return Response(
+        done.body,
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

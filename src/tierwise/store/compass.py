@@ -171,6 +171,7 @@ def _ctes(visible: str, zone: str, *, minutes: bool) -> str:
     ),
     ord AS (
         SELECT v.period, o.creator_id, o.channel, o.currency, o.paid_at,
+               o.content_id, o.product_id, o.buyer_id, o.return_fault, o.review_rating,
                COALESCE(o.quantity, 1) AS items,
                CASE WHEN o.currency = 'USD' THEN o.amount
                     ELSE CAST(CAST(o.amount AS DOUBLE) * fx.rate AS DECIMAL(18,4)) END AS gmv,
