@@ -188,6 +188,21 @@ ROUTES: dict[str, Route] = {
         "POST", "/api/v1/compass/requests/{request_id}/withdraw", PARTNER, ok=404
     ),
     "api.compass.access_log": Route("GET", "/api/v1/compass/access-log", OPERATOR | CREATOR),
+    # -- Data Compass pages: the role layer here; whose creator or request, in
+    # tests/web/test_compass_pages.py ("nobody" and "wf-none" do not exist: 404) ----------
+    "page.compass.overview": Route("GET", "/compass", PARTNER),
+    "page.compass.creators": Route("GET", "/compass/creators", PARTNER),
+    "page.compass.request": Route(
+        "POST",
+        "/compass/creators/{creator_id}/request",
+        PARTNER,
+        ok=404,
+        body={"period_from": "2024-09-01", "period_to": "2024-09-30"},
+    ),
+    "page.compass.consent": Route("GET", "/compass/consent", CREATOR),
+    "page.compass.approve": Route("POST", "/compass/consent/{request_id}/approve", CREATOR, ok=404),
+    "page.compass.decline": Route("POST", "/compass/consent/{request_id}/decline", CREATOR, ok=404),
+    "page.compass.revoke": Route("POST", "/compass/consent/{request_id}/revoke", CREATOR, ok=404),
 }
 
 #: The callers: their login, role, own partner and the partners they are bound to.
@@ -412,7 +427,12 @@ def test_access(
     route = ROUTES[name]
     world = scratch if route.unsafe else shared
     want = expected(route, caller, target)
-    values = {"program_id": "buyin-mcn", "partner_id": target or "", "request_id": "wf-none"}
+    values = {
+        "program_id": "buyin-mcn",
+        "partner_id": target or "",
+        "request_id": "wf-none",
+        "creator_id": "nobody",
+    }
     if "{run_id}" in route.path:
         if not route.unsafe:
             values["run_id"] = run_id(world, "published")

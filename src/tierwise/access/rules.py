@@ -83,6 +83,15 @@ ACCESS: Mapping[str, Rule] = {
     "api.compass.requests.revoke": Rule(frozenset({"creator"})),
     "api.compass.requests.withdraw": Rule(frozenset({"partner"})),
     "api.compass.access_log": Rule(frozenset({"operator", "creator"})),
+    # -- Data Compass pages: a partner's own creators, a creator's own consent (ownership
+    # checked per request: another partner's creator or another creator's request is 404)
+    "page.compass.overview": Rule(frozenset({"partner"})),
+    "page.compass.creators": Rule(frozenset({"partner"})),
+    "page.compass.request": Rule(frozenset({"partner"})),
+    "page.compass.consent": Rule(frozenset({"creator"})),
+    "page.compass.approve": Rule(frozenset({"creator"})),
+    "page.compass.decline": Rule(frozenset({"creator"})),
+    "page.compass.revoke": Rule(frozenset({"creator"})),
     # -- operators ---------------------------------------------------------------------
     "api.programs.periods": _operator(),
     "api.programs.distribution": _operator(),
