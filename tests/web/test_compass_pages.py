@@ -226,8 +226,10 @@ def test_approve_then_revoke_by_the_day(world: World) -> None:
     # The access log: agency-a read 09-18..09-19 on the 20th and 09-18..09-20 on the 21st.
     log = [text(r) for r in re.findall(r'<tr data-testid="log-entry">(.*?)</tr>', consent, re.S)]
     assert log == [
-        "2024-09-21 10:00 Siam Creators agency-a 2024-09-18 – 2024-09-20 (3 days) portal · creators",
-        "2024-09-20 10:00 Siam Creators agency-a 2024-09-18 – 2024-09-19 (2 days) portal · creators",
+        "2024-09-21 10:00 Siam Creators agency-a 2024-09-18 – 2024-09-20 (3 days) "
+        "portal · creators",
+        "2024-09-20 10:00 Siam Creators agency-a 2024-09-18 – 2024-09-19 (2 days) "
+        "portal · creators",
     ]
     revoked = world.client("creator-c0").post(
         f"/compass/consent/{request_id.group(1)}/revoke",
