@@ -289,3 +289,22 @@ def test_the_navigation_links_to_data_compass(shared: World) -> None:
     assert re.search(r'<a href="/compass"[^>]*data-testid="nav-compass"', partner)
     creator = shared.client("creator-c0").get("/compass/consent").text
     assert re.search(r'<a href="/compass/consent"[^>]*data-testid="nav-compass"', creator)
+
+
+def test_every_compass_form_needs_the_sessions_csrf_token(world: World) -> None:
+    """The partner's and the creator's forms: refused without the session's token, and
+    nothing requested or answered."""
+    forms = {
+        "agency-a": ["/compass/creators/c0/request"],
+        "creator-c0": [f"/compass/consent/wf-none/{move}" for move in ("approve", "decline")]
+        + ["/compass/consent/wf-none/revoke"],
+    }
+    for login, paths in forms.items():
+        client = world.client(login)
+        for path in paths:
+            for data in ({}, {"csrf_token": ""}, {"csrf_token": "stale"}):
+                body = {**data, "period_from": "2024-09-01", "period_to": "2024-09-30"}
+                reply = client.post(path, data=body)
+                assert reply.status_code == 403, (login, path, data)
+                assert "CSRF" in reply.text
+    assert "no-requested" in world.client("agency-a").get("/compass/creators?tab=requested").text
