@@ -208,6 +208,21 @@ ROUTES: dict[str, Route] = {
     "api.compass.exports.get": Route(
         "GET", "/api/v1/compass/exports/{what}.{fmt}", PARTNER, query=RECENT
     ),
+    # -- Data Compass pages: the role layer here; whose creator or request, in
+    # tests/web/test_compass_pages.py ("nobody" and "wf-none" do not exist: 404) ----------
+    "page.compass.overview": Route("GET", "/compass", PARTNER),
+    "page.compass.creators": Route("GET", "/compass/creators", PARTNER),
+    "page.compass.request": Route(
+        "POST",
+        "/compass/creators/{creator_id}/request",
+        PARTNER,
+        ok=404,
+        body={"period_from": "2024-09-01", "period_to": "2024-09-30"},
+    ),
+    "page.compass.consent": Route("GET", "/compass/consent", CREATOR),
+    "page.compass.approve": Route("POST", "/compass/consent/{request_id}/approve", CREATOR, ok=404),
+    "page.compass.decline": Route("POST", "/compass/consent/{request_id}/decline", CREATOR, ok=404),
+    "page.compass.revoke": Route("POST", "/compass/consent/{request_id}/revoke", CREATOR, ok=404),
 }
 
 #: The callers: their login, role, own partner and the partners they are bound to.
@@ -440,6 +455,7 @@ def test_access(
         "video_id": "none",
         "what": "lives",
         "fmt": "csv",
+        "creator_id": "nobody",
     }
     if "{run_id}" in route.path:
         if not route.unsafe:

@@ -630,6 +630,25 @@ DYNAMIC = {
     "warning_status_": ["observation", "ineligible", "novice"],
     "action_": ["to_at_least", "to_above", "to_below", "to_at_most", "gain_points", "gain_score"],
     "risk_": ["to_at_least", "to_above", "to_below", "to_at_most", "loses_level", "keeps_level"],
+    "compass_range_": ["yesterday", "last_7_days", "last_28_days", "custom"],
+    "compass_tab_": ["authorized", "requested", "unauthorized"],
+    "compass_via_": ["page", "api", "export", "cli"],
+    "compass_fig_": [
+        "gmv",
+        "settlement_gmv",
+        "refunds",
+        "orders",
+        "items_sold",
+        "authorized_creators",
+        "active_rate",
+        "sales_rate",
+        "livestreams",
+        "avg_gmv_per_livestream",
+        "live_avg_ctr",
+        "videos",
+        "video_avg_ctr",
+        "new_followers",
+    ],
 }
 
 

@@ -91,6 +91,15 @@ ACCESS: Mapping[str, Rule] = {
     "api.compass.videos.get": Rule(frozenset({"partner"})),
     "api.compass.products.list": Rule(frozenset({"partner"})),
     "api.compass.exports.get": Rule(frozenset({"partner"})),
+    # -- Data Compass pages: a partner's own creators, a creator's own consent (ownership
+    # checked per request: another partner's creator or another creator's request is 404)
+    "page.compass.overview": Rule(frozenset({"partner"})),
+    "page.compass.creators": Rule(frozenset({"partner"})),
+    "page.compass.request": Rule(frozenset({"partner"})),
+    "page.compass.consent": Rule(frozenset({"creator"})),
+    "page.compass.approve": Rule(frozenset({"creator"})),
+    "page.compass.decline": Rule(frozenset({"creator"})),
+    "page.compass.revoke": Rule(frozenset({"creator"})),
     # -- operators ---------------------------------------------------------------------
     "api.programs.periods": _operator(),
     "api.programs.distribution": _operator(),

@@ -13,6 +13,7 @@ from tierwise.appeals import pages as appeals_pages
 from tierwise.audit import endpoints as audit_api
 from tierwise.audit import pages as audit_pages
 from tierwise.compass import endpoints as compass_api
+from tierwise.compass import pages as compass_pages
 from tierwise.decisions import endpoints as decisions_api
 from tierwise.decisions import pages as decisions_pages
 from tierwise.outbox import endpoints as outbox_api
@@ -54,5 +55,6 @@ for module in (
     audit_pages,
     outbox_pages,
     accounts_pages,
+    compass_pages,
 ):
     pages.include_router(module.router)
