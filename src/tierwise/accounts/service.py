@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from tierwise.accounts.principal import ROLES, Principal, Role
 from tierwise.core.errors import AccountError
-from tierwise.db.engine import now
+from tierwise.db.engine import hold_until_commit, now
 from tierwise.db.models import Credential, LoginFailure, User
 
 CredentialKind = Literal["session", "token"]
@@ -224,14 +224,9 @@ class Accounts:
         return user
 
     def _one_attempt_at_a_time(self, login: str) -> None:
-        """Hold the login's lock until the transaction ends.
-
-        PostgreSQL: a transaction-scoped advisory lock keyed by the login (there may be no
-        row to lock: unknown logins are throttled too). SQLite: the store's write sessions
-        begin `IMMEDIATE`, so a sign-in already holds the database's one write lock."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            key = sa.func.hashtextextended(login, 0)
-            self.session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+        """Hold the login's lock until the transaction ends (`hold_until_commit`: there
+        may be no row to lock — unknown logins are throttled too)."""
+        hold_until_commit(self.session, "login", login)
 
     def issue(self, user: User, kind: CredentialKind) -> tuple[Principal, str]:
         """A new credential for `user`: the principal and the secret to hand out once."""
