@@ -21,10 +21,12 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from tests.test_state_runs import ACTOR, new_run, result
+from tierwise.accounts.service import Accounts, NewUser
+from tierwise.core.errors import AccountError
 from tierwise.db.audit import AuditLog
 from tierwise.db.engine import StateStore
 from tierwise.db.errors import PublishRefused
-from tierwise.db.models import Publication, Restatement, Run
+from tierwise.db.models import Publication, Restatement, Run, User
 from tierwise.runs.repository import Runs
 
 T = TypeVar("T")
@@ -160,6 +162,23 @@ def test_a_restatement_recorded_twice_at_once_is_recorded_once(store: StateStore
     assert outcomes == [(original.id, restated.id)] * RACERS, outcomes
     assert count(store, Restatement) == 1
     assert audit_actions(store) == ["run", "publish", "run", "restatement"]
+
+
+# -- 3. one login added twice ----------------------------------------------------------------
+
+
+def test_one_login_added_twice_at_once_is_taken_once(store: StateStore) -> None:
+    new = NewUser(login="ops", name="Operations", role="operator")
+    outcomes = race(
+        store,
+        r"FROM users\s+WHERE users.login",
+        [lambda s: Accounts(s).add(new, "a long password").login] * RACERS,
+    )
+    refusals = [o for o in outcomes if isinstance(o, Exception)]
+    assert outcomes.count("ops") == 1, outcomes
+    assert len(refusals) == 1 and isinstance(refusals[0], AccountError), outcomes
+    assert str(refusals[0]) == "login 'ops' is taken"
+    assert count(store, User) == 1
 
 
 def test_with_no_lock_both_racers_check_before_either_acts(pg_state_url: str) -> None:

@@ -147,10 +147,12 @@ class Accounts:
         self.session = session
 
     def add(self, new: NewUser, password: str) -> User:
+        """A new user; `AccountError` when the login is taken, also by a session adding
+        it at the same moment (the second waits for the first and finds it)."""
         new.check()
         if len(password) < MIN_PASSWORD:
             raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
-        if self.by_login(new.login) is not None:
+        if self.taken(new.login):
             raise AccountError(f"login {new.login!r} is taken")
         user = User(
             login=new.login,
@@ -167,6 +169,12 @@ class Accounts:
         self.session.add(user)
         self.session.flush()
         return user
+
+    def taken(self, login: str) -> bool:
+        """Whether a user has `login`; the answer holds until the transaction ends (the
+        login's lock is held), so an `add` after it cannot be raced."""
+        self._one_attempt_at_a_time(login)
+        return self.by_login(login) is not None
 
     def by_login(self, login: str) -> User | None:
         return self.session.scalars(sa.select(User).where(User.login == login)).first()
@@ -225,7 +233,7 @@ class Accounts:
 
     def _one_attempt_at_a_time(self, login: str) -> None:
         """Hold the login's lock until the transaction ends (`hold_until_commit`: there
-        may be no row to lock — unknown logins are throttled too)."""
+        may be no row to lock — unknown logins are throttled too, new logins are added)."""
         hold_until_commit(self.session, "login", login)
 
     def issue(self, user: User, kind: CredentialKind) -> tuple[Principal, str]:
