@@ -20,13 +20,15 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from tests.test_state_outbox import BUYIN, buyin_notices
 from tests.test_state_runs import ACTOR, new_run, result
 from tierwise.accounts.service import Accounts, NewUser
 from tierwise.core.errors import AccountError
 from tierwise.db.audit import AuditLog
 from tierwise.db.engine import StateStore
 from tierwise.db.errors import PublishRefused
-from tierwise.db.models import Publication, Restatement, Run, User
+from tierwise.db.models import OutboxMessage, Publication, Restatement, Run, User
+from tierwise.outbox.repository import Outbox
 from tierwise.runs.repository import Runs
 
 T = TypeVar("T")
@@ -179,6 +181,22 @@ def test_one_login_added_twice_at_once_is_taken_once(store: StateStore) -> None:
     assert len(refusals) == 1 and isinstance(refusals[0], AccountError), outcomes
     assert str(refusals[0]) == "login 'ops' is taken"
     assert count(store, User) == 1
+
+
+# -- 4. the same notices queued twice --------------------------------------------------------
+
+
+def test_the_same_notices_queued_twice_at_once_are_queued_once(store: StateStore) -> None:
+    """A publication and a retried reminder job queue the same notices at once: each
+    message once, by whichever came first."""
+    notices = buyin_notices()
+    outcomes = race(
+        store,
+        r"FROM outbox\s+WHERE outbox.dedupe_key",
+        [lambda s: len(Outbox(s).add_notices(BUYIN, notices, {"P1": "CN"}))] * RACERS,
+    )
+    assert sorted(map(str, outcomes)) == ["0", str(len(notices))], outcomes
+    assert count(store, OutboxMessage) == len(notices)
 
 
 def test_with_no_lock_both_racers_check_before_either_acts(pg_state_url: str) -> None:
