@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from tierwise.accounts.principal import ROLES, Principal, Role
 from tierwise.core.errors import AccountError
-from tierwise.db.engine import now
+from tierwise.db.engine import hold_until_commit, now
 from tierwise.db.models import Credential, LoginFailure, User
 
 CredentialKind = Literal["session", "token"]
@@ -147,10 +147,12 @@ class Accounts:
         self.session = session
 
     def add(self, new: NewUser, password: str) -> User:
+        """A new user; `AccountError` when the login is taken, also by a session adding
+        it at the same moment (the second waits for the first and finds it)."""
         new.check()
         if len(password) < MIN_PASSWORD:
             raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
-        if self.by_login(new.login) is not None:
+        if self.taken(new.login):
             raise AccountError(f"login {new.login!r} is taken")
         user = User(
             login=new.login,
@@ -167,6 +169,12 @@ class Accounts:
         self.session.add(user)
         self.session.flush()
         return user
+
+    def taken(self, login: str) -> bool:
+        """Whether a user has `login`; the answer holds until the transaction ends (the
+        login's lock is held), so an `add` after it cannot be raced."""
+        self._one_attempt_at_a_time(login)
+        return self.by_login(login) is not None
 
     def by_login(self, login: str) -> User | None:
         return self.session.scalars(sa.select(User).where(User.login == login)).first()
@@ -224,14 +232,9 @@ class Accounts:
         return user
 
     def _one_attempt_at_a_time(self, login: str) -> None:
-        """Hold the login's lock until the transaction ends.
-
-        PostgreSQL: a transaction-scoped advisory lock keyed by the login (there may be no
-        row to lock: unknown logins are throttled too). SQLite: the store's write sessions
-        begin `IMMEDIATE`, so a sign-in already holds the database's one write lock."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            key = sa.func.hashtextextended(login, 0)
-            self.session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+        """Hold the login's lock until the transaction ends (`hold_until_commit`: there
+        may be no row to lock — unknown logins are throttled too, new logins are added)."""
+        hold_until_commit(self.session, "login", login)
 
     def issue(self, user: User, kind: CredentialKind) -> tuple[Principal, str]:
         """A new credential for `user`: the principal and the secret to hand out once."""

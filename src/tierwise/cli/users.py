@@ -130,7 +130,7 @@ def demo_command(db: DbOption = None, state: StateOption = None) -> None:
     with open_state(state) as st, st.session() as session:
         accounts = Accounts(session)
         for new in wanted:
-            if accounts.by_login(new.login) is not None:
+            if accounts.taken(new.login):
                 table.add_row(new.role, new.login, "(exists)", new.name)
                 continue
             password = secrets.token_urlsafe(9)

@@ -6,12 +6,14 @@ the head revision on open, and sessions that commit or roll back as a whole.
         run = Runs(session).add(new_run)
 
 SQLite runs every transaction as `BEGIN IMMEDIATE` (writers queue instead of failing
-half-way, and DDL is transactional too); PostgreSQL takes row locks where a read decides a
-write (the audit head, a publication).
+half-way, and DDL is transactional too); PostgreSQL takes a lock where a read decides a
+write: the row's (the audit head), or, where there may be no row yet, the object's
+advisory lock (`hold_until_commit`: a publication, a run, a login, a program's outbox).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -292,3 +294,22 @@ def now(session: Session) -> datetime:
     """The store's clock (tests freeze it), as an aware UTC timestamp."""
     clock: Clock = session.info.get("clock", utc_now)
     return clock().astimezone(UTC)
+
+
+def lock_key(*name: str) -> int:
+    """A signed 64-bit key for PostgreSQL's advisory locks, from an object's name
+    (`"publication", program_id, period`)."""
+    digest = hashlib.sha256("\x00".join(name).encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def hold_until_commit(session: Session, *name: str) -> None:
+    """Hold the lock of the object `name` until the session's transaction ends, for a
+    check-then-act on it (does a publication exist? is this login taken?): a second
+    writer waits for the first to commit and then sees what it wrote.
+
+    PostgreSQL: a transaction-scoped advisory lock (there may be no row to lock yet).
+    SQLite: nothing to do, a write session already holds the database's one write lock.
+    Take it before the read that decides the write; take several in one fixed order."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(lock_key(*name))))

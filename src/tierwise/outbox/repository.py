@@ -15,7 +15,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from tierwise.db.engine import now
+from tierwise.db.engine import hold_until_commit, now
 from tierwise.db.models import OutboxMessage
 from tierwise.definitions.model import Program
 from tierwise.lifecycle import Notice
@@ -53,8 +53,13 @@ class Outbox:
         """Render and queue the notices not queued before; returns the new messages.
 
         `partner_markets` maps a partner to its market (`CN`, `TH`, …); a partner not in
-        it takes the program's market when the program has only one."""
+        it takes the program's market when the program has only one.
+
+        Queuing for one program is one step at a time (its outbox lock), so a publication
+        and a reminder job queuing the same notice at once add it once."""
         pending = builtins.list(notices)
+        for program_id in sorted({n.program_id for n in pending}):
+            hold_until_commit(self.session, "outbox", program_id)
         queued = self._queued({dedupe_key(n) for n in pending})
         default_market = program.markets[0] if len(program.markets) == 1 else None
         created = now(self.session)

@@ -27,7 +27,7 @@ from tierwise.core.canonical import plain, sha256_hex
 from tierwise.core.errors import StateError
 from tierwise.core.periods import Period, PeriodError
 from tierwise.db.audit import AuditLog
-from tierwise.db.engine import now
+from tierwise.db.engine import hold_until_commit, now
 from tierwise.db.errors import ImmutableRun, PublishRefused, RunNotFound
 from tierwise.db.models import RUN_KINDS, Publication, Restatement, Run, RunAward, RunResult
 from tierwise.evaluation.documents import ResultDocument
@@ -162,9 +162,13 @@ class Runs:
 
     def add(self, new: NewRun) -> Run:
         """Store a run (status preview) with its results and awards, or return the stored
-        run of the same inputs. The same inputs with other results raise ImmutableRun."""
+        run of the same inputs. The same inputs with other results raise ImmutableRun.
+
+        Two sessions storing the same inputs at once queue on the run's lock: the second
+        finds the first's run and reuses it."""
         self._check(new)
         digest = new.result_hash
+        hold_until_commit(self.session, "run", new.id)
         existing = self.find_run(
             new.program_id,
             new.period,
@@ -309,9 +313,11 @@ class Runs:
         ).one_or_none()
 
     def get(self, run_id: str, *, lock: bool = False) -> Run:
+        """The run; `lock` holds its row until the transaction ends and reads it afresh
+        (a run already in the session may have been published since it was read)."""
         query = sa.select(Run).where(Run.id == run_id)
         if lock:
-            query = query.with_for_update()
+            query = query.with_for_update().execution_options(populate_existing=True)
         run = self.session.scalars(query).one_or_none()
         if run is None:
             raise RunNotFound(f"no run {run_id!r}")
@@ -395,9 +401,15 @@ class Runs:
 
     def publish(self, run_id: str, actor: str, reason: str) -> Publication:
         """Make the run's levels the displayed ones for its program and period; the run
-        published before for them is superseded, in the same transaction."""
+        published before for them is superseded, in the same transaction.
+
+        Publications of one program and period queue on its lock, taken before the run's
+        row: the second sees the first's publication (there may be no row to lock before
+        the first), so it supersedes it, or is refused as already published."""
         if not actor.strip() or not reason.strip():
             raise PublishRefused("publishing needs an actor and a reason")
+        unlocked = self.get(run_id)  # program and period never change
+        hold_until_commit(self.session, "publication", unlocked.program_id, unlocked.period)
         run = self.get(run_id, lock=True)
         if run.kind == "whatif":
             raise PublishRefused(f"{run.id} is a what-if run: it is never published")
@@ -545,12 +557,20 @@ class Runs:
         reason: str,
         differences: Any,
     ) -> Restatement:
-        """Record that `to_run` (kind restatement) restates `from_run`, and what differs."""
+        """Record that `to_run` (kind restatement) restates `from_run`, and what differs;
+        recorded before (a second `appeals apply` that reused the restatement run), the
+        record as it stands."""
         old, new = self.get(from_run), self.get(to_run)
         if new.kind != "restatement" or new.restates != old.id:
             raise StateError(f"{new.id} is not a restatement of {old.id}")
         if not actor.strip() or not reason.strip():
             raise StateError("a restatement needs an actor and a reason")
+        hold_until_commit(self.session, "run", new.id)
+        recorded = self.session.scalars(
+            sa.select(Restatement).where(Restatement.to_run == new.id)
+        ).one_or_none()
+        if recorded is not None:
+            return recorded
         restatement = Restatement(
             program_id=old.program_id,
             period=old.period,
