@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from tierwise.accounts import TOKEN_TTL, Accounts, BadCredentials, Principal, Throttled
+from tierwise.accounts import TOKEN_TTL, Accounts, Principal
+from tierwise.accounts.handlers import sign_in
 from tierwise.accounts.schemas import Health, Me, TokenOut, TokenRequest
 from tierwise.web.guard import ApiUser, PortalDep, bearer_token
-from tierwise.web.problems import Problem, responses
+from tierwise.web.problems import responses
 
 router = APIRouter(tags=["accounts"])
 
@@ -22,27 +23,6 @@ def me(principal: Principal) -> Me:
         creator_id=principal.creator_id,
         seller_id=principal.seller_id,
     )
-
-
-def sign_in(portal: PortalDep, login: str, password: str, kind: str) -> tuple[Principal, str]:
-    """Check the password in a unit of work of its own, so a failure is recorded for the
-    throttle even though the request then fails."""
-    if "\x00" in login:  # no login has one, and PostgreSQL text cannot hold it: no such user
-        raise Problem(
-            401, "wrong login or password", headers={"WWW-Authenticate": 'Bearer realm="tierwise"'}
-        )
-    with portal.state.session() as session:
-        try:
-            return Accounts(session).sign_in(
-                login, password, "token" if kind == "token" else "session"
-            )
-        except Throttled as exc:
-            failure: Problem = Problem(429, str(exc), headers={"Retry-After": str(exc.retry_after)})
-        except BadCredentials as exc:
-            failure = Problem(
-                401, str(exc), headers={"WWW-Authenticate": 'Bearer realm="tierwise"'}
-            )
-    raise failure
 
 
 @router.get("/health", name="api.health", response_model=Health)

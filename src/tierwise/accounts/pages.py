@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from tierwise.accounts import SESSION_TTL, Principal
-from tierwise.accounts.endpoints import sign_in
+from tierwise.accounts.handlers import sign_in
 from tierwise.web.guard import SESSION_COOKIE, PageUser, PortalDep
 from tierwise.web.problems import Problem
 from tierwise.web.render import render

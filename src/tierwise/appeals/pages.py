@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
-from tierwise.appeals.endpoints import restate_appeals
+from tierwise.appeals.handlers import restate_appeals
 from tierwise.appeals.schemas import AppealsIn
 from tierwise.runs.repository import Runs
 from tierwise.web.context import Portal

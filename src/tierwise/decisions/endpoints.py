@@ -6,13 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from tierwise.core.errors import LifecycleError, StateError
 from tierwise.decisions import service
+from tierwise.decisions.handlers import record_decision
 from tierwise.decisions.schemas import DecisionIn, DecisionOut
-from tierwise.lifecycle import Decision
-from tierwise.web.context import Portal, program_of
 from tierwise.web.guard import ApiUser, PortalDep
-from tierwise.web.problems import Problem, responses
+from tierwise.web.problems import responses
 
 router = APIRouter(tags=["operations"])
 
@@ -38,28 +36,3 @@ def create_decision(body: DecisionIn, portal: PortalDep, principal: ApiUser) -> 
     """Record a decision (invite, downgrade, remove, continue an invitation, override),
     checked against the program's policy and the partner's published standing."""
     return record_decision(portal, body, principal.login)
-
-
-def record_decision(portal: Portal, body: DecisionIn, actor: str) -> DecisionOut:
-    """Check and record one decision by `actor` (the API and the operator's page)."""
-    program = program_of(portal, body.program_id)
-    if body.partner_id not in portal.catalog.partners:
-        raise Problem.field("body.partner_id", f"no partner {body.partner_id!r}", 404)
-    try:
-        decision = Decision(
-            kind=body.kind,
-            partner_id=body.partner_id,
-            actor=actor,
-            reason=body.reason,
-            decided_on=body.decided_on or portal.today(),
-            effective=body.effective,
-            level=body.level,
-            mode=body.mode,
-            until=body.until,
-            continues=body.continues,
-        )
-        with portal.state.session() as session:
-            recorded = service.decide(session, program, decision)
-            return DecisionOut(**service.recorded_decision(session, recorded["id"]))
-    except (LifecycleError, StateError) as exc:
-        raise Problem(409, str(exc)) from None

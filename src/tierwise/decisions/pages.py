@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
 from tierwise.decisions import service
-from tierwise.decisions.endpoints import record_decision
+from tierwise.decisions.handlers import record_decision
 from tierwise.decisions.schemas import DecisionIn
 from tierwise.web.context import Portal
 from tierwise.web.forms import FormText, ShortText, flash_of, form_error, validation_detail

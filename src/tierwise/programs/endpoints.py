@@ -10,7 +10,7 @@ from tierwise.definitions.model import Program
 from tierwise.evaluation.service import plan_sql
 from tierwise.programs.schemas import LevelOut, PeriodOut, PlanOut, ProgramOut, ProgramSummary
 from tierwise.runs import service
-from tierwise.runs.endpoints import parse_period
+from tierwise.runs.handlers import parse_period
 from tierwise.runs.repository import Runs
 from tierwise.runs.schemas import Distribution, RunSummary, run_summary
 from tierwise.web.context import program_of

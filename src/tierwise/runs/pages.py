@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from tierwise.db.models import Run
 from tierwise.programs.pages import distribution_chart, program_context
 from tierwise.runs import service
-from tierwise.runs.endpoints import parse_period, preview, publish, stored_run
+from tierwise.runs.handlers import parse_period, preview, publish, stored_run
 from tierwise.runs.repository import Runs
 from tierwise.web.context import Portal, program_of
 from tierwise.web.forms import FormText, flash_of, form_error
