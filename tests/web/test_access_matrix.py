@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any, Literal
 
 import httpx2
@@ -42,6 +43,8 @@ class Route:
     scope: Scope | None = None
     ok: int = 200
     body: dict[str, str] = field(default_factory=dict)
+    #: The query string it is called with (not part of the path the app serves).
+    query: str = ""
 
     @property
     def page(self) -> bool:
@@ -188,7 +191,19 @@ ROUTES: dict[str, Route] = {
         "POST", "/api/v1/compass/requests/{request_id}/withdraw", PARTNER, ok=404
     ),
     "api.compass.access_log": Route("GET", "/api/v1/compass/access-log", OPERATOR | CREATOR),
+    # -- Data Compass: a partner's numbers, its own partner's only (the partner comes from
+    # the credential: there is no other partner to ask for) -----------------------------
+    "api.compass.creators": Route("GET", "/api/v1/compass/creators", PARTNER, query="LAST_WEEK"),
+    "api.compass.overview": Route("GET", "/api/v1/compass/overview", PARTNER, query="LAST_WEEK"),
+    "api.compass.analytics": Route("GET", "/api/v1/compass/analytics", PARTNER, query="LAST_WEEK"),
 }
+
+
+def last_week() -> str:
+    """The last seven days before the portal's today (a range every rule accepts)."""
+    today = date.today()
+    return f"from={today - timedelta(days=7)}&to={today - timedelta(days=1)}"
+
 
 #: The callers: their login, role, own partner and the partners they are bound to.
 CALLERS: dict[str, tuple[str | None, str | None, str | None, frozenset[str]]] = {
@@ -422,6 +437,8 @@ def test_access(
             values["run_id"] = world.setup.preview_run
         run_before = world.operator_get(f"/api/v1/runs/{values['run_id']}")["status"]
     path = route.path.format(**values)
+    if route.query:
+        path += "?" + (last_week() if route.query == "LAST_WEEK" else route.query)
     audit_before = audit_length(world) if route.unsafe and want != route.ok else None
 
     reply = send(world, name, route, caller, path)

@@ -83,6 +83,11 @@ ACCESS: Mapping[str, Rule] = {
     "api.compass.requests.revoke": Rule(frozenset({"creator"})),
     "api.compass.requests.withdraw": Rule(frozenset({"partner"})),
     "api.compass.access_log": Rule(frozenset({"operator", "creator"})),
+    # -- Data Compass: a partner's numbers, its own partner's only (the partner comes from
+    # the credential, never from the request; each read is logged) ----------------------
+    "api.compass.creators": Rule(frozenset({"partner"})),
+    "api.compass.overview": Rule(frozenset({"partner"})),
+    "api.compass.analytics": Rule(frozenset({"partner"})),
     # -- operators ---------------------------------------------------------------------
     "api.programs.periods": _operator(),
     "api.programs.distribution": _operator(),

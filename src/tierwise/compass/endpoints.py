@@ -1,14 +1,19 @@
-"""Data Compass's consent workflow and access log in the REST API.
+"""Data Compass in the REST API: the consent workflow, the access log, and a partner's
+numbers.
 
 A partner's users ask for access for their own partner; the creator's user approves,
 declines and revokes; the partner withdraws. Lists hold the caller's own requests only
 (operators: all). Another partner's or creator's request answers 404, exactly as one that
 does not exist; a refused move answers 409 and an unusable input 422, naming the reason.
+
+A partner's users read their own partner's creators and numbers (`/creators`, `/overview`,
+`/analytics`) as of the portal's today, over the days the rules let them see; every answer
+is written to the access log first, one entry per creator whose numbers it holds.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -16,14 +21,25 @@ from fastapi import APIRouter, Query
 from tierwise.accounts import Principal
 from tierwise.compass import service
 from tierwise.compass.days import DayRange
-from tierwise.compass.errors import CompassError, ConsentRefused, RequestNotFound, RequestRefused
+from tierwise.compass.errors import (
+    CompassError,
+    ConsentRefused,
+    RangeRefused,
+    RequestNotFound,
+    RequestRefused,
+)
+from tierwise.compass.ranges import MAX_QUERY_DAYS, QueryRange
 from tierwise.compass.repository import AccessQuery
 from tierwise.compass.schemas import (
     AccessLogEntryOut,
     AccessRequestIn,
     AccessRequestOut,
+    AnalyticsOut,
+    CreatorListOut,
+    OverviewOut,
     Status,
 )
+from tierwise.compass.service import Reader
 from tierwise.web.context import Portal
 from tierwise.web.guard import ApiUser, PortalDep
 from tierwise.web.problems import Problem, responses
@@ -213,3 +229,85 @@ def access_log(
         limit=limit,
         items=[AccessLogEntryOut(**e) for e in entries],
     )
+
+
+# -- a partner's numbers (compass.md §3) ----------------------------------------------------
+
+FromDay = Annotated[date, Query(alias="from", description="First day (YYYY-MM-DD), included.")]
+ToDay = Annotated[date, Query(alias="to", description="Last day (YYYY-MM-DD), included.")]
+
+
+def _query_range(portal: Portal, first: date, last: date) -> QueryRange:
+    """The range as of the portal's today, or a 422 naming the parameter at fault: `to`
+    for a range that ends before it starts or spans over 30 days, `from` for one reaching
+    before the last 6 months."""
+    try:
+        return QueryRange.custom(first, last, portal.today())
+    except RangeRefused as exc:
+        fits = first <= last and (last - first).days < MAX_QUERY_DAYS
+        raise Problem.field("query.from" if fits else "query.to", str(exc)) from None
+
+
+def _reader(principal: Principal) -> Reader:
+    return Reader(principal.login, principal.role, principal.partner_id or "", "api")
+
+
+@router.get(
+    "/creators",
+    name="api.compass.creators",
+    response_model=CreatorListOut,
+    responses=responses(422),
+)
+def creators(portal: PortalDep, principal: ApiUser, first: FromDay, last: ToDay) -> CreatorListOut:
+    """Every creator bound to the caller's partner in the range, its numbers over the days
+    the partner may see (compass.md §3); the creators read are logged."""
+    query = _query_range(portal, first, last)
+    with portal.events() as con:
+        try:
+            found = service.read_creators(portal.state, con, query, _reader(principal))
+        except CompassError as exc:
+            raise _refusal(exc) from None
+    return CreatorListOut.model_validate(found.to_dict())
+
+
+@router.get(
+    "/overview",
+    name="api.compass.overview",
+    response_model=OverviewOut,
+    responses=responses(422),
+)
+def overview(portal: PortalDep, principal: ApiUser, first: FromDay, last: ToDay) -> OverviewOut:
+    """The data overview over the partner's authorized creators' visible days, with the
+    previous period of the same length; the creators read are logged."""
+    query = _query_range(portal, first, last)
+    with portal.events() as con:
+        try:
+            found = service.read_overview(portal.state, con, query, _reader(principal))
+        except CompassError as exc:
+            raise _refusal(exc) from None
+    return OverviewOut.model_validate(found.to_dict())
+
+
+@router.get(
+    "/analytics",
+    name="api.compass.analytics",
+    response_model=AnalyticsOut,
+    responses=responses(404, 422),
+)
+def analytics(
+    portal: PortalDep,
+    principal: ApiUser,
+    first: FromDay,
+    last: ToDay,
+    creator_id: Filter = None,
+) -> AnalyticsOut:
+    """Creator analytics of the partner's authorized creators (of one, with `creator_id`: a
+    creator the partner was never bound to answers 404, as one that does not exist); the
+    creators read are logged."""
+    query = _query_range(portal, first, last)
+    with portal.events() as con:
+        try:
+            found = service.read_analytics(portal.state, con, query, _reader(principal), creator_id)
+        except CompassError as exc:
+            raise _refusal(exc) from None
+    return AnalyticsOut.model_validate(found.to_dict())
