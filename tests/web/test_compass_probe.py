@@ -323,8 +323,8 @@ def expected_overview(partner: str, first: date, last: date) -> dict[str, Any]:
     """The figures checked, for both periods: sums over every creator's visible days."""
     out = {}
     for name, (a, b) in (("current", (first, last)), ("previous", previous_of(first, last))):
-        totals = {"gmv": Decimal(0), "refunds": Decimal(0), "orders": 0, "livestreams": 0}
-        totals |= {"videos": 0, "authorized_creators": 0, "bound_creators": 0}
+        totals: dict[str, Any] = {"gmv": Decimal(0), "refunds": Decimal(0), "orders": 0}
+        totals |= {"livestreams": 0, "videos": 0, "authorized_creators": 0, "bound_creators": 0}
         for kind in KINDS:
             totals["bound_creators"] += bound_in(kind, a, b)
             days = visible(kind, a, b)
@@ -445,13 +445,13 @@ def plan(count: int, seed: int) -> list[Shot]:
         roll = rng.random()
         if roll < 0.25:
             other = rng.choice([p for p in PARTNERS if p != partner])
-            creator = creator_id(other, rng.choice(list(KINDS)))
-            shots.append(Shot(n, login, "analytics", first, last, "foreign", creator))
+            foreign = creator_id(other, rng.choice(list(KINDS)))
+            shots.append(Shot(n, login, "analytics", first, last, "foreign", foreign))
         elif roll < 0.5:
             kind = rng.choice(list(KINDS))
             span = outside(rng, kind) or (first, last)
-            creator = creator_id(partner, kind) if route == "analytics" else None
-            shots.append(Shot(n, login, route, *span, "unauthorized", creator))
+            own = creator_id(partner, kind) if route == "analytics" else None
+            shots.append(Shot(n, login, route, *span, "unauthorized", own))
         elif roll < 0.6:
             first = rng.choice([first, date(2024, 3, 1)])
             last = rng.choice([first - timedelta(days=1), first + timedelta(days=30 + n % 5)])
