@@ -149,6 +149,7 @@ _PG_FIXTURES = {"pg_database", "pg_state_url", "portal_setup"}
 _SLOW_MODULES = {
     "test_run_killed.py",
     "test_cross_partner_probe.py",
+    "test_compass_probe.py",
     "test_api_schema.py",
     "test_load_properties.py",
 }

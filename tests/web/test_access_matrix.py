@@ -223,7 +223,13 @@ ROUTES: dict[str, Route] = {
     "page.compass.approve": Route("POST", "/compass/consent/{request_id}/approve", CREATOR, ok=404),
     "page.compass.decline": Route("POST", "/compass/consent/{request_id}/decline", CREATOR, ok=404),
     "page.compass.revoke": Route("POST", "/compass/consent/{request_id}/revoke", CREATOR, ok=404),
+    # -- Data Compass: a partner's numbers, its own partner's only (the partner comes from
+    # the credential: there is no other partner to ask for) -----------------------------
+    "api.compass.creators": Route("GET", "/api/v1/compass/creators", PARTNER, query=RECENT),
+    "api.compass.overview": Route("GET", "/api/v1/compass/overview", PARTNER, query=RECENT),
+    "api.compass.analytics": Route("GET", "/api/v1/compass/analytics", PARTNER, query=RECENT),
 }
+
 
 #: The callers: their login, role, own partner and the partners they are bound to.
 CALLERS: dict[str, tuple[str | None, str | None, str | None, frozenset[str]]] = {

@@ -100,6 +100,11 @@ ACCESS: Mapping[str, Rule] = {
     "page.compass.approve": Rule(frozenset({"creator"})),
     "page.compass.decline": Rule(frozenset({"creator"})),
     "page.compass.revoke": Rule(frozenset({"creator"})),
+    # -- Data Compass: a partner's numbers, its own partner's only (the partner comes from
+    # the credential, never from the request; each read is logged) ----------------------
+    "api.compass.creators": Rule(frozenset({"partner"})),
+    "api.compass.overview": Rule(frozenset({"partner"})),
+    "api.compass.analytics": Rule(frozenset({"partner"})),
     # -- operators ---------------------------------------------------------------------
     "api.programs.periods": _operator(),
     "api.programs.distribution": _operator(),

@@ -23,9 +23,9 @@ from tierwise.compass import service
 from tierwise.compass.authorizations import RequestStatus
 from tierwise.compass.days import DayRange
 from tierwise.compass.errors import CompassError
-from tierwise.compass.events import partner_markets
 from tierwise.compass.repository import AccessQuery
 from tierwise.db.errors import StateError
+from tierwise.store.compass import partner_markets
 
 FormatOption = Annotated[str, typer.Option("--format", help="table or json.")]
 RequestArg = Annotated[str, typer.Argument(help="The request's id (wf-…).")]

@@ -1,10 +1,17 @@
 """`tierwise compass creators`, `overview` and `analytics`: a partner's creators and their
 numbers over the days it may see (compass.md §3; programs.md §3). The rules and the queries
-are in `tierwise.compass.analytics`; this module parses, refuses and prints."""
+are in `tierwise.compass.analytics`; this module parses, refuses and prints.
+
+With a state store (`--state` or `$TIERWISE_STATE_URL`) the consent workflow's approvals
+count too, and every creator whose numbers are printed is written to the access log (via
+`cli`, as `--actor`); without one, only the imported authorizations are read and nothing
+is logged — there is nowhere to log to."""
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -18,7 +25,8 @@ from rich.table import Table
 
 from tierwise.cli.app import compass_app
 from tierwise.cli.source import DataOption, DbOption, events, fail
-from tierwise.compass import CompassError, QueryRange, market_zone
+from tierwise.cli.state import StateOption, open_state
+from tierwise.compass import CompassError, QueryRange, market_zone, service
 from tierwise.compass.analytics import (
     CreatorAnalytics,
     CreatorList,
@@ -28,7 +36,9 @@ from tierwise.compass.analytics import (
     money,
     overview,
 )
+from tierwise.compass.service import Reader
 from tierwise.core.errors import DataError
+from tierwise.db.engine import URL_ENV, StateStore
 from tierwise.store.compass import partner_market
 
 PartnerOption = Annotated[str, typer.Option("--partner", help="The partner's id.")]
@@ -41,7 +51,18 @@ AsOfOption = Annotated[
         help="The day the numbers are read on (default: today in the partner's market).",
     ),
 ]
+ReaderOption = Annotated[
+    str | None,
+    typer.Option(
+        "--actor", help="Who reads, for the access log (default: the operating-system user)."
+    ),
+]
 T = TypeVar("T")
+#: A module read through the service: the workflow's rows counted, the read logged.
+Logged = Callable[[StateStore, duckdb.DuckDBPyConnection, QueryRange, Reader], T]
+#: The role the access log gives a command-line reader: it reads the event store itself,
+#: which only the platform's operators hold.
+CLI_ROLE = "operator"
 FormatOption = Annotated[str, typer.Option("--format", help="json or table.")]
 
 
@@ -57,6 +78,11 @@ def _check_format(output: str) -> None:
         raise typer.BadParameter("use json or table", param_hint="--format")
 
 
+def _state_url(state: str | None) -> str | None:
+    """The state store given (`--state`, else `$TIERWISE_STATE_URL`); None when neither."""
+    return state or os.environ.get(URL_ENV) or None
+
+
 def _read(
     data: Path | None,
     db: Path | None,
@@ -65,21 +91,30 @@ def _read(
     last: str,
     as_of: str | None,
     module: Callable[[duckdb.DuckDBPyConnection, str, QueryRange], T],
+    logged: Logged[T],
+    state: str | None,
+    actor: str | None,
 ) -> T:
     """Run one module over the query range; a range compass.md refuses, an unknown partner
     or unusable data is exit 1 with the message on standard error, nothing on standard
     output. A range given with `--as-of` is refused before any data is read; without it,
-    the day is the partner's local today."""
+    the day is the partner's local today. With a state store, through the service (the
+    workflow's rows, the access log)."""
     a, b = _day(first, "--from"), _day(last, "--to")
     try:
         query = None if as_of is None else QueryRange.custom(a, b, _day(as_of, "--as-of"))
         with events(data, db) as con:
+            market = partner_market(con, partner)
+            if market is None:
+                fail(f"no partner {partner!r} in the data")
             if query is None:
-                market = partner_market(con, partner)
-                if market is None:
-                    fail(f"no partner {partner!r} in the data")
                 query = QueryRange.custom(a, b, datetime.now(market_zone(market)).date())
-            return module(con, partner, query)
+            url = _state_url(state)
+            if url is None:
+                return module(con, partner, query)
+            reader = Reader(actor or getpass.getuser(), CLI_ROLE, partner, "cli")
+            with open_state(url) as store:
+                return logged(store, con, query, reader)
     except (CompassError, DataError) as exc:
         fail(str(exc))
 
@@ -98,11 +133,15 @@ def creators_command(
     data: DataOption = None,
     db: DbOption = None,
     output: FormatOption = "table",
+    state: StateOption = None,
+    actor: ReaderOption = None,
 ) -> None:
     """Every creator bound to the partner in the range, with its numbers over the days the
     partner may see (compass.md §3)."""
     _check_format(output)
-    result = _read(data, db, partner, first, last, as_of, creator_list)
+    result = _read(
+        data, db, partner, first, last, as_of, creator_list, service.read_creators, state, actor
+    )
     if output == "json":
         _json(result.to_dict())
     else:
@@ -144,11 +183,15 @@ def overview_command(
     data: DataOption = None,
     db: DbOption = None,
     output: FormatOption = "table",
+    state: StateOption = None,
+    actor: ReaderOption = None,
 ) -> None:
     """The data overview over the partner's authorized creators' visible days, compared
     with the previous period of the same length."""
     _check_format(output)
-    result = _read(data, db, partner, first, last, as_of, overview)
+    result = _read(
+        data, db, partner, first, last, as_of, overview, service.read_overview, state, actor
+    )
     if output == "json":
         _json(result.to_dict())
     else:
@@ -192,40 +235,28 @@ def analytics_command(
     data: DataOption = None,
     db: DbOption = None,
     output: FormatOption = "table",
+    state: StateOption = None,
+    actor: ReaderOption = None,
 ) -> None:
     """Creator analytics: per authorized creator CTR, C-O, RPM, exposure, conversion and
     followers, live / video split, compared with the previous period."""
     _check_format(output)
-    result = _read(data, db, partner, first, last, as_of, creator_analytics)
+    result = _read(
+        data,
+        db,
+        partner,
+        first,
+        last,
+        as_of,
+        creator_analytics,
+        service.read_analytics,
+        state,
+        actor,
+    )
     if output == "json":
-        _json(_analytics_doc(result))
+        _json(result.to_dict())
     else:
         _analytics_table(result)
-
-
-def _analytics_doc(result: CreatorAnalytics) -> dict[str, Any]:
-    q, p = result.query, result.previous_period
-    return {
-        "partner_id": result.partner_id,
-        "from": q.first.isoformat(),
-        "to": q.last.isoformat(),
-        "as_of": q.as_of.isoformat(),
-        "previous": {"from": p.first.isoformat(), "to": p.last.isoformat()},
-        "creators": [
-            {
-                "creator_id": c.creator_id,
-                "handle": c.handle,
-                "followers": c.followers,
-                "current": c.current.to_dict(),
-                "previous": None if c.previous is None else c.previous.to_dict(),
-                "gmv_change": c.gmv_change,
-                "follower_profile": None
-                if c.follower_profile is None
-                else {"users": c.follower_profile.users, "split": c.follower_profile.split},
-            }
-            for c in result.creators
-        ],
-    }
 
 
 def _analytics_table(result: CreatorAnalytics) -> None:

@@ -7,9 +7,11 @@ prints."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, TypeVar, get_args
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -35,6 +37,7 @@ from tierwise.compass.modules import (
     video_detail,
     video_list,
 )
+from tierwise.compass.ranges import QueryRange
 from tierwise.store.compass_activity import VIDEO_ORDERS, VideoOrder
 
 
@@ -47,6 +50,27 @@ def _print(doc: dict[str, Any], output: str, table: Table) -> None:
         _json(doc)
     else:
         Console().print(table)
+
+
+T = TypeVar("T")
+
+
+def _read_imported(
+    data: Path | None,
+    db: Path | None,
+    partner: str,
+    first: str,
+    last: str,
+    as_of: str | None,
+    module: Callable[[duckdb.DuckDBPyConnection, str, QueryRange], T],
+) -> T:
+    """These commands read the imported authorizations only and write no access-log entry
+    (the REST routes and pages count the workflow's rows and log every read)."""
+
+    def unlogged(store: Any, con: duckdb.DuckDBPyConnection, query: QueryRange, reader: Any) -> T:
+        return module(con, partner, query)
+
+    return _read(data, db, partner, first, last, as_of, module, unlogged, None, None)
 
 
 @compass_app.command("lives")
@@ -62,7 +86,7 @@ def lives_command(
     """The history of the partner's creators' livestreams on visible days, with the totals
     compared with the previous period."""
     _check_format(output)
-    result = _read(data, db, partner, first, last, as_of, live_history)
+    result = _read_imported(data, db, partner, first, last, as_of, live_history)
     table = Table(title=f"{partner} · livestreams {result.query.first}..{result.query.last}")
     for col in ("live", "creator", "started", "views", "CTR", "orders", "GMV (USD)"):
         table.add_column(col)
@@ -93,7 +117,7 @@ def live_command(
     """One livestream: per-product sales and conversion, per-minute trends, traffic sources,
     violation notices and profiles (only for groups over 1,000 users)."""
     _check_format(output)
-    result = _read(
+    result = _read_imported(
         data, db, partner, first, last, as_of, lambda c, p, q: live_detail(c, p, q, live_id)
     )
     table = Table(title=f"{live_id} · {result.live.creator_id} · products")
@@ -134,7 +158,7 @@ def videos_command(
     """The videos posted on visible days, sorted by views, new followers, revenue or RPM."""
     _check_format(output)
     order = _video_order(sort)
-    result = _read(
+    result = _read_imported(
         data,
         db,
         partner,
@@ -173,7 +197,7 @@ def video_command(
     """One video: its products, content analysis and the top-3 visible videos by revenue
     selling the same product (when one product is chosen or it sold only one)."""
     _check_format(output)
-    result = _read(
+    result = _read_imported(
         data,
         db,
         partner,
@@ -204,7 +228,7 @@ def products_command(
     """Product analytics: revenue, refunds, buyers, the channel split, CTR, C-O, return and
     negative-review rates and the funnel, compared with the previous period."""
     _check_format(output)
-    result = _read(
+    result = _read_imported(
         data,
         db,
         partner,
@@ -253,7 +277,7 @@ def export_command(
         raise typer.BadParameter("an XLSX export needs --out FILE", param_hint="--out")
     kind: ExportList = next(k for k in get_args(ExportList) if k == what)
     form: ExportFormat = next(f for f in get_args(ExportFormat) if f == fmt)
-    sheet, _ = _read(
+    sheet, _ = _read_imported(
         data, db, partner, first, last, as_of, lambda c, p, q: export_list(c, p, kind, q)
     )
     body = write(sheet, form)

@@ -15,7 +15,7 @@ import it, so `tierwise.compass` itself stays pure.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -97,19 +97,23 @@ def partner_view(
     span: DayRange,
     extra_authorizations: Sequence[Authorization] = (),
     excluded_regions: frozenset[str] = DEFAULT_EXCLUDED_REGIONS,
+    creator_id: str | None = None,
 ) -> PartnerView:
-    """The partner's creators with a contract window overlapping `span`, each as a `Pair`
-    built from the event store's rows and the caller's extra authorization rows."""
+    """The partner's creators with a contract window overlapping `span` (only `creator_id`
+    when given), each as a `Pair` built from the event store's rows and the caller's extra
+    authorization rows."""
     market = store.partner_market(con, partner_id)
     if market is None:
         raise CompassError(f"no partner {partner_id!r} in the data")
-    imported = [Authorization(**row) for row in store.authorization_rows(con, partner_id)]
+    imported = [
+        Authorization(**row) for row in store.authorization_rows(con, partner_id, creator_id)
+    ]
     extra = [a for a in extra_authorizations if a.partner_id == partner_id]
     by_creator: dict[str, list[Authorization]] = {}
     for row in _merged_rows(imported, extra):
         by_creator.setdefault(row.creator_id, []).append(row)
     creators = []
-    for c in store.bound_creators(con, partner_id, span.first, span.last):
+    for c in store.bound_creators(con, partner_id, span.first, span.last, creator_id):
         pair = Pair(
             partner_id=partner_id,
             creator_id=c.creator_id,
@@ -121,6 +125,26 @@ def partner_view(
         )
         creators.append(Bound(c.creator_id, c.handle, c.followers, pair))
     return PartnerView(partner_id, market, market_zone(market).key, tuple(creators))
+
+
+#: Every day there is: a pair's windows whenever they lie.
+ALL_DAYS = DayRange(date.min, date.max)
+
+
+def pair_of(
+    con: duckdb.DuckDBPyConnection,
+    partner_id: str,
+    creator_id: str,
+    stored: Sequence[Authorization] = (),
+) -> Pair | None:
+    """One pair as the rules read it — its contract windows whenever they lie, its imported
+    rows and `stored` (the consent workflow's) — through the same reads as every module;
+    None when the partner or the creator does not exist or the partner was never bound to
+    the creator: to the partner, a creator it never had is one that does not exist."""
+    if store.partner_market(con, partner_id) is None:
+        return None
+    view = partner_view(con, partner_id, ALL_DAYS, stored, creator_id=creator_id)
+    return view.creators[0].pair if view.creators else None
 
 
 def _rows(period: Period, seen: Mapping[str, VisibleDays]) -> list[VisibleRow]:
@@ -171,6 +195,8 @@ class CreatorList:
     partner_id: str
     query: QueryRange
     creators: tuple[CreatorEntry, ...]
+    #: The visible days whose numbers were read, per creator (for the access log).
+    read: Mapping[str, VisibleDays] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -208,7 +234,7 @@ def creator_list(
         )
         for b in view.creators
     )
-    return CreatorList(partner_id, query, entries)
+    return CreatorList(partner_id, query, entries, shown)
 
 
 # --- shared by the modules -------------------------------------------------------------
@@ -239,6 +265,16 @@ class _Windows:
 def _windows(query: QueryRange) -> _Windows:
     previous = query.previous_period()
     return _Windows(query, previous, DayRange(previous.first, query.last))
+
+
+def _read_days(
+    current: Mapping[str, VisibleDays], before: Mapping[str, VisibleDays]
+) -> dict[str, VisibleDays]:
+    """The days of both periods a module read, per creator with any."""
+    read = dict(current)
+    for c, days in before.items():
+        read[c] = read[c].union(days) if c in read else days
+    return read
 
 
 def _seen_both(
@@ -347,6 +383,8 @@ class Overview:
     previous_period: DayRange
     current: OverviewFigures
     previous: OverviewFigures
+    #: The visible days whose numbers were read (both periods), per creator.
+    read: Mapping[str, VisibleDays] = field(default_factory=dict, compare=False)
 
     @property
     def changes(self) -> dict[str, float | None]:
@@ -399,6 +437,7 @@ def overview(
         previous_period=w.previous,
         current=OverviewFigures.of(bound_now, totals.get("current")),
         previous=OverviewFigures.of(bound_then, totals.get("previous")),
+        read=_read_days(current, before),
     )
 
 
@@ -571,6 +610,35 @@ class CreatorAnalytics:
     query: QueryRange
     previous_period: DayRange
     creators: tuple[CreatorAnalyticsRow, ...]
+    #: The visible days whose numbers were read (both periods), per creator shown.
+    read: Mapping[str, VisibleDays] = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        q, p = self.query, self.previous_period
+        return {
+            "partner_id": self.partner_id,
+            "from": q.first.isoformat(),
+            "to": q.last.isoformat(),
+            "as_of": q.as_of.isoformat(),
+            "previous": {"from": p.first.isoformat(), "to": p.last.isoformat()},
+            "creators": [
+                {
+                    "creator_id": c.creator_id,
+                    "handle": c.handle,
+                    "followers": c.followers,
+                    "current": c.current.to_dict(),
+                    "previous": None if c.previous is None else c.previous.to_dict(),
+                    "gmv_change": c.gmv_change,
+                    "follower_profile": None
+                    if c.follower_profile is None
+                    else {
+                        "users": c.follower_profile.users,
+                        "split": {k: dict(v) for k, v in c.follower_profile.split.items()},
+                    },
+                }
+                for c in self.creators
+            ],
+        }
 
 
 def creator_analytics(
@@ -579,12 +647,16 @@ def creator_analytics(
     query: QueryRange,
     extra_authorizations: Sequence[Authorization] = (),
     excluded_regions: frozenset[str] = DEFAULT_EXCLUDED_REGIONS,
+    creator_id: str | None = None,
 ) -> CreatorAnalytics:
     """Per authorized creator (a visible day in the range), by creator_id: CTR, C-O, RPM,
     exposure, conversion, new followers, live / video split, compared with the previous
-    period; the follower profile only for groups over 1,000 users."""
+    period; the follower profile only for groups over 1,000 users. With `creator_id`, that
+    creator only (none when it has no visible day)."""
     w = _windows(query)
-    view = partner_view(con, partner_id, w.span, extra_authorizations, excluded_regions)
+    view = partner_view(
+        con, partner_id, w.span, extra_authorizations, excluded_regions, creator_id=creator_id
+    )
     current, before = _seen_both(view, w)
     rows = _rows("current", current) + _rows("previous", before)
     with store.visible_relation(con, rows) as rel:
@@ -611,7 +683,8 @@ def creator_analytics(
                 else profile_of(audiences[b.creator_id]),
             )
         )
-    return CreatorAnalytics(partner_id, query, w.previous, tuple(out))
+    read = {c: days for c, days in _read_days(current, before).items() if c in current}
+    return CreatorAnalytics(partner_id, query, w.previous, tuple(out), read)
 
 
 __all__ = [
@@ -632,6 +705,7 @@ __all__ = [
     "creator_list",
     "money",
     "overview",
+    "pair_of",
     "partner_view",
     "profile_of",
     "ratio",

@@ -1,9 +1,14 @@
-"""Data Compass's consent workflow and access log in the REST API.
+"""Data Compass in the REST API: the consent workflow, the access log, and a partner's
+numbers.
 
 A partner's users ask for access for their own partner; the creator's user approves,
 declines and revokes; the partner withdraws. Lists hold the caller's own requests only
 (operators: all). Another partner's or creator's request answers 404, exactly as one that
 does not exist; a refused move answers 409 and an unusable input 422, naming the reason.
+
+A partner's users read their own partner's creators and numbers (`/creators`, `/overview`,
+`/analytics`) as of the portal's today, over the days the rules let them see; every answer
+is written to the access log first, one entry per creator whose numbers it holds.
 """
 
 from __future__ import annotations
@@ -17,9 +22,14 @@ from fastapi import APIRouter, Query, Response
 from tierwise.accounts import Principal
 from tierwise.compass import service
 from tierwise.compass.authorizations import Authorization
-from tierwise.compass.consent import Consent
 from tierwise.compass.days import DayRange, VisibleDays
-from tierwise.compass.errors import CompassError, ConsentRefused, RequestNotFound, RequestRefused
+from tierwise.compass.errors import (
+    CompassError,
+    ConsentRefused,
+    RangeRefused,
+    RequestNotFound,
+    RequestRefused,
+)
 from tierwise.compass.exports import (
     MEDIA_TYPES,
     ExportFile,
@@ -35,14 +45,18 @@ from tierwise.compass.modules import (
     video_detail,
     video_list,
 )
-from tierwise.compass.ranges import QueryRange
+from tierwise.compass.ranges import MAX_QUERY_DAYS, QueryRange
 from tierwise.compass.repository import AccessQuery, Via
 from tierwise.compass.schemas import (
     AccessLogEntryOut,
     AccessRequestIn,
     AccessRequestOut,
+    AnalyticsOut,
+    CreatorListOut,
+    OverviewOut,
     Status,
 )
+from tierwise.compass.service import Reader
 from tierwise.core.errors import DataError
 from tierwise.store.compass_activity import VideoOrder
 from tierwise.web.context import Portal
@@ -73,7 +87,7 @@ def _refusal(exc: CompassError) -> Problem:
     name="api.compass.requests.create",
     response_model=AccessRequestOut,
     status_code=201,
-    responses=responses(409),
+    responses=responses(400, 409),
 )
 def create_request(
     body: AccessRequestIn, portal: PortalDep, principal: ApiUser
@@ -236,13 +250,93 @@ def access_log(
     )
 
 
+# -- a partner's numbers (compass.md §3) ----------------------------------------------------
+
+FromDay = Annotated[date, Query(alias="from", description="First day (YYYY-MM-DD), included.")]
+ToDay = Annotated[date, Query(alias="to", description="Last day (YYYY-MM-DD), included.")]
+
+
+def _query_range(portal: Portal, first: date, last: date) -> QueryRange:
+    """The range as of the portal's today, or a 422 naming the parameter at fault: `to`
+    for a range that ends before it starts or spans over 30 days, `from` for one reaching
+    before the last 6 months."""
+    try:
+        return QueryRange.custom(first, last, portal.today())
+    except RangeRefused as exc:
+        fits = first <= last and (last - first).days < MAX_QUERY_DAYS
+        raise Problem.field("query.from" if fits else "query.to", str(exc)) from None
+
+
+def _reader(principal: Principal) -> Reader:
+    return Reader(principal.login, principal.role, principal.partner_id or "", "api")
+
+
+@router.get(
+    "/creators",
+    name="api.compass.creators",
+    response_model=CreatorListOut,
+    responses=responses(422),
+)
+def creators(portal: PortalDep, principal: ApiUser, first: FromDay, last: ToDay) -> CreatorListOut:
+    """Every creator bound to the caller's partner in the range, its numbers over the days
+    the partner may see (compass.md §3); the creators read are logged."""
+    query = _query_range(portal, first, last)
+    with portal.events() as con:
+        try:
+            found = service.read_creators(portal.state, con, query, _reader(principal))
+        except CompassError as exc:
+            raise _refusal(exc) from None
+    return CreatorListOut.model_validate(found.to_dict())
+
+
+@router.get(
+    "/overview",
+    name="api.compass.overview",
+    response_model=OverviewOut,
+    responses=responses(422),
+)
+def overview(portal: PortalDep, principal: ApiUser, first: FromDay, last: ToDay) -> OverviewOut:
+    """The data overview over the partner's authorized creators' visible days, with the
+    previous period of the same length; the creators read are logged."""
+    query = _query_range(portal, first, last)
+    with portal.events() as con:
+        try:
+            found = service.read_overview(portal.state, con, query, _reader(principal))
+        except CompassError as exc:
+            raise _refusal(exc) from None
+    return OverviewOut.model_validate(found.to_dict())
+
+
+@router.get(
+    "/analytics",
+    name="api.compass.analytics",
+    response_model=AnalyticsOut,
+    responses=responses(404, 422),
+)
+def analytics(
+    portal: PortalDep,
+    principal: ApiUser,
+    first: FromDay,
+    last: ToDay,
+    creator_id: Filter = None,
+) -> AnalyticsOut:
+    """Creator analytics of the partner's authorized creators (of one, with `creator_id`: a
+    creator the partner was never bound to answers 404, as one that does not exist); the
+    creators read are logged."""
+    query = _query_range(portal, first, last)
+    with portal.events() as con:
+        try:
+            found = service.read_analytics(portal.state, con, query, _reader(principal), creator_id)
+        except CompassError as exc:
+            raise _refusal(exc) from None
+    return AnalyticsOut.model_validate(found.to_dict())
+
+
 # --- Data Compass: livestream, video and product analytics and exports -----------------
 # A signed-in partner user over its own creators as of today, over the days it may see;
 # every creator whose numbers an answer holds is written to the access log. A livestream
 # or video it may not see answers 404, exactly as one that does not exist.
 
-FromDay = Annotated[date, Query(alias="from", description="First day, included.")]
-ToDay = Annotated[date, Query(alias="to", description="Last day, included.")]
 Search = Annotated[str | None, Query(max_length=200)]
 
 
@@ -253,13 +347,7 @@ class _Seen(Protocol):
 
 R = TypeVar("R", bound=_Seen)
 #: A module's call: (event store connection, partner, range, workflow rows) → its result.
-Reader = Callable[[Any, str, QueryRange, Sequence[Authorization]], R]
-
-
-def _workflow_rows(portal: Portal, partner_id: str) -> tuple[Authorization, ...]:
-    """The consent workflow's rows of the partner, which count like imported ones."""
-    with portal.state.reading() as session:
-        return tuple(v.authorization for v in Consent(session).find(partner_id=partner_id))
+ModuleCall = Callable[[Any, str, QueryRange, Sequence[Authorization]], R]
 
 
 def _analytics(
@@ -267,7 +355,7 @@ def _analytics(
     principal: Principal,
     first: date,
     last: date,
-    read: Reader[R],
+    read: ModuleCall[R],
     *,
     what: str,
     via: Via = "api",
@@ -276,11 +364,8 @@ def _analytics(
     partner_id = principal.partner_id
     if partner_id is None:
         raise Problem(404, "no partner for this user")
-    try:
-        query = QueryRange.custom(first, last, portal.today())
-    except CompassError as exc:
-        raise Problem(422, str(exc)) from None
-    extra = _workflow_rows(portal, partner_id)
+    query = _query_range(portal, first, last)
+    extra = service.workflow_rows(portal.state, partner_id)
     with portal.events() as con:
         try:
             result = read(con, partner_id, query, extra)
@@ -288,17 +373,8 @@ def _analytics(
             raise Problem(404, str(exc)) from None
         except (CompassError, DataError) as exc:
             raise Problem(422, str(exc)) from None
-    for creator_id, days in sorted(result.seen.items()):
-        service.record_access(
-            portal.state,
-            login=principal.login,
-            role=principal.role,
-            partner_id=partner_id,
-            creator_id=creator_id,
-            days=days,
-            via=via,
-            what=what,
-        )
+    reader = service.Reader(principal.login, principal.role, partner_id, via)
+    service.log_reads(portal.state, reader, what, result.seen)
     return result
 
 

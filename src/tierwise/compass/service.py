@@ -1,24 +1,43 @@
-"""Data Compass's consent workflow and access log for the REST API and the CLI: one unit of
-work per call over the state store (and, for a new request, the event store's pair), the
-answers as plain documents. The rules live in `compass.consent` and `compass.visibility`."""
+"""Data Compass for the REST API and the CLI: the consent workflow, the access log, and the
+reads of a partner's numbers — each read takes the workflow's authorization rows from the
+state store (they count like imported ones) and logs who read which days of which creator.
+One unit of work per call; the answers as plain documents or the analytics' results. The
+rules live in `compass.consent` and `compass.visibility`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
 
 import duckdb
 
-from tierwise.compass.authorizations import RequestStatus
+from tierwise.compass.analytics import (
+    CreatorAnalytics,
+    CreatorList,
+    Overview,
+    creator_analytics,
+    creator_list,
+    overview,
+    pair_of,
+)
+from tierwise.compass.authorizations import Authorization, RequestStatus
 from tierwise.compass.consent import Consent
 from tierwise.compass.days import DayRange, VisibleDays
 from tierwise.compass.errors import RequestNotFound
-from tierwise.compass.events import pair_of
-from tierwise.compass.repository import AccessLog, AccessQuery, Via
+from tierwise.compass.ranges import QueryRange
+from tierwise.compass.repository import (
+    AccessLog,
+    AccessQuery,
+    ConsentRequests,
+    Via,
+    to_authorization,
+)
 from tierwise.db.engine import StateStore, now
 from tierwise.db.models import CompassAccess
 
 Move = Literal["approve", "decline", "revoke", "withdraw"]
+Result = TypeVar("Result", CreatorList, Overview, CreatorAnalytics)
 
 
 def request_access(
@@ -151,3 +170,107 @@ def access_log(
         entries = log.list(query, offset=offset, limit=limit)
         total = log.count(query) if limit is not None else len(entries)
         return total, [access_entry(e) for e in entries]
+
+
+# -- reading a partner's numbers -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads a partner's numbers, and through what: what the access log records."""
+
+    login: str
+    role: str
+    partner_id: str
+    via: Via
+
+
+def workflow_rows(state: StateStore, partner_id: str) -> tuple[Authorization, ...]:
+    """The consent workflow's rows of a partner: they count like imported ones."""
+    with state.reading() as session:
+        found = ConsentRequests(session).list(partner_id=partner_id)
+        return tuple(to_authorization(r) for r in found)
+
+
+def log_reads(
+    state: StateStore,
+    reader: Reader,
+    what: str,
+    read: Mapping[str, VisibleDays],
+) -> None:
+    """One access-log entry per creator whose numbers were read (the visible days read),
+    all in one transaction; none when no day was visible."""
+    shown = {c: days for c, days in read.items() if days}
+    if not shown:
+        return
+    with state.session() as session:
+        log = AccessLog(session)
+        at = now(session)
+        for creator_id, days in sorted(shown.items()):
+            log.record(
+                at=at,
+                login=reader.login,
+                role=reader.role,
+                partner_id=reader.partner_id,
+                creator_id=creator_id,
+                days=days,
+                via=reader.via,
+                what=what,
+            )
+
+
+def _read(
+    state: StateStore,
+    reader: Reader,
+    name: str,
+    query: QueryRange,
+    module: Callable[[Sequence[Authorization]], Result],
+) -> Result:
+    """Run a module with the workflow's rows and log what it read before it is shown: an
+    answer whose read could not be logged is not given."""
+    result = module(workflow_rows(state, reader.partner_id))
+    log_reads(state, reader, f"{name} {query.first}..{query.last}", result.read)
+    return result
+
+
+def read_creators(
+    state: StateStore, con: duckdb.DuckDBPyConnection, query: QueryRange, reader: Reader
+) -> CreatorList:
+    """compass.md §3's creator list of the reader's partner, its reads logged."""
+    return _read(
+        state,
+        reader,
+        "creators",
+        query,
+        lambda rows: creator_list(con, reader.partner_id, query, rows),
+    )
+
+
+def read_overview(
+    state: StateStore, con: duckdb.DuckDBPyConnection, query: QueryRange, reader: Reader
+) -> Overview:
+    """The data overview of the reader's partner (both periods), its reads logged."""
+    return _read(
+        state, reader, "overview", query, lambda rows: overview(con, reader.partner_id, query, rows)
+    )
+
+
+def read_analytics(
+    state: StateStore,
+    con: duckdb.DuckDBPyConnection,
+    query: QueryRange,
+    reader: Reader,
+    creator_id: str | None = None,
+) -> CreatorAnalytics:
+    """Creator analytics of the reader's partner (of one of its creators when given: a
+    creator it was never bound to is `RequestNotFound`, as one that does not exist), its
+    reads logged."""
+    if creator_id is not None and pair_of(con, reader.partner_id, creator_id) is None:
+        raise RequestNotFound(f"no creator {creator_id!r}")
+    return _read(
+        state,
+        reader,
+        "analytics" if creator_id is None else f"analytics of {creator_id}",
+        query,
+        lambda rows: creator_analytics(con, reader.partner_id, query, rows, creator_id=creator_id),
+    )

@@ -78,15 +78,21 @@ class BoundCreator:
 
 
 def bound_creators(
-    con: duckdb.DuckDBPyConnection, partner_id: str, first: date, last: date
+    con: duckdb.DuckDBPyConnection,
+    partner_id: str,
+    first: date,
+    last: date,
+    creator_id: str | None = None,
 ) -> list[BoundCreator]:
     """Creators with a contract window of the partner (`bindings`, subject_kind creator, any
-    service) overlapping `[first, last]`, by creator_id, each with all its windows."""
+    service) overlapping `[first, last]`, by creator_id, each with all its windows; only
+    `creator_id` when given (the consent workflow reads one pair)."""
     rows = con.execute(
         """
         WITH w AS (
             SELECT subject_id AS creator_id, started_on, ended_on FROM bindings
             WHERE partner_id = ? AND subject_kind = 'creator'
+              AND (CAST(? AS VARCHAR) IS NULL OR subject_id = ?)
         ),
         hit AS (
             SELECT DISTINCT creator_id FROM w
@@ -99,7 +105,7 @@ def bound_creators(
         LEFT JOIN creators c ON c.creator_id = h.creator_id
         GROUP BY ALL ORDER BY h.creator_id
         """,
-        [partner_id, last, first],
+        [partner_id, creator_id, creator_id, last, first],
     ).fetchall()
     return [
         BoundCreator(
@@ -113,13 +119,32 @@ def bound_creators(
     ]
 
 
-def authorization_rows(con: duckdb.DuckDBPyConnection, partner_id: str) -> list[dict[str, Any]]:
-    """The imported `authorizations` rows of the partner, as dicts of the §2 columns."""
+def partner_markets(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Every partner's market (the language of the consent workflow's messages)."""
+    rows = con.execute("SELECT partner_id, market FROM partners").fetchall()
+    return {str(pid): str(market) for pid, market in rows}
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def authorization_rows(
+    con: duckdb.DuckDBPyConnection, partner_id: str, creator_id: str | None = None
+) -> list[dict[str, Any]]:
+    """The imported `authorizations` rows of the partner (of one creator when given), as
+    dicts of the §2 columns; none in a store loaded before Data Compass's tables existed."""
+    if not _has_table(con, "authorizations"):
+        return []
     cur = con.execute(
         "SELECT request_id, partner_id, creator_id, requested_at, period_from, period_to, "
         "responded_at, response, revoked_at, revoked_by FROM authorizations "
-        "WHERE partner_id = ? ORDER BY request_id",
-        [partner_id],
+        "WHERE partner_id = ? AND (CAST(? AS VARCHAR) IS NULL OR creator_id = ?) "
+        "ORDER BY request_id",
+        [partner_id, creator_id, creator_id],
     )
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
@@ -427,5 +452,6 @@ __all__ = [
     "creator_totals",
     "overview_totals",
     "partner_market",
+    "partner_markets",
     "visible_relation",
 ]
