@@ -170,3 +170,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
         if path.name in _SLOW_MODULES or "browser" in path.parts:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _no_stores_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests name their stores themselves: `make` exports the demo's `$TIERWISE_DB` and
+    `$TIERWISE_STATE_URL` (and a developer's shell may too), which must not leak into a
+    command a test runs."""
+    monkeypatch.delenv("TIERWISE_STATE_URL", raising=False)
+    monkeypatch.delenv("TIERWISE_DB", raising=False)
