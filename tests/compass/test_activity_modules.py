@@ -180,8 +180,9 @@ def test_live_history_holds_visible_lives_only_with_the_previous_period(world: W
     assert h.changes["gmv"] == pytest.approx(3.25)
     assert h.changes["views"] == pytest.approx(1.4)
     assert h.changes["livestreams"] == pytest.approx(1.0)
-    # the days read per creator (the access log's): a 03-11..03-20, b 03-15..03-20
-    assert {c: d.count for c, d in h.seen.items()} == {"a": 10, "b": 6}
+    # the days read per creator (the access log's), both periods since the totals of the
+    # previous one are shown: a 03-01..03-20, b 03-15..03-20 (none visible before)
+    assert {c: d.count for c, d in h.read.items()} == {"a": 20, "b": 6}
 
 
 def test_live_detail_products_trends_sources_violations_profiles(world: World) -> None:

@@ -28,7 +28,8 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-import tierwise.cli.compass_analytics  # noqa: F401  (registers the commands)
+import tierwise.cli.compass_analytics
+import tierwise.cli.compass_modules  # noqa: F401
 from tierwise.accounts import Accounts, NewUser
 from tierwise.cli.app import app as cli
 from tierwise.compass.repository import AccessLog, AccessQuery
@@ -332,4 +333,40 @@ def test_the_cli_with_a_state_store_counts_the_workflow_and_logs_its_reads(
         ("alice", "operator", "w", "cli", 3),
         ("bob", "operator", "a", "cli", 10),
         ("bob", "operator", "w", "cli", 3),
+    ]
+
+
+def test_the_module_commands_with_a_state_store_count_the_workflow_and_log(
+    state_url: str, events_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TIERWISE_STATE_URL", raising=False)
+    with StateStore.open(state_url) as state:
+        add_workflow_approval(state)
+    where = ["--partner", "A", "--from", "2024-03-11", "--to", "2024-03-20"]
+    where += ["--as-of", "2024-03-31", "--db", str(events_db)]
+    logged = ["--state", state_url, "--actor", "carol"]
+    # The creators export without a state store: w's workflow approval does not count.
+    alone = CliRunner().invoke(cli, ["compass", "export", "creators", *where])
+    assert alone.exit_code == 0, alone.output
+    rows = {r.split(",")[0]: r.split(",") for r in alone.stdout.splitlines()}
+    assert rows["w"][2:5] == ["no", "0", ""]
+    # With it: w is authorized on 03-18..03-20 and its US$20.00 of 03-19 is in the file.
+    done = CliRunner().invoke(cli, ["compass", "export", "creators", *where, *logged])
+    assert done.exit_code == 0, done.output
+    rows = {r.split(",")[0]: r.split(",") for r in done.stdout.splitlines()}
+    assert rows["w"][2:7] == ["yes", "3", "20.0", "0.0", "1"]
+    products = CliRunner().invoke(cli, ["compass", "products", *where, *logged, "--format=json"])
+    assert products.exit_code == 0, products.output
+    with StateStore.open(state_url) as state, state.reading() as session:
+        entries = sorted(
+            (e.login, e.creator_id, e.via, e.days, e.what)
+            for e in AccessLog(session).list(AccessQuery())
+        )
+    # The export read the range (a: 10 days, w: 03-18..03-20); the products both periods
+    # (a: 03-01..03-20, 20 days; w: 3 days, none before).
+    assert entries == [
+        ("carol", "a", "cli", 10, "export creators 2024-03-11..2024-03-20"),
+        ("carol", "a", "cli", 20, "products 2024-03-11..2024-03-20"),
+        ("carol", "w", "cli", 3, "export creators 2024-03-11..2024-03-20"),
+        ("carol", "w", "cli", 3, "products 2024-03-11..2024-03-20"),
     ]

@@ -223,13 +223,14 @@ def test_approve_then_revoke_by_the_day(world: World) -> None:
     assert _c0_row(world) == "@somchai.live 3 US$9.00 US$0.00 3 3 0"
     consent = world.client("creator-c0").get("/compass/consent").text
     assert row(consent, "granted-A").startswith("Siam Creators 2024-09-01 – 2024-12-31")
-    # The access log: agency-a read 09-18..09-19 on the 20th and 09-18..09-20 on the 21st.
+    # The access log: agency-a read 09-18..09-19 on the 20th and 09-18..09-20 on the 21st,
+    # each time asking for the range 09-18..09-20.
     log = [text(r) for r in re.findall(r'<tr data-testid="log-entry">(.*?)</tr>', consent, re.S)]
     assert log == [
         "2024-09-21 10:00 Siam Creators agency-a 2024-09-18 – 2024-09-20 (3 days) "
-        "portal · creators",
+        "portal · creators 2024-09-18..2024-09-20",
         "2024-09-20 10:00 Siam Creators agency-a 2024-09-18 – 2024-09-19 (2 days) "
-        "portal · creators",
+        "portal · creators 2024-09-18..2024-09-20",
     ]
     revoked = world.client("creator-c0").post(
         f"/compass/consent/{request_id.group(1)}/revoke",

@@ -13,7 +13,7 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -36,9 +36,10 @@ from tierwise.compass.analytics import (
     money,
     overview,
 )
+from tierwise.compass.authorizations import Authorization
 from tierwise.compass.service import Reader
 from tierwise.core.errors import DataError
-from tierwise.db.engine import URL_ENV, StateStore
+from tierwise.db.engine import URL_ENV
 from tierwise.store.compass import partner_market
 
 PartnerOption = Annotated[str, typer.Option("--partner", help="The partner's id.")]
@@ -57,9 +58,9 @@ ReaderOption = Annotated[
         "--actor", help="Who reads, for the access log (default: the operating-system user)."
     ),
 ]
-T = TypeVar("T")
-#: A module read through the service: the workflow's rows counted, the read logged.
-Logged = Callable[[StateStore, duckdb.DuckDBPyConnection, QueryRange, Reader], T]
+T = TypeVar("T", bound=service.Reads)
+#: A module's call: (event store, partner, range, the workflow's authorization rows).
+ModuleCall = Callable[[duckdb.DuckDBPyConnection, str, QueryRange, Sequence[Authorization]], T]
 #: The role the access log gives a command-line reader: it reads the event store itself,
 #: which only the platform's operators hold.
 CLI_ROLE = "operator"
@@ -90,8 +91,8 @@ def _read(
     first: str,
     last: str,
     as_of: str | None,
-    module: Callable[[duckdb.DuckDBPyConnection, str, QueryRange], T],
-    logged: Logged[T],
+    what: str,
+    module: ModuleCall[T],
     state: str | None,
     actor: str | None,
 ) -> T:
@@ -111,10 +112,15 @@ def _read(
                 query = QueryRange.custom(a, b, datetime.now(market_zone(market)).date())
             url = _state_url(state)
             if url is None:
-                return module(con, partner, query)
+                return module(con, partner, query, ())
             reader = Reader(actor or getpass.getuser(), CLI_ROLE, partner, "cli")
             with open_state(url) as store:
-                return logged(store, con, query, reader)
+                return service.read(
+                    store,
+                    reader,
+                    f"{what} {query.first}..{query.last}",
+                    lambda rows: module(con, partner, query, rows),
+                )
     except (CompassError, DataError) as exc:
         fail(str(exc))
 
@@ -139,9 +145,7 @@ def creators_command(
     """Every creator bound to the partner in the range, with its numbers over the days the
     partner may see (compass.md §3)."""
     _check_format(output)
-    result = _read(
-        data, db, partner, first, last, as_of, creator_list, service.read_creators, state, actor
-    )
+    result = _read(data, db, partner, first, last, as_of, "creators", creator_list, state, actor)
     if output == "json":
         _json(result.to_dict())
     else:
@@ -189,9 +193,7 @@ def overview_command(
     """The data overview over the partner's authorized creators' visible days, compared
     with the previous period of the same length."""
     _check_format(output)
-    result = _read(
-        data, db, partner, first, last, as_of, overview, service.read_overview, state, actor
-    )
+    result = _read(data, db, partner, first, last, as_of, "overview", overview, state, actor)
     if output == "json":
         _json(result.to_dict())
     else:
@@ -248,8 +250,8 @@ def analytics_command(
         first,
         last,
         as_of,
+        "analytics",
         creator_analytics,
-        service.read_analytics,
         state,
         actor,
     )

@@ -2,16 +2,15 @@
 analytics and the exports, over the days the partner may see (programs.md §3). The rules
 and the queries are in `tierwise.compass.modules` and `compass.exports`; this module
 parses, refuses (exit 1, the message on standard error, nothing on standard output) and
-prints."""
+prints. Like `compass creators`, with a state store the workflow's approvals count and
+every read is logged (`tierwise.cli.compass_analytics._read`)."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar, get_args
+from typing import Annotated, Any, get_args
 
-import duckdb
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -22,14 +21,16 @@ from tierwise.cli.compass_analytics import (
     FormatOption,
     FromOption,
     PartnerOption,
+    ReaderOption,
     ToOption,
     _check_format,
     _json,
     _read,
 )
 from tierwise.cli.source import DataOption, DbOption, fail
+from tierwise.cli.state import StateOption
 from tierwise.compass.analytics import money
-from tierwise.compass.exports import FORMATS, LISTS, ExportFormat, ExportList, export_list, write
+from tierwise.compass.exports import FORMATS, LISTS, ExportFormat, ExportList, export_file
 from tierwise.compass.modules import (
     live_detail,
     live_history,
@@ -37,7 +38,6 @@ from tierwise.compass.modules import (
     video_detail,
     video_list,
 )
-from tierwise.compass.ranges import QueryRange
 from tierwise.store.compass_activity import VIDEO_ORDERS, VideoOrder
 
 
@@ -52,27 +52,6 @@ def _print(doc: dict[str, Any], output: str, table: Table) -> None:
         Console().print(table)
 
 
-T = TypeVar("T")
-
-
-def _read_imported(
-    data: Path | None,
-    db: Path | None,
-    partner: str,
-    first: str,
-    last: str,
-    as_of: str | None,
-    module: Callable[[duckdb.DuckDBPyConnection, str, QueryRange], T],
-) -> T:
-    """These commands read the imported authorizations only and write no access-log entry
-    (the REST routes and pages count the workflow's rows and log every read)."""
-
-    def unlogged(store: Any, con: duckdb.DuckDBPyConnection, query: QueryRange, reader: Any) -> T:
-        return module(con, partner, query)
-
-    return _read(data, db, partner, first, last, as_of, module, unlogged, None, None)
-
-
 @compass_app.command("lives")
 def lives_command(
     partner: PartnerOption,
@@ -81,12 +60,14 @@ def lives_command(
     as_of: AsOfOption = None,
     data: DataOption = None,
     db: DbOption = None,
+    state: StateOption = None,
+    actor: ReaderOption = None,
     output: FormatOption = "table",
 ) -> None:
     """The history of the partner's creators' livestreams on visible days, with the totals
     compared with the previous period."""
     _check_format(output)
-    result = _read_imported(data, db, partner, first, last, as_of, live_history)
+    result = _read(data, db, partner, first, last, as_of, "lives", live_history, state, actor)
     table = Table(title=f"{partner} · livestreams {result.query.first}..{result.query.last}")
     for col in ("live", "creator", "started", "views", "CTR", "orders", "GMV (USD)"):
         table.add_column(col)
@@ -112,14 +93,17 @@ def live_command(
     as_of: AsOfOption = None,
     data: DataOption = None,
     db: DbOption = None,
+    state: StateOption = None,
+    actor: ReaderOption = None,
     output: FormatOption = "table",
 ) -> None:
     """One livestream: per-product sales and conversion, per-minute trends, traffic sources,
     violation notices and profiles (only for groups over 1,000 users)."""
     _check_format(output)
-    result = _read_imported(
-        data, db, partner, first, last, as_of, lambda c, p, q: live_detail(c, p, q, live_id)
-    )
+    result = _read(
+        data, db, partner, first, last, as_of, f"live {live_id}",
+        lambda c, p, q, x: live_detail(c, p, q, live_id, x), state, actor,
+    )  # fmt: skip
     table = Table(title=f"{live_id} · {result.live.creator_id} · products")
     for col in ("product", "impressions", "clicks", "orders", "items", "GMV (USD)"):
         table.add_column(col)
@@ -149,6 +133,8 @@ def videos_command(
     as_of: AsOfOption = None,
     data: DataOption = None,
     db: DbOption = None,
+    state: StateOption = None,
+    actor: ReaderOption = None,
     sort: Annotated[
         str, typer.Option("--sort", help="views, new_followers, revenue or rpm.")
     ] = "views",
@@ -158,15 +144,10 @@ def videos_command(
     """The videos posted on visible days, sorted by views, new followers, revenue or RPM."""
     _check_format(output)
     order = _video_order(sort)
-    result = _read_imported(
-        data,
-        db,
-        partner,
-        first,
-        last,
-        as_of,
-        lambda c, p, q: video_list(c, p, q, order=order, search=search),
-    )
+    result = _read(
+        data, db, partner, first, last, as_of, "videos",
+        lambda c, p, q, x: video_list(c, p, q, order, search, x), state, actor,
+    )  # fmt: skip
     table = Table(title=f"{partner} · videos by {order}")
     for col in ("video", "creator", "views", "new followers", "revenue (USD)", "RPM"):
         table.add_column(col)
@@ -191,21 +172,18 @@ def video_command(
     as_of: AsOfOption = None,
     data: DataOption = None,
     db: DbOption = None,
+    state: StateOption = None,
+    actor: ReaderOption = None,
     product: Annotated[str | None, typer.Option("--product", help="One product it sold.")] = None,
     output: FormatOption = "table",
 ) -> None:
     """One video: its products, content analysis and the top-3 visible videos by revenue
     selling the same product (when one product is chosen or it sold only one)."""
     _check_format(output)
-    result = _read_imported(
-        data,
-        db,
-        partner,
-        first,
-        last,
-        as_of,
-        lambda c, p, q: video_detail(c, p, q, video_id, product_id=product),
-    )
+    result = _read(
+        data, db, partner, first, last, as_of, f"video {video_id}",
+        lambda c, p, q, x: video_detail(c, p, q, video_id, product, x), state, actor,
+    )  # fmt: skip
     table = Table(title=f"{video_id} · top videos selling {result.product_id or '—'}")
     for col in ("video", "creator", "orders", "revenue (USD)"):
         table.add_column(col)
@@ -222,21 +200,18 @@ def products_command(
     as_of: AsOfOption = None,
     data: DataOption = None,
     db: DbOption = None,
+    state: StateOption = None,
+    actor: ReaderOption = None,
     search: Annotated[str | None, typer.Option("--search", help="Part of an id or title.")] = None,
     output: FormatOption = "table",
 ) -> None:
     """Product analytics: revenue, refunds, buyers, the channel split, CTR, C-O, return and
     negative-review rates and the funnel, compared with the previous period."""
     _check_format(output)
-    result = _read_imported(
-        data,
-        db,
-        partner,
-        first,
-        last,
-        as_of,
-        lambda c, p, q: product_list(c, p, q, search=search),
-    )
+    result = _read(
+        data, db, partner, first, last, as_of, "products",
+        lambda c, p, q, x: product_list(c, p, q, search, x), state, actor,
+    )  # fmt: skip
     table = Table(title=f"{partner} · products")
     for col in ("product", "revenue (USD)", "orders", "items", "CTR", "C-O", "returns"):
         table.add_column(col)
@@ -266,6 +241,8 @@ def export_command(
     as_of: AsOfOption = None,
     data: DataOption = None,
     db: DbOption = None,
+    state: StateOption = None,
+    actor: ReaderOption = None,
     fmt: Annotated[str, typer.Option("--format", help="csv or xlsx.")] = "csv",
 ) -> None:
     """Export a list (live history, creators, videos, products) as CSV or XLSX."""
@@ -277,10 +254,11 @@ def export_command(
         raise typer.BadParameter("an XLSX export needs --out FILE", param_hint="--out")
     kind: ExportList = next(k for k in get_args(ExportList) if k == what)
     form: ExportFormat = next(f for f in get_args(ExportFormat) if f == fmt)
-    sheet, _ = _read_imported(
-        data, db, partner, first, last, as_of, lambda c, p, q: export_list(c, p, kind, q)
-    )
-    body = write(sheet, form)
+    done = _read(
+        data, db, partner, first, last, as_of, f"export {what}",
+        lambda c, p, q, x: export_file(c, p, kind, form, q, x), state, actor,
+    )  # fmt: skip
+    body = done.body
     if out is None:
         sys.stdout.buffer.write(body)
         sys.stdout.flush()

@@ -13,16 +13,16 @@ is written to the access log first, one entry per creator whose numbers it holds
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Annotated, Any, Protocol, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Response
 
 from tierwise.accounts import Principal
 from tierwise.compass import service
 from tierwise.compass.authorizations import Authorization
-from tierwise.compass.days import DayRange, VisibleDays
+from tierwise.compass.days import DayRange
 from tierwise.compass.errors import (
     CompassError,
     ConsentRefused,
@@ -340,12 +340,7 @@ def analytics(
 Search = Annotated[str | None, Query(max_length=200)]
 
 
-class _Seen(Protocol):
-    @property
-    def seen(self) -> Mapping[str, VisibleDays]: ...
-
-
-R = TypeVar("R", bound=_Seen)
+R = TypeVar("R", bound=service.Reads)
 #: A module's call: (event store connection, partner, range, workflow rows) → its result.
 ModuleCall = Callable[[Any, str, QueryRange, Sequence[Authorization]], R]
 
@@ -360,22 +355,25 @@ def _analytics(
     what: str,
     via: Via = "api",
 ) -> R:
-    """Run one module for the caller's partner as of today and log the creators it read."""
+    """Run one module for the caller's partner as of today, through the service (which
+    logs the creators it read)."""
     partner_id = principal.partner_id
     if partner_id is None:
         raise Problem(404, "no partner for this user")
     query = _query_range(portal, first, last)
-    extra = service.workflow_rows(portal.state, partner_id)
+    reader = service.Reader(principal.login, principal.role, partner_id, via)
     with portal.events() as con:
         try:
-            result = read(con, partner_id, query, extra)
+            return service.read(
+                portal.state,
+                reader,
+                f"{what} {query.first}..{query.last}",
+                lambda rows: read(con, partner_id, query, rows),
+            )
         except ContentNotFound as exc:
             raise Problem(404, str(exc)) from None
         except (CompassError, DataError) as exc:
             raise Problem(422, str(exc)) from None
-    reader = service.Reader(principal.login, principal.role, partner_id, via)
-    service.log_reads(portal.state, reader, what, result.seen)
-    return result
 
 
 @router.get("/lives", name="api.compass.lives.list", responses=responses(422))

@@ -20,7 +20,7 @@ from typing import Any, Literal, get_args
 import duckdb
 import xlsxwriter
 
-from tierwise.compass.analytics import CreatorList, creator_list, money, partner_view
+from tierwise.compass.analytics import CreatorList, creator_list, money
 from tierwise.compass.authorizations import Authorization
 from tierwise.compass.days import VisibleDays
 from tierwise.compass.errors import CompassError
@@ -295,20 +295,16 @@ def export_list(
     each creator whose numbers it holds (for the access log)."""
     if what == "lives":
         lives = live_history(con, partner_id, query, extra_authorizations)
-        return lives_sheet(lives), dict(lives.seen)
+        return lives_sheet(lives), dict(lives.read)
     if what == "videos":
         videos = video_list(con, partner_id, query, extra_authorizations=extra_authorizations)
-        return videos_sheet(videos), dict(videos.seen)
+        return videos_sheet(videos), dict(videos.read)
     if what == "products":
         products = product_list(con, partner_id, query, extra_authorizations=extra_authorizations)
-        return products_sheet(products), dict(products.seen)
+        return products_sheet(products), dict(products.read)
     if what == "creators":
         listed = creator_list(con, partner_id, query, extra_authorizations)
-        view = partner_view(con, partner_id, query.span, extra_authorizations)
-        seen = {
-            c: days.within(query.first, query.last) for c, days in view.visible(query.as_of).items()
-        }
-        return creators_sheet(listed), {c: d for c, d in seen.items() if d}
+        return creators_sheet(listed), dict(listed.read)
     raise CompassError(f"unknown list {what!r}: use {', '.join(LISTS)}")
 
 
@@ -317,7 +313,7 @@ class ExportFile:
     """A written export and the visible days of each creator whose numbers it holds."""
 
     body: bytes
-    seen: Mapping[str, VisibleDays]
+    read: Mapping[str, VisibleDays]
 
 
 def export_file(
@@ -329,8 +325,8 @@ def export_file(
     extra_authorizations: Sequence[Authorization] = (),
 ) -> ExportFile:
     """One list written in one format."""
-    sheet, seen = export_list(con, partner_id, what, query, extra_authorizations)
-    return ExportFile(write(sheet, fmt), seen)
+    sheet, read = export_list(con, partner_id, what, query, extra_authorizations)
+    return ExportFile(write(sheet, fmt), read)
 
 
 __all__ = [

@@ -11,7 +11,7 @@ hands them to the store as one relation; every number is computed set-wise in Du
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -23,6 +23,7 @@ import duckdb
 from tierwise.compass.analytics import (
     PartnerView,
     Profile,
+    _read_days,
     _rows,
     _seen_both,
     _windows,
@@ -78,6 +79,19 @@ class _Scope:
 
     def handle(self, creator_id: str) -> str:
         return next((b.handle for b in self.view.creators if b.creator_id == creator_id), "")
+
+    def read_of(
+        self, now: Iterable[str] | None = None, then: Iterable[str] | None = None
+    ) -> dict[str, VisibleDays]:
+        """The visible days whose numbers a result holds (for the access log): of the
+        creators `now` in the range and `then` in the previous period (all when None)."""
+        now_ = self.current if now is None else {c: self.current[c] for c in now}
+        then_ = (
+            self.previous
+            if then is None
+            else {c: self.previous[c] for c in then if c in self.previous}
+        )
+        return _read_days(now_, then_)
 
 
 @contextmanager
@@ -207,7 +221,8 @@ class LiveHistory:
     lives: tuple[LiveRow, ...]
     current: LiveTotals
     previous: LiveTotals
-    seen: Mapping[str, VisibleDays]
+    #: The visible days whose numbers were read, per creator (for the access log).
+    read: Mapping[str, VisibleDays]
 
     @property
     def changes(self) -> dict[str, float | None]:
@@ -240,7 +255,7 @@ def live_history(
         tuple(LiveRow.of(r, s.handle(r["creator_id"])) for r in now),
         LiveTotals.of(now),
         LiveTotals.of(then),
-        dict(s.current),
+        s.read_of(),
     )
 
 
@@ -314,7 +329,8 @@ class LiveDetail:
     viewer_profile: Profile | None
     buyer_profile: Profile | None
     previous: LiveTotals
-    seen: Mapping[str, VisibleDays]
+    #: The visible days whose numbers were read, per creator (for the access log).
+    read: Mapping[str, VisibleDays]
 
     @property
     def changes(self) -> dict[str, float | None]:
@@ -389,7 +405,7 @@ def live_detail(
         profile_of(viewers),
         profile_of(buyers),
         LiveTotals.of(before),
-        {creator: s.current[creator]},
+        s.read_of([creator], [creator]),
     )
 
 
@@ -475,7 +491,8 @@ class VideoList:
     videos: tuple[VideoRow, ...]
     current: VideoTotals
     previous: VideoTotals
-    seen: Mapping[str, VisibleDays]
+    #: The visible days whose numbers were read, per creator (for the access log).
+    read: Mapping[str, VisibleDays]
 
     @property
     def changes(self) -> dict[str, float | None]:
@@ -519,7 +536,7 @@ def video_list(
         tuple(VideoRow.of(r, s.handle(r["creator_id"])) for r in now),
         VideoTotals.of(now),
         VideoTotals.of(then),
-        dict(s.current),
+        s.read_of(),
     )
 
 
@@ -565,7 +582,8 @@ class VideoDetail:
     viewer_profile: Profile | None
     buyer_profile: Profile | None
     previous: VideoTotals
-    seen: Mapping[str, VisibleDays]
+    #: The visible days whose numbers were read, per creator (for the access log).
+    read: Mapping[str, VisibleDays]
 
     @property
     def changes(self) -> dict[str, float | None]:
@@ -647,7 +665,7 @@ def video_detail(
         profile_of(viewers),
         profile_of(buyers),
         VideoTotals.of(before),
-        {c: s.current[c] for c in {creator, *(t["creator_id"] for t in top)}},
+        s.read_of({creator, *(t["creator_id"] for t in top)}, [creator]),
     )
 
 
@@ -754,7 +772,8 @@ class ProductList:
     query: QueryRange
     previous_period: DayRange
     products: tuple[ProductRow, ...]
-    seen: Mapping[str, VisibleDays]
+    #: The visible days whose numbers were read, per creator (for the access log).
+    read: Mapping[str, VisibleDays]
 
     def to_dict(self) -> dict[str, Any]:
         return _head(self.query, self.previous_period, self.partner_id) | {
@@ -783,7 +802,7 @@ def product_list(
             activity.product_rows(con, s.relation, s.view.zone, search=search) if s.current else []
         )
     return ProductList(
-        partner_id, query, s.previous_period, tuple(_product_rows(rows)), dict(s.current)
+        partner_id, query, s.previous_period, tuple(_product_rows(rows)), s.read_of()
     )
 
 
@@ -810,7 +829,8 @@ class ProductDetail:
     previous_period: DayRange
     product: ProductRow
     creators: tuple[CreatorShare, ...]
-    seen: Mapping[str, VisibleDays]
+    #: The visible days whose numbers were read, per creator (for the access log).
+    read: Mapping[str, VisibleDays]
 
     def to_dict(self) -> dict[str, Any]:
         return _head(self.query, self.previous_period, self.partner_id) | {
@@ -855,7 +875,7 @@ def product_detail(
             )
             for c in sales
         ),
-        dict(s.current),
+        s.read_of(),
     )
 
 

@@ -12,7 +12,6 @@ is the state store's clock, so tests move both.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -23,9 +22,8 @@ from fastapi.responses import RedirectResponse
 
 from tierwise.accounts import Principal
 from tierwise.compass import analytics, service
-from tierwise.compass.authorizations import Authorization
 from tierwise.compass.consent import Consent
-from tierwise.compass.days import DayRange, VisibleDays, earliest_visible_day
+from tierwise.compass.days import DayRange, earliest_visible_day
 from tierwise.compass.errors import CompassError, RequestNotFound, RequestRefused
 from tierwise.compass.markets import market_zone
 from tierwise.compass.ranges import QueryRange
@@ -81,10 +79,8 @@ def _flash(request: Request) -> str | None:
     return FLASHES.get(request.query_params.get("flash", ""))
 
 
-def _workflow_rows(portal: Portal, partner_id: str) -> list[Authorization]:
-    """The consent workflow's rows of the partner, which count alike with imported ones."""
-    with portal.state.reading() as session:
-        return [v.authorization for v in Consent(session).find(partner_id=partner_id)]
+def _reader(principal: Principal, partner_id: str) -> service.Reader:
+    return service.Reader(principal.login, principal.role, partner_id, "page")
 
 
 def _date(value: str, field: str) -> date:
@@ -124,48 +120,6 @@ def choose_range(preset: str, first: str, last: str, as_of: date) -> RangeChoice
     except CompassError as exc:
         return RangeChoice(preset, first, last, None, str(exc))
     return RangeChoice(preset, query.first.isoformat(), query.last.isoformat(), query, None)
-
-
-def _seen(
-    portal: Portal,
-    partner_id: str,
-    spans: Sequence[DayRange],
-    as_of: date,
-    extra: Sequence[Authorization],
-) -> dict[str, VisibleDays]:
-    """Each creator's visible days within `spans` (the rules' answer, for the access log)."""
-    cover = DayRange(min(s.first for s in spans), max(s.last for s in spans))
-    with portal.events() as con:
-        view = analytics.partner_view(con, partner_id, cover, extra)
-    out: dict[str, VisibleDays] = {}
-    for creator_id, days in view.visible(as_of).items():
-        read = VisibleDays()
-        for span in spans:
-            read = read.union(days.within(span.first, span.last))
-        if read:
-            out[creator_id] = read
-    return out
-
-
-def _log_reads(
-    portal: Portal,
-    principal: Principal,
-    partner_id: str,
-    seen: Mapping[str, VisibleDays],
-    what: str,
-) -> None:
-    """The access log: one entry per creator whose numbers the page showed."""
-    for creator_id, days in sorted(seen.items()):
-        service.record_access(
-            portal.state,
-            login=principal.login,
-            role=principal.role,
-            partner_id=partner_id,
-            creator_id=creator_id,
-            days=days,
-            via="page",
-            what=what,
-        )
 
 
 def format_usd(value: Decimal | float | int | None) -> str:
@@ -236,11 +190,10 @@ def compass_overview(
     if choice.query is None:
         context["form_error"] = {"status": 422, "detail": choice.refused}
         return render(request, "compass_overview.html", context, status_code=422)
-    extra = _workflow_rows(portal, partner_id)
     with portal.events() as con:
-        result = analytics.overview(con, partner_id, choice.query, extra)
-    seen = _seen(portal, partner_id, [choice.query.span, result.previous_period], as_of, extra)
-    _log_reads(portal, principal, partner_id, seen, "overview")
+        result = service.read_overview(
+            portal.state, con, choice.query, _reader(principal, partner_id)
+        )
     t = translator(language(request, principal))
     now, then, changes = result.current, result.previous, result.changes
     figures = [
@@ -308,13 +261,13 @@ def _creators_context(
         "principal_market": _markets(portal).get(partner_id),
     }
     with portal.state.reading() as session:
-        views = Consent(session).find(partner_id=partner_id)
-    extra = [v.authorization for v in views]
-    pending = [v for v in views if v.status == "pending"]
+        pending = Consent(session).find(partner_id=partner_id, statuses=("pending",))
     pending_creators = {v.authorization.creator_id for v in pending}
     if choice.query is not None:
         with portal.events() as con:
-            listing = analytics.creator_list(con, partner_id, choice.query, extra)
+            listing = service.read_creators(
+                portal.state, con, choice.query, _reader(principal, partner_id)
+            )
         handles = {e.creator_id: e.handle for e in listing.creators}
         context["authorized"] = [e for e in listing.creators if e.authorized]
         context["unauthorized"] = [
@@ -322,14 +275,6 @@ def _creators_context(
             for e in listing.creators
             if not e.authorized
         ]
-        seen = _seen(portal, partner_id, [choice.query.span], as_of, extra)
-        _log_reads(
-            portal,
-            principal,
-            partner_id,
-            {c: d for c, d in seen.items() if c in {e.creator_id for e in context["authorized"]}},
-            "creators",
-        )
     else:
         handles = {}
     context["pending"] = [

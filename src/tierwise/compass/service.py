@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 import duckdb
 
@@ -37,7 +37,6 @@ from tierwise.db.engine import StateStore, now
 from tierwise.db.models import CompassAccess
 
 Move = Literal["approve", "decline", "revoke", "withdraw"]
-Result = TypeVar("Result", CreatorList, Overview, CreatorAnalytics)
 
 
 def request_access(
@@ -219,17 +218,25 @@ def log_reads(
             )
 
 
-def _read(
-    state: StateStore,
-    reader: Reader,
-    name: str,
-    query: QueryRange,
-    module: Callable[[Sequence[Authorization]], Result],
-) -> Result:
-    """Run a module with the workflow's rows and log what it read before it is shown: an
-    answer whose read could not be logged is not given."""
+class Reads(Protocol):
+    """A module's result: the visible days whose numbers it holds, per creator."""
+
+    @property
+    def read(self) -> Mapping[str, VisibleDays]: ...
+
+
+Result = TypeVar("Result", bound=Reads)
+#: A module run with the workflow's authorization rows (they count like imported ones).
+Module = Callable[[Sequence[Authorization]], Result]
+
+
+def read(state: StateStore, reader: Reader, what: str, module: Module[Result]) -> Result:
+    """The one way Data Compass's numbers are read for someone: run the module with the
+    workflow's rows of the reader's partner and log what it read before it is shown — an
+    answer whose read could not be logged is not given. Pages, API routes, exports and
+    the CLI all come through here."""
     result = module(workflow_rows(state, reader.partner_id))
-    log_reads(state, reader, f"{name} {query.first}..{query.last}", result.read)
+    log_reads(state, reader, what, result.read)
     return result
 
 
@@ -237,11 +244,10 @@ def read_creators(
     state: StateStore, con: duckdb.DuckDBPyConnection, query: QueryRange, reader: Reader
 ) -> CreatorList:
     """compass.md §3's creator list of the reader's partner, its reads logged."""
-    return _read(
+    return read(
         state,
         reader,
-        "creators",
-        query,
+        f"creators {query.first}..{query.last}",
         lambda rows: creator_list(con, reader.partner_id, query, rows),
     )
 
@@ -250,8 +256,11 @@ def read_overview(
     state: StateStore, con: duckdb.DuckDBPyConnection, query: QueryRange, reader: Reader
 ) -> Overview:
     """The data overview of the reader's partner (both periods), its reads logged."""
-    return _read(
-        state, reader, "overview", query, lambda rows: overview(con, reader.partner_id, query, rows)
+    return read(
+        state,
+        reader,
+        f"overview {query.first}..{query.last}",
+        lambda rows: overview(con, reader.partner_id, query, rows),
     )
 
 
@@ -267,10 +276,10 @@ def read_analytics(
     reads logged."""
     if creator_id is not None and pair_of(con, reader.partner_id, creator_id) is None:
         raise RequestNotFound(f"no creator {creator_id!r}")
-    return _read(
+    name = "analytics" if creator_id is None else f"analytics of {creator_id}"
+    return read(
         state,
         reader,
-        "analytics" if creator_id is None else f"analytics of {creator_id}",
-        query,
+        f"{name} {query.first}..{query.last}",
         lambda rows: creator_analytics(con, reader.partner_id, query, rows, creator_id=creator_id),
     )
