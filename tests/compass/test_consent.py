@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -25,7 +26,9 @@ from tierwise.compass import (
     RequestRefused,
     visible_days,
 )
+from tierwise.compass.authorizations import Authorization, merged
 from tierwise.compass.consent import Consent
+from tierwise.compass.errors import CompassError
 from tierwise.compass.repository import REQUEST_PREFIX
 from tierwise.db.audit import AuditLog
 from tierwise.db.engine import StateStore
@@ -423,3 +426,74 @@ def test_two_sessions_racing_leave_one_pending_request(pg_state_url: str) -> Non
         assert "id" not in outcome
         assert f"request {first} to creator c0 is still pending" in str(outcome["refused"])
         assert counts(state)[0] == 1
+
+
+# -- the platform's (imported) rows ------------------------------------------------------------
+
+#: Approved on the platform on 2024-02-02 for March, before any tierwise request.
+IMPORTED = Authorization(
+    "imp-9",
+    "A",
+    "c0",
+    datetime(2024, 2, 1, tzinfo=UTC),
+    MARCH.first,
+    MARCH.last,
+    responded_at=datetime(2024, 2, 2, tzinfo=UTC),
+    response="approved",
+)
+
+
+def test_an_imported_approval_is_listed_and_revoked_in_place(
+    state: StateStore, clock: Clock
+) -> None:
+    with state.session() as session:
+        listed = Consent(session, imported=[IMPORTED]).find(creator_id="c0")
+    assert [(v.request_id, v.status, v.source) for v in listed] == [
+        ("imp-9", "approved", "imported")
+    ]
+    clock.at = datetime(2024, 3, 20, 3, 0, tzinfo=UTC)  # 10:00 on 03-20 in Bangkok
+    with state.session() as session:
+        consent = Consent(session, partner_markets=MARKETS, imported=[IMPORTED])
+        assert consent.revoke("imp-9", creator_id="c0", actor="creator-c0").status == "revoked"
+    with state.session() as session:
+        stored = Consent(session).rows_of_pair("A", "c0")
+        entry = AuditLog(session).entries()[-1]
+    # The workflow keeps the import's row with the revocation added, audited and told.
+    assert stored == (replace(IMPORTED, revoked_at=clock.at, revoked_by="creator"),)
+    assert (entry.action, entry.object) == ("compass_revoke", "compass/imp-9")
+    told = messages(state)[-1]
+    assert (told.partner_id, told.kind) == ("A", "compass_revoked")
+    # Both rows together: the stored one counts (revoked 03-20: gone as of 03-21).
+    p = Pair("A", "c0", "TH", "TH", pair().windows, tuple(merged([IMPORTED, *stored])))
+    assert visible_days(p, date(2024, 3, 21)).ranges == ()
+    assert visible_days(p, date(2024, 3, 20)).ranges == (
+        DayRange(date(2024, 3, 1), date(2024, 3, 19)),
+    )
+
+
+def test_an_imported_pending_request_is_answered_like_the_workflows(
+    state: StateStore, clock: Clock
+) -> None:
+    asked = replace(IMPORTED, request_id="imp-10", responded_at=None, response=None)
+    clock.at = datetime(2024, 2, 3, tzinfo=UTC)  # 48 h after it was made: still pending
+    with state.session() as session:
+        consent = Consent(session, partner_markets=MARKETS, imported=[asked])
+        assert consent.decline("imp-10", creator_id="c0", actor="creator-c0").status == "declined"
+    with state.session() as session:
+        again = Consent(session, imported=[asked])
+        assert again.get("imp-10", creator_id="c0").status == "declined"
+        with pytest.raises(RequestNotFound):
+            again.get("imp-10", creator_id="c1")
+
+
+def test_merging_keeps_the_furthest_row_and_refuses_contradictions() -> None:
+    revoked = replace(IMPORTED, revoked_at=datetime(2024, 3, 5, tzinfo=UTC), revoked_by="creator")
+    assert merged([IMPORTED, revoked]) == [revoked]
+    assert merged([revoked, IMPORTED]) == [revoked]
+    assert merged([IMPORTED, IMPORTED]) == [IMPORTED]
+    other = replace(IMPORTED, period_to=date(2024, 3, 30))
+    with pytest.raises(CompassError, match="'imp-9' is given twice with contradictory"):
+        merged([IMPORTED, other])
+    later = replace(revoked, revoked_at=datetime(2024, 3, 6, tzinfo=UTC))
+    with pytest.raises(CompassError, match="contradictory"):
+        merged([revoked, later])

@@ -309,3 +309,42 @@ def test_every_compass_form_needs_the_sessions_csrf_token(world: World) -> None:
                 assert reply.status_code == 403, (login, path, data)
                 assert "CSRF" in reply.text
     assert "no-requested" in world.client("agency-a").get("/compass/creators?tab=requested").text
+
+
+def _c1_row(world: World) -> str | None:
+    page = world.client("agency-a").get(
+        "/compass/creators?range=custom&from=2024-09-18&to=2024-09-20"
+    )
+    found = re.search(r'<tr data-testid="creator-c1">(.*?)</tr>', page.text, re.S)
+    return text(found.group(1)) if found else None
+
+
+def test_an_imported_approval_is_listed_and_revoked_like_the_workflows(world: World) -> None:
+    """c1's approval came from the platform (imported row imp-c1, 2024-01-01..12-31, given
+    2024-08-02): c1 sees it among who has access and revokes it on its page; the partner
+    keeps today's view and loses c1 from tomorrow."""
+    consent = world.client("creator-c1").get("/compass/consent").text
+    granted = row(consent, "granted-A")
+    assert granted.startswith("Siam Creators · granted on the platform 2024-01-01 – 2024-12-31")
+    # On 09-20 agency-a sees 09-18 and 09-19 of c1: 2 days × US$6.00, an order a day, no
+    # livestream or video (only c0 goes live).
+    assert _c1_row(world) == "@nok.shop 2 US$12.00 US$0.00 2 0 0"
+    done = world.client("creator-c1").post(
+        "/compass/consent/imp-c1/revoke", data={"csrf_token": world.csrf("creator-c1")}
+    )
+    assert done.headers["location"] == "/compass/consent?flash=revoked"
+    # Revoked on the 20th: still in force today, and no longer listed as having access.
+    assert _c1_row(world) == "@nok.shop 2 US$12.00 US$0.00 2 0 0"
+    after = world.client("creator-c1").get("/compass/consent").text
+    assert 'data-testid="granted-A"' not in after
+    # Another creator cannot touch it, and c1 cannot revoke it twice.
+    other = world.client("creator-c0").post(
+        "/compass/consent/imp-c1/revoke", data={"csrf_token": world.csrf("creator-c0")}
+    )
+    assert other.status_code == 404
+    twice = world.client("creator-c1").post(
+        "/compass/consent/imp-c1/revoke", data={"csrf_token": world.csrf("creator-c1")}
+    )
+    assert twice.status_code == 409 and "already revoked" in text(twice.text)
+    world.next_day()
+    assert _c1_row(world) is None

@@ -99,6 +99,7 @@ def _move(
             markets=partner_markets(con),
             creator_id=creator_id,
             partner_id=partner_id,
+            imported=service.imported(con, partner_id=partner_id, creator_id=creator_id),
         )
     _show([done], REQUEST_COLUMNS, output)
 

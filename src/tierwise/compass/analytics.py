@@ -14,7 +14,7 @@ import it, so `tierwise.compass` itself stays pure.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from tierwise.compass.authorizations import Authorization
+from tierwise.compass.authorizations import Authorization, merged
 from tierwise.compass.days import DayRange, VisibleDays
 from tierwise.compass.errors import CompassError
 from tierwise.compass.markets import market_zone
@@ -74,21 +74,11 @@ class PartnerView:
         return {b.creator_id: visible_days(b.pair, as_of) for b in self.creators}
 
 
-def _merged_rows(
-    imported: Iterable[Authorization], extra: Iterable[Authorization]
-) -> list[Authorization]:
-    """Imported rows and the consent workflow's rows, which count alike; a request_id is
-    unique across both, so the same id with different content is refused, not guessed."""
-    rows: dict[str, Authorization] = {}
-    for row in (*imported, *extra):
-        seen = rows.get(row.request_id)
-        if seen is not None and seen != row:
-            raise CompassError(
-                f"authorization {row.request_id!r} is given twice with different content "
-                "(imported and from the consent workflow)"
-            )
-        rows[row.request_id] = row
-    return list(rows.values())
+def imported_authorizations(
+    con: duckdb.DuckDBPyConnection, partner_id: str | None, creator_id: str | None = None
+) -> tuple[Authorization, ...]:
+    """The event store's authorization rows of a partner and/or a creator."""
+    return tuple(Authorization(**r) for r in store.authorization_rows(con, partner_id, creator_id))
 
 
 def partner_view(
@@ -105,12 +95,10 @@ def partner_view(
     market = store.partner_market(con, partner_id)
     if market is None:
         raise CompassError(f"no partner {partner_id!r} in the data")
-    imported = [
-        Authorization(**row) for row in store.authorization_rows(con, partner_id, creator_id)
-    ]
+    imported = imported_authorizations(con, partner_id, creator_id)
     extra = [a for a in extra_authorizations if a.partner_id == partner_id]
     by_creator: dict[str, list[Authorization]] = {}
-    for row in _merged_rows(imported, extra):
+    for row in merged([*imported, *extra]):
         by_creator.setdefault(row.creator_id, []).append(row)
     creators = []
     for c in store.bound_creators(con, partner_id, span.first, span.last, creator_id):

@@ -11,6 +11,7 @@ from the next day on.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal, get_args
@@ -135,6 +136,23 @@ class Authorization:
             return "approved"
         return "expired" if at >= self.expires_at else "pending"
 
+    def extends(self, other: Authorization) -> bool:
+        """Whether this row is `other` with later moves added: the same request, and every
+        answer or revocation `other` records recorded alike here. How the consent workflow
+        stores a move on an imported row (the import keeps the row as it was)."""
+        later = ("responded_at", "response", "revoked_at", "revoked_by")
+        return all(
+            getattr(self, f) == getattr(other, f)
+            for f in (
+                "request_id",
+                "partner_id",
+                "creator_id",
+                "requested_at",
+                "period_from",
+                "period_to",
+            )
+        ) and all(getattr(other, f) in (None, getattr(self, f)) for f in later)
+
     def approval(self, zone: ZoneInfo) -> Approval | None:
         """The approval this row grants, in local days of `zone`; None for a request that
         was declined, never answered, or answered too late."""
@@ -164,6 +182,23 @@ class Approval:
         return self.approved_on <= day and (self.revoked_on is None or day <= self.revoked_on)
 
 
+def merged(rows: Iterable[Authorization]) -> list[Authorization]:
+    """Imported rows and the consent workflow's, which count alike: one row per request_id,
+    the furthest one when one row extends the other (a move the workflow made on an
+    imported row); the same id with contradictory content is refused, not guessed."""
+    out: dict[str, Authorization] = {}
+    for row in rows:
+        seen = out.get(row.request_id)
+        if seen is None or row.extends(seen):
+            out[row.request_id] = row
+        elif not seen.extends(row):
+            raise CompassError(
+                f"authorization {row.request_id!r} is given twice with contradictory "
+                "content (imported and from the consent workflow)"
+            )
+    return list(out.values())
+
+
 __all__ = [
     "EXPIRY",
     "REQUEST_STATUSES",
@@ -174,4 +209,5 @@ __all__ = [
     "RequestStatus",
     "Response",
     "RevokedBy",
+    "merged",
 ]

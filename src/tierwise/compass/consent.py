@@ -27,12 +27,19 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from tierwise.compass.authorizations import EXPIRY, Authorization, RequestStatus, RevokedBy
+from tierwise.compass.authorizations import (
+    EXPIRY,
+    Authorization,
+    RequestStatus,
+    RevokedBy,
+    merged,
+)
 from tierwise.compass.days import DayRange
 from tierwise.compass.errors import ConsentRefused, RequestExpired, RequestNotFound
 from tierwise.compass.markets import as_utc
 from tierwise.compass.messages import PROGRAM_ID, ConsentMessages, Event, Languages
 from tierwise.compass.repository import (
+    REQUEST_PREFIX,
     ConsentRequests,
     authorization_row,
     to_authorization,
@@ -56,6 +63,9 @@ def _utc(instant: datetime) -> str:
     return f"{instant:%Y-%m-%d %H:%M:%S} UTC"
 
 
+Source = Literal["workflow", "imported"]
+
+
 @dataclass(frozen=True)
 class RequestView:
     """A request and its status at the instant it was read."""
@@ -67,6 +77,11 @@ class RequestView:
     @property
     def request_id(self) -> str:
         return self.authorization.request_id
+
+    @property
+    def source(self) -> Source:
+        """Where the request was made: in this workflow, or on the platform (imported)."""
+        return "workflow" if self.request_id.startswith(REQUEST_PREFIX) else "imported"
 
     def to_dict(self) -> dict[str, Any]:
         row = self.authorization
@@ -83,11 +98,16 @@ class RequestView:
             "revoked_by": row.revoked_by,
             "status": self.status,
             "expires_at": row.expires_at.isoformat(),
+            "source": self.source,
         }
 
 
 class Consent:
-    """The consent workflow over the session's state store (the caller's transaction)."""
+    """The consent workflow over the session's state store (the caller's transaction).
+    `imported` are the event store's authorization rows the caller read (of the partner
+    or creator at hand): they are listed with the workflow's, and a creator (a partner)
+    answers or revokes (withdraws) one like its own — the workflow stores the row and
+    records the move on its copy, which then counts in place of the import."""
 
     def __init__(
         self,
@@ -95,8 +115,10 @@ class Consent:
         *,
         partner_markets: Mapping[str, str] | None = None,
         clock: Clock | None = None,
+        imported: Iterable[Authorization] = (),
     ) -> None:
         self.session = session
+        self.imported = {a.request_id: a for a in imported}
         self.requests = ConsentRequests(session)
         self.audit = AuditLog(session)
         self.messages = ConsentMessages(session, Languages(dict(partner_markets or {})))
@@ -179,7 +201,17 @@ class Consent:
         self, request_id: str, *, partner_id: str | None = None, creator_id: str | None = None
     ) -> RequestView:
         """One request, of this partner and/or creator when given (else `RequestNotFound`)."""
-        return self._view(self._own(request_id, partner_id=partner_id, creator_id=creator_id))
+        row = self.requests.get(request_id)
+        found = to_authorization(row) if row is not None else self.imported.get(request_id)
+        at = self.now()
+        if (
+            found is None
+            or found.requested_at > at
+            or partner_id not in (None, found.partner_id)
+            or creator_id not in (None, found.creator_id)
+        ):
+            raise RequestNotFound(f"no request {request_id!r}")
+        return RequestView(found, found.status_at(at), at)
 
     def find(
         self,
@@ -191,13 +223,17 @@ class Consent:
         """Requests by request time, with their status now, optionally filtered."""
         at = self.now()
         wanted = None if statuses is None else frozenset(statuses)
-        views = [
-            RequestView(a, a.status_at(at), at)
-            for a in map(
-                to_authorization,
-                self.requests.list(partner_id=partner_id, creator_id=creator_id),
-            )
+        stored = [
+            to_authorization(r)
+            for r in self.requests.list(partner_id=partner_id, creator_id=creator_id)
         ]
+        imported = [
+            a
+            for a in self.imported.values()
+            if partner_id in (None, a.partner_id) and creator_id in (None, a.creator_id)
+        ]
+        rows = sorted(merged([*imported, *stored]), key=lambda a: (a.requested_at, a.request_id))
+        views = [RequestView(a, a.status_at(at), at) for a in rows if a.requested_at <= at]
         return [v for v in views if wanted is None or v.status in wanted]
 
     def pending_for(self, creator_id: str) -> list[RequestView]:
@@ -214,6 +250,8 @@ class Consent:
         self, request_id: str, *, partner_id: str | None = None, creator_id: str | None = None
     ) -> CompassRequest:
         row = self.requests.get(request_id, lock=True)
+        if row is None and request_id in self.imported:
+            row = self.requests.adopt(self.imported[request_id])
         if (
             row is None
             or (partner_id is not None and row.partner_id != partner_id)
@@ -221,11 +259,6 @@ class Consent:
         ):
             raise RequestNotFound(f"no request {request_id!r}")
         return row
-
-    def _view(self, row: CompassRequest) -> RequestView:
-        at = self.now()
-        authorization = to_authorization(row)
-        return RequestView(authorization, authorization.status_at(at), at)
 
     def _answer(
         self, request_id: str, response: Answer, creator_id: str, actor: str

@@ -130,8 +130,16 @@ def list_requests(
         partner_id=partner_id,
         creator_id=creator_id,
         statuses=None if status is None else (status,),
+        imported=_imported(portal, partner_id, creator_id),
     )
     return [AccessRequestOut(**r) for r in found]
+
+
+def _imported(
+    portal: Portal, partner_id: str | None, creator_id: str | None
+) -> tuple[Authorization, ...]:
+    with portal.events() as con:
+        return service.imported(con, partner_id=partner_id, creator_id=creator_id)
 
 
 def _own_scope(
@@ -156,7 +164,11 @@ def get_request(request_id: str, portal: PortalDep, principal: ApiUser) -> Acces
     partner_id, creator_id = _own_scope(principal, None, None)
     try:
         found = service.get_request(
-            portal.state, request_id, partner_id=partner_id, creator_id=creator_id
+            portal.state,
+            request_id,
+            partner_id=partner_id,
+            creator_id=creator_id,
+            imported=_imported(portal, partner_id, creator_id),
         )
     except CompassError as exc:
         raise _refusal(exc) from None
@@ -175,6 +187,7 @@ def _move(
             markets=_markets(portal),
             creator_id=principal.creator_id,
             partner_id=principal.partner_id,
+            imported=_imported(portal, principal.partner_id, principal.creator_id),
         )
     except CompassError as exc:
         raise _refusal(exc) from None

@@ -22,6 +22,7 @@ from fastapi.responses import RedirectResponse
 
 from tierwise.accounts import Principal
 from tierwise.compass import analytics, service
+from tierwise.compass.authorizations import Authorization
 from tierwise.compass.consent import Consent
 from tierwise.compass.days import DayRange, earliest_visible_day
 from tierwise.compass.errors import CompassError, RequestNotFound, RequestRefused
@@ -346,9 +347,18 @@ def compass_request(
 # --- the creator's pages ---------------------------------------------------------------
 
 
+def _imported_of(portal: Portal, creator_id: str) -> tuple[Authorization, ...]:
+    """The platform's (imported) authorization rows of the creator, listed and answered
+    or revoked on its page like the workflow's."""
+    with portal.events() as con:
+        return service.imported(con, partner_id=None, creator_id=creator_id)
+
+
 def _consent_context(portal: Portal, request: Request, principal: Principal) -> dict[str, Any]:
     creator_id = _creator_of(principal)
-    found = service.requests(portal.state, creator_id=creator_id)
+    found = service.requests(
+        portal.state, creator_id=creator_id, imported=_imported_of(portal, creator_id)
+    )
     total, entries = service.access_log(
         portal.state, AccessQuery(creator_id=creator_id), limit=ACCESS_LOG_ROWS
     )
@@ -392,6 +402,7 @@ def _creator_move(
             actor=principal.login,
             markets=_markets(portal),
             creator_id=_creator_of(principal),
+            imported=_imported_of(portal, _creator_of(principal)),
         )
     except RequestNotFound as exc:
         raise Problem(404, str(exc)) from None

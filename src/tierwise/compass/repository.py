@@ -10,6 +10,7 @@ request_id is unique across the imported rows and these.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import hashlib
 import secrets
 from collections.abc import Iterable
@@ -116,6 +117,14 @@ class ConsentRequests:
             period_from=period.first,
             period_to=period.last,
         )
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def adopt(self, imported: Authorization) -> CompassRequest:
+        """Store an imported row as it is, so that the workflow can record a move on it
+        (its id stays the import's: the stored row extends the imported one)."""
+        row = CompassRequest(**dataclasses.asdict(imported))  # the same §2 columns
         self.session.add(row)
         self.session.flush()
         return row

@@ -34,6 +34,9 @@ class AccessRequestOut(BaseModel):
     revoked_by: Literal["creator", "partner"] | None
     status: Status
     expires_at: str
+    #: "workflow": asked through tierwise; "imported": a row of the platform's
+    #: `authorizations` (listed, answered and revoked alike).
+    source: Literal["workflow", "imported"]
 
 
 class AccessLogEntryOut(BaseModel):

@@ -18,6 +18,7 @@ from tierwise.compass.analytics import (
     Overview,
     creator_analytics,
     creator_list,
+    imported_authorizations,
     overview,
     pair_of,
 )
@@ -59,6 +60,14 @@ def request_access(
         return consent.request(pair, period, actor=actor).to_dict()
 
 
+def imported(
+    con: duckdb.DuckDBPyConnection, *, partner_id: str | None, creator_id: str | None
+) -> tuple[Authorization, ...]:
+    """The event store's authorization rows in a caller's scope (a partner's, a creator's;
+    every row for an operator's unfiltered list), to list and move with the workflow's."""
+    return imported_authorizations(con, partner_id, creator_id)
+
+
 def move(
     state: StateStore,
     request_id: str,
@@ -68,10 +77,13 @@ def move(
     markets: Mapping[str, str],
     creator_id: str | None = None,
     partner_id: str | None = None,
+    imported: Sequence[Authorization] = (),
 ) -> dict[str, Any]:
-    """The creator approves, declines or revokes; the partner withdraws."""
+    """The creator approves, declines or revokes; the partner withdraws — a request of
+    the workflow or one of the `imported` rows (the event store's, of that creator or
+    partner)."""
     with state.session() as session:
-        consent = Consent(session, partner_markets=markets)
+        consent = Consent(session, partner_markets=markets, imported=imported)
         if what == "withdraw":
             if partner_id is None:
                 raise RequestNotFound(f"no request {request_id!r}")
@@ -94,10 +106,12 @@ def requests(
     partner_id: str | None = None,
     creator_id: str | None = None,
     statuses: Iterable[RequestStatus] | None = None,
+    imported: Sequence[Authorization] = (),
 ) -> list[dict[str, Any]]:
-    """Requests with their status now (of one partner and/or creator when given)."""
+    """Requests with their status now (of one partner and/or creator when given), the
+    workflow's and the `imported` rows alike."""
     with state.reading() as session:
-        found = Consent(session).find(
+        found = Consent(session, imported=imported).find(
             partner_id=partner_id, creator_id=creator_id, statuses=statuses
         )
         return [v.to_dict() for v in found]
@@ -109,10 +123,11 @@ def get_request(
     *,
     partner_id: str | None = None,
     creator_id: str | None = None,
+    imported: Sequence[Authorization] = (),
 ) -> dict[str, Any]:
     with state.reading() as session:
-        view = Consent(session).get(request_id, partner_id=partner_id, creator_id=creator_id)
-        return view.to_dict()
+        consent = Consent(session, imported=imported)
+        return consent.get(request_id, partner_id=partner_id, creator_id=creator_id).to_dict()
 
 
 def record_access(

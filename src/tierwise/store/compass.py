@@ -133,18 +133,20 @@ def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 
 def authorization_rows(
-    con: duckdb.DuckDBPyConnection, partner_id: str, creator_id: str | None = None
+    con: duckdb.DuckDBPyConnection, partner_id: str | None, creator_id: str | None = None
 ) -> list[dict[str, Any]]:
-    """The imported `authorizations` rows of the partner (of one creator when given), as
-    dicts of the §2 columns; none in a store loaded before Data Compass's tables existed."""
+    """The imported `authorizations` rows of the partner and/or the creator (every row
+    when neither is given), as dicts of the §2 columns; none in a store loaded before
+    Data Compass's tables existed."""
     if not _has_table(con, "authorizations"):
         return []
     cur = con.execute(
         "SELECT request_id, partner_id, creator_id, requested_at, period_from, period_to, "
         "responded_at, response, revoked_at, revoked_by FROM authorizations "
-        "WHERE partner_id = ? AND (CAST(? AS VARCHAR) IS NULL OR creator_id = ?) "
+        "WHERE (CAST(? AS VARCHAR) IS NULL OR partner_id = ?) "
+        "AND (CAST(? AS VARCHAR) IS NULL OR creator_id = ?) "
         "ORDER BY request_id",
-        [partner_id, creator_id, creator_id],
+        [partner_id, partner_id, creator_id, creator_id],
     )
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

@@ -44,6 +44,8 @@ USERS: dict[str, NewUser] = {
     "other_partner": NewUser("agency-b", "Agency B user", "partner", partner_id="B"),
     "creator": NewUser("creator-c0", "Creator c0", "creator", creator_id="c0"),
     "other_creator": NewUser("creator-b0", "Creator b0", "creator", creator_id="b0"),
+    #: c1's approval is imported (the platform's row), not asked through tierwise.
+    "imported_creator": NewUser("creator-c1", "Creator c1", "creator", creator_id="c1"),
     "seller": NewUser("seller-s0", "Seller S0", "seller", seller_id="S0"),
 }
 

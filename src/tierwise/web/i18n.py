@@ -404,6 +404,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "compass_revoke_note": (
             "They keep seeing your numbers until the end of today, not from tomorrow."
         ),
+        "compass_source_imported": "granted on the platform",
         "compass_nobody_has_access": "Nobody can see your numbers through a request you approved.",
         "compass_access_log": "Who looked at your numbers",
         "compass_access_log_shown": "The latest {shown} of {total} reads.",
@@ -779,6 +780,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "compass_approved_at": "同意时间",
         "compass_revoke": "撤回授权",
         "compass_revoke_note": "对方今天内仍可查看，从明天起不再可见。",
+        "compass_source_imported": "在平台上授权",
         "compass_nobody_has_access": "目前没有通过您同意的申请查看数据的机构。",
         "compass_access_log": "谁查看过您的数据",
         "compass_access_log_shown": "最近 {shown} 条，共 {total} 条。",
@@ -893,6 +895,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "compass_approved_at": "อนุมัติเมื่อ",
         "compass_revoke": "เพิกถอน",
         "compass_revoke_note": "อีกฝ่ายยังดูได้จนสิ้นวันนี้ และดูไม่ได้ตั้งแต่พรุ่งนี้",
+        "compass_source_imported": "อนุญาตบนแพลตฟอร์ม",
         "compass_nobody_has_access": "ยังไม่มีใครดูตัวเลขของคุณผ่านคำขอที่คุณอนุมัติ",
         "compass_access_log": "ใครเข้าดูตัวเลขของคุณ",
         "compass_access_log_shown": "ล่าสุด {shown} จาก {total} ครั้ง",
