@@ -4,7 +4,8 @@ Expectations are worked out by hand from docs/spec programs.md §1:
 
     score = 0.5 · sellers / max_sellers + 0.5 · api_per_day / max_api_per_day
 
-maxima over every ISV of the same market; score 0 when api_per_day is 0. Eligible ISVs
+maxima over every ISV of the program's SEA markets together (one SEA ranking, 15 S and 100
+A in all: the seed ranks "in SEA"); score 0 when api_per_day is 0. Eligible ISVs
 (≥ 1 app published by the last day, ≥ 1 seller, api_per_day > 0) are ranked by score, then
 sellers, then api_per_day (both descending), then partner_id; S, A, then B by rank quotas.
 The period is 2024Q3: 92 days, so 92 × k calls make k calls per day.
@@ -93,9 +94,8 @@ def build() -> World:
     isv(w, "I08", 1, 10, published_on=None, status="unpublished")
     isv(w, "I09", 3, 0)
     isv(w, "I10", 1, 1, published_on=date(2024, 10, 1))
-    # ID: a market of its own, with its own maxima.
+    # ID and MY share the SEA ranking and its maxima (10 sellers, 10,000 calls a day).
     isv(w, "I11", 1, 1, market="ID")
-    # MY: a single ISV, no published app: the sellers maximum is 0, so that term is 0.
     isv(w, "I12", 2, 4, market="MY", published_on=None, status="unpublished")
     return w
 
@@ -120,8 +120,8 @@ def ev(program: Program) -> Evaluation:
         # 0.1 + 0.04 = 0.14 both, same sellers and calls: partner_id decides
         ("I06", 2, 800.0, 0.14, 6, "B"),
         ("I07", 2, 800.0, 0.14, 7, "B"),
-        # alone in ID: 0.5 · 1/1 + 0.5 · 1/1
-        ("I11", 1, 1.0, 1.0, 1, "S"),
+        # in ID, ranked with TH: 0.5 · 1/10 + 0.5 · 1/10,000 = 0.05005, after I07
+        ("I11", 1, 1.0, 0.05005, 8, "B"),
     ],
 )
 def test_ranked_isvs(
@@ -134,13 +134,9 @@ def test_ranked_isvs(
     assert (r["status"], r["rank"], r["level"]) == ("assessed", rank, level)
 
 
-def test_ranks_are_unique_per_market(ev: Evaluation) -> None:
-    by_market: dict[str, list[int]] = {"TH": [], "ID": []}
-    for r in ev.to_dict()["results"]:
-        if r["rank"] is not None:
-            by_market["ID" if r["partner_id"] == "I11" else "TH"].append(r["rank"])
-    assert sorted(by_market["TH"]) == [1, 2, 3, 4, 5, 6, 7]
-    assert by_market["ID"] == [1]
+def test_one_ranking_for_all_sea_markets(ev: Evaluation) -> None:
+    ranks = sorted(r["rank"] for r in ev.to_dict()["results"] if r["rank"] is not None)
+    assert ranks == [1, 2, 3, 4, 5, 6, 7, 8]
 
 
 @pytest.mark.parametrize(
@@ -153,8 +149,8 @@ def test_ranks_are_unique_per_market(ev: Evaluation) -> None:
         ("I09", 3, 0.0, 1, 0.0),
         # published on 10-01, after the last day: no app, no seller → 0.5 · 1/10,000
         ("I10", 0, 1.0, 0, 0.00005),
-        # alone in MY: max sellers 0 → that term is 0; 0.5 · 4/4 = 0.5
-        ("I12", 0, 4.0, 0, 0.5),
+        # in MY, no app and so no seller: 0 + 0.5 · 4/10,000 = 0.0002
+        ("I12", 0, 4.0, 0, 0.0002),
     ],
 )
 def test_ineligible_isvs_are_not_ranked(
@@ -167,12 +163,14 @@ def test_ineligible_isvs_are_not_ranked(
     assert (r["status"], r["rank"], r["level"]) == ("ineligible", None, None)
 
 
-def test_default_quotas_fifteen_s_then_a(program: Program) -> None:
+def test_default_quotas_fifteen_s_then_a_in_all_of_sea(program: Program) -> None:
     w = World()
-    # 16 ISVs, one seller each, k calls per day (k = 1..16): score 0.5 + 0.5 · k/16,
-    # so the ISV with k calls per day is ranked 17 − k.
+    # 16 ISVs spread over TH, ID, VN and MY, one seller each, k calls per day (k = 1..16):
+    # one SEA maximum, so score 0.5 + 0.5 · k/16 and the ISV with k calls is ranked 17 − k;
+    # 15 S in all (not 15 per market).
+    markets = ("TH", "ID", "VN", "MY")
     for k in range(1, 17):
-        isv(w, f"Q{k:02d}", 1, k)
+        isv(w, f"Q{k:02d}", 1, k, market=markets[k % 4])
     ev = evaluate(w.con, program, Q3)
     for k in range(1, 17):
         r = ev.result(f"Q{k:02d}").to_json()
