@@ -84,7 +84,11 @@ class _Scope:
         self, now: Iterable[str] | None = None, then: Iterable[str] | None = None
     ) -> dict[str, VisibleDays]:
         """The visible days whose numbers a result holds (for the access log): of the
-        creators `now` in the range and `then` in the previous period (all when None)."""
+        creators `now` in the range and `then` in the previous period (all when None).
+        With no visible day in the range the modules read nothing, not even the previous
+        period (its totals are then 0, not read)."""
+        if not self.current:
+            return {}
         now_ = self.current if now is None else {c: self.current[c] for c in now}
         then_ = (
             self.previous
