@@ -3,28 +3,42 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO := demo
+# `make run PORT=8080` serves the portal elsewhere.
+PORT ?= 8000
 export TIERWISE_DB ?= $(CURDIR)/$(DEMO)/tierwise.duckdb
 export TIERWISE_STATE_URL ?= sqlite:///$(CURDIR)/$(DEMO)/tierwise-state.db
 
 VENDOR := src/tierwise/web/static/vendor
 
-.PHONY: run test install lint bench clean assets browser
+.PHONY: run test install lint bench clean assets vendor browser reports java
 
+# Debian's python3 makes venvs only with python3-venv: installed when missing.
 $(BIN)/tierwise: pyproject.toml
+	@$(PY) -c 'import ensurepip, venv' 2>/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3-venv >/dev/null; }
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-# The portal's front-end libraries, pinned in assets/package-lock.json, from the npm registry.
-$(VENDOR)/.installed: assets/package.json assets/package-lock.json
-	cd assets && npm ci --no-audit --no-fund --loglevel=error
-	mkdir -p $(VENDOR)
-	cp assets/node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/chart.umd.min.js
-	cp assets/node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
-	touch $@
+# The portal's front-end libraries (chart.js, htmx) and axe-core (the browser tests' only)
+# are committed, pinned in assets/package-lock.json, with their licences; `make assets`
+# checks them against assets/SHA256SUMS, so no machine needs npm. A maintainer updating a
+# version runs `make vendor` (npm registry), then commits the files and the sums.
+VENDORED := $(VENDOR)/chart.umd.min.js $(VENDOR)/htmx.min.js tests/web/browser/vendor/axe.min.js
+assets:
+	@sha256sum --check --quiet --strict assets/SHA256SUMS
 
-assets: $(VENDOR)/.installed
+vendor:
+	cd assets && npm ci --no-audit --no-fund --loglevel=error
+	cp assets/node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/chart.umd.min.js
+	cp assets/node_modules/chart.js/LICENSE.md $(VENDOR)/chart.js.LICENSE.md
+	cp assets/node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	cp assets/node_modules/htmx.org/LICENSE $(VENDOR)/htmx.org.LICENSE
+	cp assets/node_modules/axe-core/axe.min.js tests/web/browser/vendor/axe.min.js
+	cp assets/node_modules/axe-core/LICENSE tests/web/browser/vendor/axe-core.LICENSE
+	sha256sum $(VENDORED) > assets/SHA256SUMS
 
 # The browser tests drive Debian's chromium (Playwright never downloads a browser here).
 browser:
@@ -32,7 +46,25 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-install: $(BIN)/tierwise assets
+# The reports' PDF (WeasyPrint) needs Debian's pango, HarfBuzz's font subsetter and fonts for
+# Latin, Thai and Chinese; the report tests read PDFs with poppler's pdftotext and pdffonts.
+# Installed when missing.
+REPORT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+  fonts-thai-tlwg fonts-noto-cjk poppler-utils
+reports:
+	@missing=$$(for p in $(REPORT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# The Spark engine's tests (and `--engine spark`) run PySpark on Debian's Java 17.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
+
+install: $(BIN)/tierwise assets reports
 
 run: install
 	$(BIN)/tierwise data generate --out $(DEMO)/data --scale small --seed 7
@@ -47,7 +79,7 @@ run: install
 	$(BIN)/tierwise run tts-th-tsp-content --from 2025Q4 --to 2026Q3 --publish --actor demo > /dev/null
 	$(BIN)/tierwise levels
 	$(BIN)/tierwise users demo
-	$(BIN)/tierwise serve --host 127.0.0.1 --port 8000
+	$(BIN)/tierwise serve --host 127.0.0.1 --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check src tests bench
@@ -57,8 +89,9 @@ lint: install
 	$(BIN)/lint-imports
 
 # CI=true (set by .ci/run) prints the slowest tests; a developer runs a subset with markers:
-#   .venv/bin/pytest -m "not browser and not slow"   (or "not pg" without PostgreSQL)
-test: install browser lint
+#   .venv/bin/pytest -m "not browser and not slow"   (or "not pg" without PostgreSQL,
+#   "not spark" without Java)
+test: install browser java lint
 	$(BIN)/pytest -q $(if $(CI),--durations=25)
 
 bench: install
@@ -71,4 +104,4 @@ bench: install
 	$(BIN)/python bench/api.py --state sqlite postgresql --workers 2 --wait-quiet 180 --retries 2
 
 clean:
-	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache assets/node_modules $(VENDOR)
+	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache assets/node_modules

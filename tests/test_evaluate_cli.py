@@ -67,6 +67,7 @@ def buyin_db(tmp_path: Path) -> Path:
     for pid, joined in (("P1", date(2020, 1, 1)), ("P3", date(2020, 1, 1))):
         w.partner(pid, joined_on=joined)
     w.partner("PN", joined_on=date(2024, 9, 2))
+    w.seller("S0")  # the orders' seller, in CN (the data gate counts the market's orders)
     for pid in ("P1", "P3", "PN"):
         cid = f"{pid.lower()}c"
         w.creator(cid)
@@ -215,6 +216,7 @@ def test_explain_text(buyin_db: Path) -> None:
     assert "V3" in out and "471" in out
     assert "settled_gmv" in out  # the breakdown names the metrics
     assert "V4" in out  # the next level
+    assert "score needed: 500 (29 more)" in " ".join(out.split())  # V4 starts at 500
 
 
 def test_explain_json(buyin_db: Path) -> None:
@@ -278,6 +280,65 @@ def test_explain_unknown_partner_is_exit_1(buyin_db: Path) -> None:
     assert result.exit_code == 1
     assert result.stdout == ""
     assert "NOPE" in result.stderr
+
+
+@pytest.mark.parametrize("period", ["2024-11", "2024-08", "2025Q1"])
+def test_a_period_outside_the_data_is_refused_not_graded_on_zero(
+    buyin_db: Path, period: str
+) -> None:
+    """buyin_db's paid orders are on 2024-09-10 and 2024-09-20 (Shanghai): a month after,
+    a month before or a later year's quarter would grade every agency on nothing."""
+    if period == "2025Q1":
+        result = invoke("evaluate", "buyin-mcn", "--period", period, "--db", str(buyin_db))
+        assert result.exit_code == 2  # 百应 is monthly: a usage error before any data
+        return
+    for command in (
+        ["evaluate", "buyin-mcn", "--period", period, "--db", str(buyin_db), "--format", "json"],
+        ["explain", "buyin-mcn", "P1", "--period", period, "--db", str(buyin_db)],
+    ):
+        result = invoke(*command)
+        assert result.exit_code == 1, result.output
+        assert result.stdout == ""
+        said = " ".join(result.stderr.split())
+        assert f"buyin-mcn {period}: the data has nothing for this period" in said
+        assert "its paid orders run from 2024-09-10 to 2024-09-20" in said
+
+
+def test_a_period_the_data_covers_in_part_says_so(buyin_db: Path) -> None:
+    """Two of September's 30 days have a paid order: graded, but marked incomplete."""
+    result = invoke(
+        "evaluate", "buyin-mcn", "--period", "2024-09", "--db", str(buyin_db), "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["complete"] is False
+    said = " ".join(result.stderr.split())
+    assert "2024-09 is not complete (the data ends on 2024-09-20)" in said
+    assert "orders: 28 of 30 days of 2024-09 have no paid order" in said
+    result = invoke(
+        "explain", "buyin-mcn", "P1", "--period", "2024-09", "--db", str(buyin_db), "--format",
+        "json",
+    )  # fmt: skip
+    assert result.exit_code == 0 and json.loads(result.stdout)["complete"] is False
+
+
+def test_a_covered_period_is_complete(tmp_path: Path) -> None:
+    w, path = store(tmp_path, "covered")
+    w.partner("P1", joined_on=date(2020, 1, 1))
+    w.creator("c1")
+    w.bind("P1", "c1")
+    w.fact("c1", "reputation", 5, date(2024, 9, 1))
+    w.fact("c1", "author_level", 3, date(2024, 9, 30))  # fresh on the day it is read
+    w.seller("S0")
+    w.live("c1", datetime(2024, 9, 5, 20, tzinfo=SH), datetime(2024, 9, 5, 22, tzinfo=SH))
+    for day in range(1, 31):  # a paid order on every day of September, Shanghai time
+        w.order(datetime(2024, 9, day, 12, tzinfo=SH), "1000", creator_id="c1")
+    w.con.close()
+    result = invoke(
+        "evaluate", "buyin-mcn", "--period", "2024-09", "--db", str(path), "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["complete"] is True
+    assert "not complete" not in result.stderr
 
 
 def test_isv_json_has_ranks_and_fractional_scores(tmp_path: Path) -> None:

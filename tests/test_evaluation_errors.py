@@ -9,10 +9,10 @@ import pytest
 from tierwise.core.periods import Period
 from tierwise.definitions.registry import load_program
 from tierwise.evaluation.service import EvaluationError, evaluate
-from tierwise.testing.world import World
+from tierwise.testing.world import On, World
 
 
-def test_an_agency_order_in_an_unconvertible_currency_is_an_error() -> None:
+def test_an_agency_order_in_an_unconvertible_currency_is_an_error(on: On) -> None:
     w = World()
     w.partner("A")
     w.creator("c1")
@@ -29,10 +29,10 @@ def test_an_agency_order_in_an_unconvertible_currency_is_an_error() -> None:
         currency="HKD",
     )
     with pytest.raises(EvaluationError, match=r"no exchange rate for HKD on 2024-09-10"):
-        evaluate(w.con, load_program("buyin-mcn"), Period.parse("2024-09"))
+        evaluate(on(w), load_program("buyin-mcn"), Period.parse("2024-09"))
     # With the rate, the order counts, converted: 5000 × 0.128 / 0.14 = 4571.4286 CNY.
     w.fx("HKD", "0.128", date(2024, 1, 1))
-    result = evaluate(w.con, load_program("buyin-mcn"), Period.parse("2024-09"))
+    result = evaluate(on(w), load_program("buyin-mcn"), Period.parse("2024-09"))
     assert result.result("A").to_json()["metrics"]["settled_gmv"] == pytest.approx(
         5571.4286, abs=1e-4
     )

@@ -324,6 +324,7 @@ def test_exported_members() -> None:
         "notices",
         "policies",
         "policy",
+        "quota",
         "state",
         "steps",
         "transitions",

@@ -1,7 +1,9 @@
-"""The metric plan on small hand-built worlds; every expectation is worked out by hand."""
+"""The metric plan on small hand-built worlds; every expectation is worked out by hand, and
+holds on every engine (`on`: DuckDB, then Spark)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -11,23 +13,26 @@ import pytest
 from tierwise.core.periods import Period
 from tierwise.metrics import catalog as lib
 from tierwise.metrics.plan import MetricRequest, PlanError, Scope, compile_plan
-from tierwise.testing.world import World
+from tierwise.store.engine import EventEngine
+from tierwise.testing.world import On, World
 
 SEP = Period.parse("2024-09")
 
 
-def run(world: World, scope: Scope, **metrics: tuple[str, lib.Params]) -> dict[str, dict[str, Any]]:
+def run(
+    engine: EventEngine, scope: Scope, **metrics: tuple[str, lib.Params]
+) -> dict[str, dict[str, Any]]:
+    """The metrics' values per partner, computed on the engine (in its dialect)."""
     reqs = [MetricRequest(name, m, p) for name, (m, p) in metrics.items()]
-    rel = world.con.sql(compile_plan(reqs, scope))
-    cols = rel.columns
-    return {row[0]: dict(zip(cols, row, strict=True)) for row in rel.fetchall()}
+    cols, rows = engine.fetch(compile_plan(reqs, replace(scope, dialect=engine.dialect)))
+    return {row[0]: dict(zip(cols, row, strict=True)) for row in rows}
 
 
 def mcn_scope(period: Period = SEP) -> Scope:
     return Scope(period, "mcn", "Asia/Shanghai", "CNY", ("CN",))
 
 
-def test_settled_gmv_follows_the_binding_in_force_at_paid_time() -> None:
+def test_settled_gmv_follows_the_binding_in_force_at_paid_time(on: On) -> None:
     w = World()
     w.partner("A")
     w.partner("B")
@@ -45,7 +50,7 @@ def test_settled_gmv_follows_the_binding_in_force_at_paid_time() -> None:
     # Abnormal order: left out.
     w.order(datetime(2024, 9, 12, tzinfo=UTC), "999", creator_id="c1", abnormal=True)
     got = run(
-        w,
+        on(w),
         mcn_scope(),
         gmv=("gmv", lib.OrderParams()),
         settled=("settled_gmv", lib.OrderParams()),
@@ -59,7 +64,7 @@ def test_settled_gmv_follows_the_binding_in_force_at_paid_time() -> None:
     assert got["B"]["settled"] == Decimal("50")
 
 
-def test_abnormal_creator_is_left_out_of_gmv_and_counts() -> None:
+def test_abnormal_creator_is_left_out_of_gmv_and_counts(on: On) -> None:
     w = World()
     w.partner("A")
     for c in ("c1", "c2"):
@@ -70,7 +75,7 @@ def test_abnormal_creator_is_left_out_of_gmv_and_counts() -> None:
     w.order(datetime(2024, 9, 10, tzinfo=UTC), "10", creator_id="c1")
     w.order(datetime(2024, 9, 10, tzinfo=UTC), "20", creator_id="c2")
     got = run(
-        w,
+        on(w),
         mcn_scope(),
         gmv=("gmv", lib.OrderParams()),
         lv6=("creators_with_fact", lib.FactCountParams(fact="creator_level", at_least=6)),
@@ -79,7 +84,7 @@ def test_abnormal_creator_is_left_out_of_gmv_and_counts() -> None:
     assert got["A"] == {**got["A"], "gmv": Decimal("10"), "lv6": 1, "bound": 1}
 
 
-def test_double_binding_counts_for_the_earliest_then_smallest_partner() -> None:
+def test_double_binding_counts_for_the_earliest_then_smallest_partner(on: On) -> None:
     w = World()
     w.partner("T1", kind="tsp", market="TH")
     w.partner("T2", kind="tsp", market="TH")
@@ -95,7 +100,7 @@ def test_double_binding_counts_for_the_earliest_then_smallest_partner() -> None:
     w.bind("T1", "s3", "fulfillment", started_on=date(2024, 1, 1), ended_on=date(2024, 7, 1))
     q3 = Scope(Period.parse("2024Q3"), "tsp", "Asia/Bangkok", "USD", ("TH",))
     got = run(
-        w,
+        on(w),
         q3,
         n=(
             "bound_subjects",
@@ -105,7 +110,7 @@ def test_double_binding_counts_for_the_earliest_then_smallest_partner() -> None:
     assert {p: r["n"] for p, r in got.items()} == {"T1": 1, "T2": 1, "T3": 1}
 
 
-def test_author_level_is_read_on_the_second_of_the_next_month() -> None:
+def test_author_level_is_read_on_the_second_of_the_next_month(on: On) -> None:
     w = World()
     w.partner("A")
     w.creator("c1")
@@ -114,7 +119,7 @@ def test_author_level_is_read_on_the_second_of_the_next_month() -> None:
     w.fact("c1", "author_level", 5, date(2024, 10, 2))
     w.fact("c1", "author_level", 7, date(2024, 10, 3))  # after the day it is read: ignored
     got = run(
-        w,
+        on(w),
         mcn_scope(),
         on_end=(
             "creators_with_fact",
@@ -125,7 +130,7 @@ def test_author_level_is_read_on_the_second_of_the_next_month() -> None:
     assert (got["A"]["on_end"], got["A"]["on_last"]) == (1, 0)
 
 
-def test_shares_live_days_reputation_and_credit() -> None:
+def test_shares_live_days_reputation_and_credit(on: On) -> None:
     w = World()
     w.partner("A")
     w.partner("B")
@@ -145,7 +150,7 @@ def test_shares_live_days_reputation_and_credit() -> None:
     w.live("c1", datetime(2024, 9, 6, 10, tzinfo=UTC), None)
     w.live("c2", datetime(2024, 9, 30, 15, tzinfo=UTC), None)  # 23:00 in Shanghai
     got = run(
-        w,
+        on(w),
         mcn_scope(),
         settled=("settled_gmv", lib.OrderParams()),
         showcase=("settled_gmv", lib.OrderParams(channels=("showcase",))),
@@ -168,7 +173,7 @@ def test_shares_live_days_reputation_and_credit() -> None:
     assert b["rep"] is None and b["share"] == 0
 
 
-def test_money_is_converted_at_the_rate_in_force_on_the_paid_day() -> None:
+def test_money_is_converted_at_the_rate_in_force_on_the_paid_day(on: On) -> None:
     w = World()
     w.partner("T1", kind="tsp", market="TH")
     w.seller("s1", market="TH")
@@ -192,12 +197,14 @@ def test_money_is_converted_at_the_rate_in_force_on_the_paid_day() -> None:
     )
     scope = Scope(SEP, "tsp", "Asia/Bangkok", "USD", ("TH",))
     got = run(
-        w, scope, gmv=("gmv", lib.OrderParams(attribution="seller_binding", service="fulfillment"))
+        on(w),
+        scope,
+        gmv=("gmv", lib.OrderParams(attribution="seller_binding", service="fulfillment")),
     )
     assert got["T1"]["gmv"] == Decimal("55")  # 1000 × 0.025 + 1000 × 0.030
 
 
-def test_seller_rates_are_averaged_over_sellers_with_orders() -> None:
+def test_seller_rates_are_averaged_over_sellers_with_orders(on: On) -> None:
     w = World()
     w.partner("T1", kind="tsp", market="TH")
     for s in ("s1", "s2", "s3"):
@@ -211,11 +218,11 @@ def test_seller_rates_are_averaged_over_sellers_with_orders() -> None:
     w.order(t, "1", seller_id="s2")
     w.order(t, "1", seller_id="s2", abnormal=True, cancelled_by="seller")  # left out
     scope = Scope(Period.parse("2024Q3"), "tsp", "Asia/Bangkok", "USD", ("TH",))
-    got = run(w, scope, r=("seller_rate", lib.SellerRateParams(rate="seller_cancellation")))
+    got = run(on(w), scope, r=("seller_rate", lib.SellerRateParams(rate="seller_cancellation")))
     assert got["T1"]["r"] == Decimal("0.125")
 
 
-def test_violations_revoked_by_the_generation_date_do_not_count() -> None:
+def test_violations_revoked_by_the_generation_date_do_not_count(on: On) -> None:
     w = World()
     w.partner("T1", kind="tsp", market="TH")
     w.seller("s1", market="TH")
@@ -233,7 +240,7 @@ def test_violations_revoked_by_the_generation_date_do_not_count() -> None:
     scope = Scope(Period.parse("2024Q3"), "tsp", "Asia/Bangkok", "USD", ("TH",))
     vp = {"kind": "content", "service": "content", "subjects": "sellers_and_creators"}
     got = run(
-        w,
+        on(w),
         scope,
         mx=("violations", lib.ViolationParams(**vp, severe=True, aggregate="max_per_seller")),
         pts=("violations", lib.ViolationParams(**vp, aggregate="points_per_seller")),
@@ -242,7 +249,7 @@ def test_violations_revoked_by_the_generation_date_do_not_count() -> None:
     assert got["T1"]["pts"] == Decimal("2")  # (1 + 2 + 1) / 2 sellers
 
 
-def test_growth_against_the_previous_period() -> None:
+def test_growth_against_the_previous_period(on: On) -> None:
     w = World()
     w.partner("A")
     w.partner("B")
@@ -254,13 +261,16 @@ def test_growth_against_the_previous_period() -> None:
     w.order(datetime(2024, 9, 10, tzinfo=UTC), "130", creator_id="c1")
     w.order(datetime(2024, 9, 10, tzinfo=UTC), "5", creator_id="c2")
     got = run(
-        w, mcn_scope(), g=("gmv", lib.OrderParams()), growth=("growth", lib.GrowthParams(of="g"))
+        on(w),
+        mcn_scope(),
+        g=("gmv", lib.OrderParams()),
+        growth=("growth", lib.GrowthParams(of="g")),
     )
     assert got["A"]["growth"] == Decimal("0.3")
     assert got["B"]["growth"] == Decimal("1")  # from nothing: counted as +100%
 
 
-def test_isv_sellers_and_api_calls() -> None:
+def test_isv_sellers_and_api_calls(on: On) -> None:
     w = World()
     w.partner("I1", kind="isv", market="TH")
     w.add("apps", app_id="a1", partner_id="I1", published_on=date(2024, 1, 1), status="published")
@@ -271,7 +281,7 @@ def test_isv_sellers_and_api_calls() -> None:
     w.add("api_calls", app_id="a2", day=date(2024, 8, 1), calls=920)
     scope = Scope(Period.parse("2024Q3"), "isv", "Asia/Bangkok", "USD", ("TH",))
     got = run(
-        w,
+        on(w),
         scope,
         sellers=("subscribed_sellers", lib.IsvParams()),
         api=("api_calls_per_day", lib.ApiParams()),
@@ -289,7 +299,7 @@ def test_a_derived_metric_must_name_metrics_of_the_program() -> None:
         compile_plan(reqs, mcn_scope())
 
 
-def test_orders_of_a_creator_bound_twice_go_to_the_registered_binding() -> None:
+def test_orders_of_a_creator_bound_twice_go_to_the_registered_binding(on: On) -> None:
     w = World()
     for p in ("A", "B", "C"):
         w.partner(p)
@@ -304,7 +314,7 @@ def test_orders_of_a_creator_bound_twice_go_to_the_registered_binding() -> None:
     for day, amount in ((5, "1"), (15, "10"), (25, "100")):
         w.order(datetime(2024, 9, day, 4, tzinfo=UTC), amount, creator_id="c1")
     w.order(datetime(2024, 9, 25, 4, tzinfo=UTC), "1000", creator_id="c2")
-    got = run(w, mcn_scope(), gmv=("gmv", lib.OrderParams()))
+    got = run(on(w), mcn_scope(), gmv=("gmv", lib.OrderParams()))
     assert {p: r["gmv"] for p, r in got.items()} == {
         "A": Decimal("1011"),  # 1 + 10 (c1 before 09-20) + 1000 (c2)
         "B": Decimal("100"),

@@ -25,7 +25,7 @@ from tierwise.definitions.model import Program
 from tierwise.definitions.registry import load_program
 from tierwise.definitions.scoring import ClassQuota, NormalisedWeightedSum, Term
 from tierwise.evaluation.service import Evaluation, evaluate
-from tierwise.testing.world import World
+from tierwise.testing.world import On, World
 
 Q3 = Period.parse("2024Q3")
 DAYS = 92
@@ -101,8 +101,8 @@ def build() -> World:
 
 
 @pytest.fixture(scope="module")
-def ev(program: Program) -> Evaluation:
-    return evaluate(build().con, reshaped(program, classes=quotas(2, 3)), Q3)
+def ev(program: Program, on: On) -> Evaluation:
+    return evaluate(on(build()), reshaped(program, classes=quotas(2, 3)), Q3)
 
 
 @pytest.mark.parametrize(
@@ -163,7 +163,7 @@ def test_ineligible_isvs_are_not_ranked(
     assert (r["status"], r["rank"], r["level"]) == ("ineligible", None, None)
 
 
-def test_default_quotas_fifteen_s_then_a_in_all_of_sea(program: Program) -> None:
+def test_default_quotas_fifteen_s_then_a_in_all_of_sea(program: Program, on: On) -> None:
     w = World()
     # 16 ISVs spread over TH, ID, VN and MY, one seller each, k calls per day (k = 1..16):
     # one SEA maximum, so score 0.5 + 0.5 · k/16 and the ISV with k calls is ranked 17 − k;
@@ -171,7 +171,7 @@ def test_default_quotas_fifteen_s_then_a_in_all_of_sea(program: Program) -> None
     markets = ("TH", "ID", "VN", "MY")
     for k in range(1, 17):
         isv(w, f"Q{k:02d}", 1, k, market=markets[k % 4])
-    ev = evaluate(w.con, program, Q3)
+    ev = evaluate(on(w), program, Q3)
     for k in range(1, 17):
         r = ev.result(f"Q{k:02d}").to_json()
         assert r["score"] == pytest.approx(0.5 + 0.5 * k / 16, abs=1e-12)
@@ -180,7 +180,7 @@ def test_default_quotas_fifteen_s_then_a_in_all_of_sea(program: Program) -> None
         assert r["level"] == ("S" if 17 - k <= 15 else "A")
 
 
-def test_api_per_day_breaks_ties_after_sellers(program: Program) -> None:
+def test_api_per_day_breaks_ties_after_sellers(program: Program, on: On) -> None:
     # With the score on sellers alone, equal sellers give equal scores, and the ranking
     # falls through to api_per_day, then partner_id.
     only_sellers = reshaped(program, terms=(Term(metric="sellers", weight=100),))
@@ -188,7 +188,7 @@ def test_api_per_day_breaks_ties_after_sellers(program: Program) -> None:
     isv(w, "K1", 2, 5)
     isv(w, "K2", 2, 7)
     isv(w, "K3", 2, 7)
-    ev = evaluate(w.con, only_sellers, Q3)
+    ev = evaluate(on(w), only_sellers, Q3)
     # all score 2/2 = 1; K2 and K3 (7/day) before K1 (5/day); K2 before K3 by id
     assert [
         (p, ev.result(p).to_json()["score"], ev.result(p).to_json()["rank"])

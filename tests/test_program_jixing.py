@@ -28,7 +28,7 @@ from tierwise.core.periods import Period
 from tierwise.definitions.model import Program
 from tierwise.definitions.registry import load_program
 from tierwise.evaluation.service import Evaluation, evaluate
-from tierwise.testing.world import World
+from tierwise.testing.world import On, World
 
 SH = ZoneInfo("Asia/Shanghai")
 SEP = Period.parse("2024-09")
@@ -120,8 +120,8 @@ def build() -> World:
 
 
 @pytest.fixture(scope="module")
-def ev(program: Program) -> Evaluation:
-    return evaluate(build().con, program, SEP)
+def ev(program: Program, on: On) -> Evaluation:
+    return evaluate(on(build()), program, SEP)
 
 
 def test_document_shape(ev: Evaluation) -> None:

@@ -22,7 +22,7 @@ from tierwise.core.periods import Period
 from tierwise.definitions.model import Program
 from tierwise.definitions.registry import load_program
 from tierwise.evaluation.service import Evaluation, EvaluationError, evaluate
-from tierwise.testing.world import World
+from tierwise.testing.world import On, World
 
 BK = ZoneInfo("Asia/Bangkok")
 Q3 = Period.parse("2024Q3")
@@ -116,8 +116,8 @@ def build_shop() -> World:
 
 
 @pytest.fixture(scope="module")
-def shop(shop_program: Program) -> Evaluation:
-    return evaluate(build_shop().con, shop_program, Q3)
+def shop(shop_program: Program, on: On) -> Evaluation:
+    return evaluate(on(build_shop()), shop_program, Q3)
 
 
 def test_shop_premier_with_thb_converted(shop: Evaluation) -> None:
@@ -186,7 +186,7 @@ def test_shop_ineligible_below_three_sellers(shop: Evaluation) -> None:
 
 
 def test_shop_generation_date_decides_which_revocations_count(
-    shop: Evaluation, shop_program: Program
+    shop: Evaluation, shop_program: Program, on: On
 ) -> None:
     r = shop.result("A").to_json()
     # a2's violation (revoked 10-05) counts on 10-01; a3's (revoked on 10-01) does not
@@ -196,7 +196,7 @@ def test_shop_generation_date_decides_which_revocations_count(
     assert (r["score"], r["level"]) == (70.0, "Certified")
     assert shop.generated_on == date(2024, 10, 1)
 
-    later = evaluate(build_shop().con, shop_program, Q3, as_of=date(2024, 10, 10))
+    later = evaluate(on(build_shop()), shop_program, Q3, as_of=date(2024, 10, 10))
     assert later.generated_on == date(2024, 10, 10)
     a = later.result("A").to_json()
     # generated on 10-10: a2's violation was revoked on 10-05 → 0 → 10 points → 80 → Premier
@@ -206,10 +206,12 @@ def test_shop_generation_date_decides_which_revocations_count(
     assert later.result("N").to_json()["metrics"]["severe_ipr_violations"] == 2
 
 
-def test_shop_monthly_score_counts_sellers_bound_in_the_month(shop_program: Program) -> None:
+def test_shop_monthly_score_counts_sellers_bound_in_the_month(
+    shop_program: Program, on: On
+) -> None:
     # The monthly report for 2024-09: same 30/90-day windows (they end on 09-30), but only
     # sellers bound during September count.
-    ev = evaluate(build_shop().con, shop_program, Period.parse("2024-09"))
+    ev = evaluate(on(build_shop()), shop_program, Period.parse("2024-09"))
     r = ev.result("N").to_json()
     m = r["metrics"]
     # n3 was unbound on 08-01: n1, n2 only → 2 < 3 → ineligible
@@ -226,33 +228,33 @@ def test_shop_monthly_score_counts_sellers_bound_in_the_month(shop_program: Prog
     )
 
 
-def test_shop_missing_rate_names_currency_and_day(shop_program: Program) -> None:
+def test_shop_missing_rate_names_currency_and_day(shop_program: Program, on: On) -> None:
     w = World()
     w.fx("USD", "1")
     w.fx("THB", "0.025", date(2024, 9, 15))  # no THB rate before 09-15
     tsp(w, "X", ["x1", "x2", "x3"], "fulfillment")
     w.order(bk(9, 10), "1000", seller_id="x1", currency="THB", channel="shop_tab")
     with pytest.raises(EvaluationError, match=r"THB.*2024-09-10"):
-        evaluate(w.con, shop_program, Q3)
+        evaluate(on(w), shop_program, Q3)
 
 
-def test_shop_converts_to_usd_without_a_usd_row(shop_program: Program) -> None:
+def test_shop_converts_to_usd_without_a_usd_row(shop_program: Program, on: On) -> None:
     w = World()
     w.fx("THB", "0.025", date(2024, 1, 1))
     tsp(w, "X", ["x1", "x2", "x3"], "fulfillment")
     w.order(bk(9, 10), "120000", seller_id="x1", currency="THB", channel="shop_tab")
-    r = evaluate(w.con, shop_program, Q3).result("X").to_json()
+    r = evaluate(on(w), shop_program, Q3).result("X").to_json()
     # 120,000 THB × 0.025 = 3,000 USD / 3 sellers = 1,000
     assert r["metrics"]["avg_gmv_per_seller"] == pytest.approx(1000.0)
 
 
-def test_shop_converts_a_large_order(shop_program: Program) -> None:
+def test_shop_converts_a_large_order(shop_program: Program, on: On) -> None:
     w = World()
     w.fx("USD", "1")
     w.fx("THB", "0.030", date(2024, 1, 1))
     tsp(w, "X", ["x1", "x2", "x3"], "fulfillment")
     w.order(bk(9, 10), "1000000", seller_id="x1", currency="THB", channel="shop_tab")
-    r = evaluate(w.con, shop_program, Q3).result("X").to_json()
+    r = evaluate(on(w), shop_program, Q3).result("X").to_json()
     # 1,000,000 THB × 0.030 = 30,000 USD / 3 sellers = 10,000 → [2,400, 30,000) → 10 points
     assert r["metrics"]["shop_tab_gmv_30d"] == pytest.approx(30000.0)
     assert r["metrics"]["avg_gmv_per_seller"] == pytest.approx(10000.0)
@@ -338,8 +340,8 @@ def build_content() -> World:
 
 
 @pytest.fixture(scope="module")
-def content(content_program: Program) -> Evaluation:
-    return evaluate(build_content().con, content_program, Q3)
+def content(content_program: Program, on: On) -> Evaluation:
+    return evaluate(on(build_content()), content_program, Q3)
 
 
 def test_content_premier(content: Evaluation) -> None:

@@ -10,9 +10,16 @@ import pytest
 from tierwise.core.periods import Period
 from tierwise.db.engine import StateStore
 from tierwise.definitions import load_program
-from tierwise.definitions.model import Program
+from tierwise.definitions.model import Program, Visibility
 from tierwise.lifecycle import Notice, PeriodResult, Policy, advance, expiring_notices
-from tierwise.outbox.messages import LANGUAGES, TEMPLATES, Language, language_of, render
+from tierwise.outbox.messages import (
+    LANGUAGES,
+    TEMPLATES,
+    Language,
+    language_of,
+    render,
+    shown_to_partner,
+)
 from tierwise.outbox.repository import Outbox, dedupe_key
 
 BUYIN = load_program("buyin-mcn")
@@ -76,7 +83,7 @@ def test_every_kind_has_a_template_in_every_language() -> None:
         "award_expiring",
         "review_opened",
     }
-    for kind in [*kinds, "level_lost"]:
+    for kind in [*kinds, "level_lost", "observation_withheld"]:
         for language in LANGUAGES:
             assert (kind, language) in TEMPLATES
 
@@ -99,7 +106,25 @@ def test_the_rendered_texts() -> None:
     assert "服务力得分 < 140；信用分 < 80" in body and "（V2）" in body
     _, subject, body = render(BUYIN, warning, "en")
     assert "Service points < 140; Credit score < 80" in body
-    assert "Score: 420" in body
+    # 百应 withholds observation: the agency is told no score (nor computed level), in any
+    # language; a program that withholds nothing tells the score.
+    assert "420" not in body and "Score" not in body
+    assert "420" not in render(BUYIN, warning, "zh")[2] + render(BUYIN, warning, "th")[2]
+    assert dict(shown_to_partner(BUYIN, warning).params) == {
+        "baseline": "V2",
+        "reasons": "observation: service points < 140; credit_score < 80",
+    }
+    # Nor the notice that it holds no level: the level before, not the computed one.
+    lost = next(n for n in buyin_notices() if n.kind == "level_changed" and n.period == "2024-09")
+    assert dict(lost.params)["computed_level"] == "V3"
+    assert dict(shown_to_partner(BUYIN, lost).params) == {
+        "level": None,
+        "previous_level": "V2",
+        "change": "lost",
+    }
+    telling = BUYIN.model_copy(update={"visibility": Visibility()})
+    assert "Score: 420" in render(telling, warning, "en")[2]
+    assert shown_to_partner(telling, warning) == warning
     lost = [n for n in buyin_notices() if n.kind == "level_changed"][-1]
     assert render(BUYIN, lost, "en")[2] == (
         "You hold no level in Buyin MCN agency levels for 2024-09 (it was V2)."

@@ -25,11 +25,15 @@ TABLES = {
     "audit_log",
     "audit_head",
     "outbox",
+    "outbox_deliveries",
     "users",
     "credentials",
     "login_failures",
     "compass_requests",
     "compass_access_log",
+    "signing_keys",
+    "live_events",
+    "live_day_marks",
 }
 
 
@@ -38,7 +42,7 @@ def test_migrations_create_the_schema_from_empty(empty_url: str) -> None:
     assert sa.inspect(engine).get_table_names() == []
     engine.dispose()
     with StateStore.open(empty_url) as store:
-        assert store.revision() == head_revision() == "0003"
+        assert store.revision() == head_revision() == "0007"
         names = set(sa.inspect(store.engine).get_table_names())
         assert names == TABLES | {"alembic_version"}
         with store.session() as session:
@@ -63,7 +67,7 @@ def test_downgrade_to_base_and_back(empty_url: str) -> None:
         assert set(sa.inspect(store.engine).get_table_names()) <= {"alembic_version"}
         assert store.revision() is None
         store.migrate()
-        assert store.revision() == "0003"
+        assert store.revision() == "0007"
 
 
 def test_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -85,7 +89,7 @@ def test_default_store_is_a_file_in_the_working_directory(
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TIERWISE_STATE_URL", raising=False)
     with StateStore.open() as store:
-        assert store.revision() == "0003"
+        assert store.revision() == "0007"
     assert (tmp_path / "tierwise-state.db").is_file()
 
 
@@ -124,3 +128,18 @@ def _run() -> NewRun:
         generated_on=date(2024, 10, 1),
         actor="ops@tierwise",
     )
+
+
+def test_a_first_read_while_a_writer_holds_the_lock_is_served(tmp_path: Path) -> None:
+    """The portal's first read may come while the outbox sender writes: the file is in
+    WAL mode from the moment the store opens, so that read neither waits nor fails."""
+    store = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
+    try:
+        with store.engine.connect() as raw:
+            assert raw.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        with store.session() as writing:  # BEGIN IMMEDIATE: the write lock is held
+            writing.execute(sa.text("UPDATE runs SET status = status"))
+            with store.reading() as reading:
+                assert reading.execute(sa.text("SELECT count(*) FROM runs")).scalar() == 0
+    finally:
+        store.close()

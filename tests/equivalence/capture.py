@@ -48,6 +48,7 @@ _VOLATILE_KEYS = {
     "at",
     "expires_at",
     "decided_at",
+    "decided_on",  # a decision made by the capture is dated the day it runs
     "recorded_at",
     "sent_at",
     "signed_in_at",

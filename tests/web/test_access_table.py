@@ -78,13 +78,20 @@ def test_every_route_is_behind_its_guard(app: FastAPI) -> None:
 
 
 def test_public_rules_are_only_the_sign_in_and_infrastructure_routes() -> None:
+    """And the reset link's form (its secret is the credential) and a badge's check (its
+    signature and the published runs say what it shows)."""
     public = sorted(name for name, rule in ACCESS.items() if rule.public)
     assert public == [
+        "api.events.ingest",  # the platform's live events: authorized by their signature
         "api.health",
         "api.tokens.create",
+        "api.verify",
         "openapi",
         "page.login",
         "page.login.submit",
+        "page.reset",
+        "page.reset.submit",
+        "page.verify",
         "static",
     ]
     assert all(not rule.roles for rule in ACCESS.values() if rule.public)

@@ -87,10 +87,14 @@ def test_preview_diff_publish_changes_what_the_partner_sees(api: Api) -> None:
         ("2024-08", "V3"),
         ("2024-09", "V1"),
     ]
-    public = api.client.get("/api/v1/partners/A", headers=api.as_("seller-s0")).json()
-    assert [(lv["program_id"], lv["period"], lv["level"]) for lv in public["levels"]] == [
+    # Its public entry holds the new 百应 level on its own workbench only: a seller is
+    # shown no 百应 level (buyin-mcn's visibility names no audience).
+    own = api.client.get("/api/v1/partners/A", headers=a).json()
+    assert [(lv["program_id"], lv["period"], lv["level"]) for lv in own["levels"]] == [
         ("buyin-mcn", "2024-09", "V1")
     ]
+    public = api.client.get("/api/v1/partners/A", headers=api.as_("seller-s0")).json()
+    assert public["levels"] == []
     # The publication is audited, by the operator who did it, with the reason.
     audit = api.client.get("/api/v1/audit?limit=5", headers=op).json()
     newest = audit[0]
@@ -128,28 +132,38 @@ def test_the_explanation_of_a_published_result(client: TestClient, token_for: To
 
 
 def test_directory_filters(client: TestClient, token_for: TokenFor) -> None:
-    seller = token_for("seller-s0")
-
-    def ids(query: str) -> list[str]:
-        doc = client.get(f"/api/v1/partners{query}", headers=seller).json()
+    def ids(query: str, login: str = "seller-s0") -> list[str]:
+        doc = client.get(f"/api/v1/partners{query}", headers=token_for(login)).json()
         return [e["partner_id"] for e in doc["items"]]
 
     assert ids("") == ["A", "B", "T"]
-    assert ids("?program=buyin-mcn&level=V3") == ["A"]
-    assert ids("?program=buyin-mcn&level=V1") == ["B"]
     assert ids("?market=TH") == ["T"]
     assert ids("?q=thai") == ["T"]
     assert ids("?limit=1&offset=1") == ["B"]
-    # A creator sees the partners it is bound to only.
+    # 百应 levels (A V3, B V1 in 2024-08) are shown to no seller: its filter finds no one
+    # for a seller, both agencies for an operator, and for agency A only itself.
+    assert ids("?program=buyin-mcn&level=V3") == []
+    assert ids("?program=buyin-mcn") == []
+    assert ids("?program=buyin-mcn&level=V3", "op") == ["A"]
+    assert ids("?program=buyin-mcn&level=V1", "op") == ["B"]
+    assert ids("?program=buyin-mcn", "agency-a") == ["A"]
+    assert ids("?program=buyin-mcn&level=V1", "agency-a") == []
+    assert ids("?program=buyin-mcn&level=V1", "agency-b") == ["B"]
+    # A creator sees the agency it is bound to (A) and every agency graded by 集星, whose
+    # levels are shown to creators (A and B, both CN agencies); not the Thai TSP.
     creator = client.get("/api/v1/partners", headers=token_for("creator-c0")).json()
-    assert [e["partner_id"] for e in creator["items"]] == ["A"] and creator["total"] == 1
+    assert [e["partner_id"] for e in creator["items"]] == ["A", "B"] and creator["total"] == 2
+    assert all(e["levels"] == [] for e in creator["items"])  # nothing of 集星 published
 
 
 def test_public_entries_carry_no_scores(client: TestClient, token_for: TokenFor) -> None:
-    doc = client.get("/api/v1/partners/A", headers=token_for("seller-s0")).json()
+    doc = client.get("/api/v1/partners/A", headers=token_for("agency-a")).json()
     assert doc["levels"][0]["level"] == "V3"
     text = str(doc)
     assert "601" not in text and "score" not in text and "metrics" not in text
+    # A seller is shown no 百应 level at all.
+    seller = client.get("/api/v1/partners/A", headers=token_for("seller-s0")).json()
+    assert seller["levels"] == [] and seller["partner_id"] == "A"
 
 
 def test_decisions_are_checked_and_recorded(api: Api) -> None:

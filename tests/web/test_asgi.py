@@ -3,6 +3,7 @@ headers — directly on small ASGI apps, then on the real portal served by uvico
 
 from __future__ import annotations
 
+import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 from tests.web.conftest import LiveServer, TokenFor
 from tierwise.server.asgi import HEADERS, Admission, SecurityHeaders
 from tierwise.testing.portal import PortalSetup
+from tierwise.web.render import STATIC
 
 
 class Recorder:
@@ -154,7 +156,27 @@ def test_security_headers_on_every_answer(client: TestClient) -> None:
         for key, value in HEADERS.items():
             assert reply.headers[key] == value, (path, key)
         cache = reply.headers.get("cache-control")
-        assert (cache is None) if path.startswith("/static/") else (cache == "no-store"), path
+        assert cache == ("no-cache" if path.startswith("/static/") else "no-store"), path
+
+
+def test_pages_ask_for_static_files_by_their_content_and_keep_them(client: TestClient) -> None:
+    """The page names each file with its content's SHA-256 (12 hex digits); that URL may be
+    kept for good, and a changed file would have another. Text is compressed on request."""
+    page = client.get("/login", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip"  # the HTML itself
+    for name in ("app.css", "app.js", "vendor/htmx.min.js"):
+        digest = hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:12]
+        url = f"/static/{name}?v={digest}"
+        assert f'"{url}"' in page.text, name
+        reply = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert reply.status_code == 200
+        assert reply.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert reply.headers["content-encoding"] == "gzip"
+        assert reply.content == (STATIC / name).read_bytes()  # decoded by the client
+        again = client.get(f"/static/{name}", headers={"If-None-Match": reply.headers["etag"]})
+        assert again.status_code == 304 and again.headers["cache-control"] == "no-cache"
+    small = client.get("/api/v1/health", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in small.headers  # under 1 KiB: as it is
 
 
 @pytest.mark.anyio

@@ -4,7 +4,8 @@ about half of them aimed at partners that exist but are someone else's.
 
 For every answer: no server error; the status the visibility rule gives (own → 200,
 someone else's or nonexistent → 404, a role that has no business there → 403; a creator
-sees the public pages of the partners it is bound to, nothing else); not one foreign
+sees the public pages of the partners it is bound to and of the agencies 集星 grades,
+whose levels 集星 shows to creators, nothing else); not one foreign
 partner anywhere in the body (every string of a JSON document, the text of a page); and
 a refusal for someone else's partner that reads exactly like the refusal for a partner
 that does not exist (no existence oracle)."""
@@ -54,6 +55,9 @@ PARTNERS = ["A", "B", "T", *EXTRA]
 NAMES = {"A": "A", "B": "Agency B", "T": "Thai TSP", **{p: f"Agency {p}" for p in EXTRA}}
 #: Partners graded by buyin-mcn (every mcn agency with creators): T is a Thai TSP.
 GRADED = frozenset(PARTNERS) - {"T"}
+#: The agencies any creator may find and choose by level, bound or not: every CN agency,
+#: as 集星 grades them and shows its levels to creators (the Thai TSP is not one).
+CHOSEN_BY_CREATORS = GRADED
 #: Ids nobody has (some close to real ones).
 NONEXISTENT = ["C", "a", "b", "t", "mcn-x", "mcn.p99", "mcn.p0", "mcn.p1", "A.B", "nope"]
 #: Creators bound to several agencies, and one bound to none.
@@ -71,6 +75,7 @@ ROUTES = {
     "api.partners.history": ("/api/v1/partners/{p}/programs/buyin-mcn/history", "own"),
     "api.partners.outbox": ("/api/v1/partners/{p}/outbox", "own"),
     "page.partner.dashboard": ("/partners/{p}/dashboard", "own"),
+    "page.partner.report": ("/partners/{p}/programs/buyin-mcn/report.html", "own"),
     "page.directory.partner": ("/directory/{p}", "visible"),
 }
 
@@ -91,7 +96,7 @@ class Caller:
         if scope == "own":
             return target == self.partner
         if self.role == "creator":
-            return target in self.bound
+            return target in self.bound | CHOSEN_BY_CREATORS
         return True
 
     def mine(self) -> frozenset[str]:
@@ -262,8 +267,8 @@ def expected_status(caller: Caller, route: str, target: str) -> int:
         return 403
     if not caller.sees(target, scope):
         return 404
-    if route == "api.partners.result" and target not in GRADED:
-        return 404  # nothing published for it in buyin-mcn
+    if route in ("api.partners.result", "page.partner.report") and target not in GRADED:
+        return 404  # nothing published for it in buyin-mcn (T: not graded by it at all)
     return 200
 
 
@@ -437,8 +442,9 @@ def test_no_partner_sees_another_partners_data(probe: Probe) -> None:
 
 
 def test_list_answers_hold_only_visible_partners(probe: Probe) -> None:
-    """The directory's list side (API and pages): a creator finds exactly its agencies,
-    everyone else every partner — and nothing about the others."""
+    """The directory's list side (API and pages): a creator finds exactly its agencies
+    and those it may choose by their 集星 level, everyone else every partner — and nothing
+    about the others; a 百应 level is listed to no one but its own agency (and operators)."""
 
     async def check() -> int:
         transport = httpx.ASGITransport(app=probe.app)
@@ -447,15 +453,34 @@ def test_list_answers_hold_only_visible_partners(probe: Probe) -> None:
             for caller in probe.callers:
                 reply = await c.get("/api/v1/partners?limit=500", headers=probe.api[caller.login])
                 assert reply.status_code == 200
-                listed = {item["partner_id"] for item in reply.json()["items"]}
-                want = caller.bound if caller.role == "creator" else frozenset(PARTNERS)
+                items = reply.json()["items"]
+                listed = {item["partner_id"] for item in items}
+                want = (
+                    caller.bound | CHOSEN_BY_CREATORS
+                    if caller.role == "creator"
+                    else frozenset(PARTNERS)
+                )
                 assert listed == want, caller.login
                 assert named_in_json(reply.json()) <= want | caller.mine(), caller.login
+                # 百应 levels: every graded agency's to an operator, its own to an agency,
+                # none to a seller or a creator.
+                buyin = {
+                    item["partner_id"]
+                    for item in items
+                    if any(lv["program_id"] == "buyin-mcn" for lv in item["levels"])
+                }
+                if caller.role == "operator":
+                    assert buyin == GRADED
+                elif caller.role == "partner" and caller.partner in GRADED:
+                    assert buyin == {caller.partner}, caller.login
+                else:
+                    assert buyin == set(), caller.login
                 if caller.role == "creator":
                     for page in ("/directory", "/directory?limit=500", "/creator"):
                         html = await c.get(page, headers=probe.pages[caller.login])
                         assert html.status_code == 200, page
-                        assert named_in_html(html.text) <= caller.bound, (caller.login, page)
+                        assert named_in_html(html.text) <= want, (caller.login, page)
+                        assert 'data-testid="level-buyin-mcn"' not in html.text, page
                 checked += 1
         return checked
 

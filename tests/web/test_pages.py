@@ -253,24 +253,35 @@ def test_a_partner_sees_only_its_own_dashboard(browser: Browser) -> None:
 
 
 @pytest.mark.parametrize(
-    ("query", "rows"),
+    ("login", "query", "rows"),
     [
-        ("", ["A", "B", "T"]),
-        ("?program=buyin-mcn", ["A", "B"]),
-        ("?program=buyin-mcn&level=V3", ["A"]),
-        ("?level=V1", ["B"]),
-        ("?program=tts-sea-isv", []),
-        ("?market=TH", ["T"]),
-        ("?market=CN&level=V1", ["B"]),
-        ("?kind=tsp", ["T"]),
-        ("?q=agency", ["B"]),
-        ("?program=&level=&market=&kind=&q=", ["A", "B", "T"]),
+        ("seller-s0", "", ["A", "B", "T"]),
+        # 百应 levels (A V3, B V1) are shown to no seller: filtering by them finds no one.
+        ("seller-s0", "?program=buyin-mcn", []),
+        ("seller-s0", "?program=buyin-mcn&level=V3", []),
+        ("seller-s0", "?level=V1", []),
+        ("seller-s0", "?program=tts-sea-isv", []),
+        ("seller-s0", "?market=TH", ["T"]),
+        ("seller-s0", "?market=CN&level=V1", []),
+        ("seller-s0", "?kind=tsp", ["T"]),
+        ("seller-s0", "?q=agency", ["B"]),
+        ("seller-s0", "?program=&level=&market=&kind=&q=", ["A", "B", "T"]),
+        # An operator is shown every program's levels.
+        ("op", "?program=buyin-mcn", ["A", "B"]),
+        ("op", "?program=buyin-mcn&level=V3", ["A"]),
+        ("op", "?level=V1", ["B"]),
+        ("op", "?market=CN&level=V1", ["B"]),
+        # An agency finds itself by its own 百应 level, never another agency by its.
+        ("agency-a", "?program=buyin-mcn", ["A"]),
+        ("agency-a", "?level=V3", ["A"]),
+        ("agency-b", "?level=V1", ["B"]),
+        ("agency-b", "?level=V3", []),
     ],
 )
 def test_the_directory_filters_by_program_level_and_market(
-    browser: Browser, query: str, rows: list[str]
+    browser: Browser, login: str, query: str, rows: list[str]
 ) -> None:
-    page = page_of(browser("seller-s0"), f"/directory{query}")
+    page = page_of(browser(login), f"/directory{query}")
     assert row_ids(page, "directory-row-") == rows
     count = page.one("directory-count").text()
     assert count == (
@@ -279,17 +290,27 @@ def test_the_directory_filters_by_program_level_and_market(
 
 
 def test_the_directory_shows_levels_and_badges_but_no_scores(browser: Browser) -> None:
-    page = page_of(browser("seller-s0"), "/directory")
+    # Agency A reads its own row with its 百应 level; B's is not shown to it.
+    page = page_of(browser("agency-a"), "/directory")
     a = page.one("directory-row-A")
     assert a.one("level-buyin-mcn").text() == "Buyin MCN agency levels V3"
+    assert not page.one("directory-row-B").has("level-buyin-mcn")
+    assert "No published level yet." in page.one("directory-row-B").text()
     assert "No published level yet." in page.one("directory-row-T").text()
-    public = page_of(browser("seller-s0"), "/directory/A")
+    public = page_of(browser("agency-a"), "/directory/A")
     level = public.one("public-level-buyin-mcn")
     assert level.one("level").text() == "V3"
     assert "Period 2024-08" in level.text()
     assert "601" not in public.text() and "score" not in public.text().lower()
-    assert not public.has("dashboard-link")  # a seller has no way in
-    assert page_of(browser("agency-a"), "/directory/A").has("dashboard-link")
+    assert public.has("dashboard-link")
+    # A seller is shown A, but no 百应 level of it, and has no way in.
+    seller = page_of(browser("seller-s0"), "/directory/A")
+    assert not seller.has("public-level-buyin-mcn") and not seller.has("dashboard-link")
+    assert (
+        not page_of(browser("seller-s0"), "/directory")
+        .one("directory-row-A")
+        .has("level-buyin-mcn")
+    )
     page_of(browser("seller-s0"), "/directory/nobody", 404)
 
 
@@ -306,7 +327,7 @@ def test_the_directory_pages(browser: Browser) -> None:
 
 
 def test_htmx_asks_for_the_results_fragment_only(browser: Browser) -> None:
-    client = browser("seller-s0")
+    client = browser("op")
     reply = client.get("/directory?program=buyin-mcn&level=V1", headers={"HX-Request": "true"})
     assert reply.status_code == 200
     assert reply.headers["vary"] == "HX-Request"
@@ -331,14 +352,28 @@ def test_htmx_asks_for_the_results_fragment_only(browser: Browser) -> None:
 # -- creators --------------------------------------------------------------------------------------
 
 
-def test_a_creator_sees_only_the_agency_it_is_bound_to(browser: Browser) -> None:
+LEVELS_L = ["L1", "L2", "L3", "L4", "L5"]
+
+
+def test_a_creator_sees_its_agency_and_the_agencies_it_may_choose(browser: Browser) -> None:
     creator = browser("creator-c0")
     page = page_of(creator, "/creator")
+    # Bound to A; A's 百应 level (V3) is on A's own workbench only, never a creator's.
     assert row_ids(page, "creator-row-") == ["A"]
-    assert page.one("creator-row-A").one("level-buyin-mcn").text() == ("Buyin MCN agency levels V3")
-    assert row_ids(page_of(creator, "/directory"), "directory-row-") == ["A"]
+    assert not page.one("creator-row-A").has("level-buyin-mcn")
+    # 集星 shows its levels to creators: every CN agency it grades (A, B) may be chosen
+    # by level, bound or not (nothing of 集星 is published in this world yet).
+    choose = page.one("choose-agencies")
+    assert row_ids(choose, "choose-row-") == ["A", "B"]
+    assert choose.one("choose-count").text() == "Agencies found: 2"
+    # Its filter offers 集星 and 集星's levels only.
+    assert choose.one("choose-program").text() == "Douyin Jixing MCN agency levels"
+    assert choose.one("choose-level").text().split() == ["All", "levels", *LEVELS_L]
+    assert row_ids(page_of(creator, "/creator?level=L1"), "choose-row-") == []
+    assert row_ids(page_of(creator, "/directory"), "directory-row-") == ["A", "B"]
     assert row_ids(page_of(creator, "/directory?level=V1"), "directory-row-") == []
-    page_of(creator, "/directory/B", 404)
+    page_of(creator, "/directory/B")
+    page_of(creator, "/directory/T", 404)
     page_of(browser("seller-s0"), "/creator", 403)
 
 
@@ -524,9 +559,14 @@ def test_preview_then_publish_changes_the_partner_dashboard(
             [310.0, 601.0, 160.0],
             [1, 2, 0],
         )
-        # The directory and the audit log follow.
+        # The directory follows: for an operator both agencies are V1 now, for agency A
+        # only itself (B's 百应 level is on B's own workbench only), for a seller none.
+        found = page_of(op, "/directory?level=V1")
+        assert row_ids(found, "directory-row-") == ["A", "B"]
+        assert row_ids(page_of(agency, "/directory?level=V1"), "directory-row-") == ["A"]
         seller = as_(app, "seller-s0")
-        assert row_ids(page_of(seller, "/directory?level=V1"), "directory-row-") == ["A", "B"]
+        assert row_ids(page_of(seller, "/directory?level=V1"), "directory-row-") == []
+        # And the audit log.
         audit = page_of(op, "/operator/audit")
         assert audit.one("audit-verify").attrs["data-ok"] == "true"
         assert "publish" in audit.all(lambda t: t.startswith("audit-row-"))[0].text()
@@ -627,12 +667,35 @@ DYNAMIC = {
     "decision_": ["invite", "downgrade", "remove", "continue_invitation", "override"],
     "mode_": ["floor", "fixed"],
     "outbox_": ["pending", "sent"],
+    "delivery_": ["pending", "sending", "sent", "failed"],
+    "channel_": ["email", "webhook", "none"],
+    "badge_kind_": ["level", "award"],
+    "projected_change_": ["up", "down", "new", "lost", "unchanged"],
+    "badge_standing_": ["superseded", "restated", "expired", "not_yet_valid", "withdrawn"],
     "warning_status_": ["observation", "ineligible", "novice"],
     "action_": ["to_at_least", "to_above", "to_below", "to_at_most", "gain_points", "gain_score"],
     "risk_": ["to_at_least", "to_above", "to_below", "to_at_most", "loses_level", "keeps_level"],
     "compass_range_": ["yesterday", "last_7_days", "last_28_days", "custom"],
     "compass_tab_": ["authorized", "requested", "unauthorized"],
     "compass_via_": ["page", "api", "export", "cli"],
+    # the module pages (lives, videos, products): figures, orders, traffic, profiles
+    "compass_total_": [
+        "buyers",
+        "duration_s",
+        "gmv",
+        "items_sold",
+        "livestreams",
+        "new_followers",
+        "orders",
+        "revenue",
+        "videos",
+        "views",
+    ],
+    "compass_sort_": ["views", "new_followers", "revenue", "rpm"],
+    "compass_source_": ["following", "for_you", "live_square", "other", "search", "shop"],
+    "compass_stage_": ["viewer", "clicker", "buyer", "follower"],
+    "compass_dimension_": ["age", "country", "gender"],
+    "compass_": ["likes", "comments", "shares"],
     "compass_fig_": [
         "gmv",
         "settlement_gmv",
@@ -678,5 +741,5 @@ def test_pages_load_nothing_from_elsewhere_and_run_no_inline_code() -> None:
             assert "src=" in script or 'type="application/json"' in script, script
     base = (TEMPLATES / "base.html").read_text()
     assert '"allowEval": false' in base and '"includeIndicatorStyles": false' in base
-    for vendored in ("/static/vendor/htmx.min.js", "/static/app.js"):
-        assert vendored in base
+    for vendored in ("vendor/htmx.min.js", "app.js"):
+        assert f"static_url('{vendored}')" in base

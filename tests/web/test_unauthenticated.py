@@ -287,6 +287,9 @@ def test_every_page_post_needs_the_sessions_csrf_token(world: World) -> None:
         "page.operator.publish",
         "page.operator.decisions.add",
         "page.operator.appeals.apply",
+        "page.operator.outbox.retry",
+        "page.operator.users.reset",
+        "page.account.password.submit",
     }
     with world.client() as client, world.client() as other:
         assert form_sign_in(client, "op", world.setup.password).status_code == 303

@@ -4,6 +4,6 @@ route missing from the table is refused (deny by default) and fails the test sui
 
 Pure: no I/O. Who is bound to whom comes in as a `Catalog`."""
 
-from tierwise.access.rules import ACCESS, ANY_ROLE, Rule, partner_visible, visible_partners
+from tierwise.access.rules import ACCESS, ANY_ROLE, Rule, directory_viewer, partner_visible
 
-__all__ = ["ACCESS", "ANY_ROLE", "Rule", "partner_visible", "visible_partners"]
+__all__ = ["ACCESS", "ANY_ROLE", "Rule", "directory_viewer", "partner_visible"]

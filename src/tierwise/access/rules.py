@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 from tierwise.accounts.principal import ROLES, Principal, Role
+from tierwise.definitions.model import Program
 from tierwise.partners.catalog import Catalog
+from tierwise.partners.directory import Viewer
 
 PartnerCheck = Literal["own", "visible"]
 
@@ -50,8 +52,16 @@ ACCESS: Mapping[str, Rule] = {
     # -- public ------------------------------------------------------------------------
     "api.health": PUBLIC,
     "api.tokens.create": PUBLIC,
+    # the platform's live events: authorized by their HMAC signature (`live/signing.py`)
+    "api.events.ingest": PUBLIC,
     "page.login": PUBLIC,
     "page.login.submit": PUBLIC,
+    # the link's secret is the credential: unknown, used or expired links answer 422
+    "page.reset": PUBLIC,
+    "page.reset.submit": PUBLIC,
+    # a badge's link: the signature and the published runs say whether it holds
+    "api.verify": PUBLIC,
+    "page.verify": PUBLIC,
     "static": PUBLIC,
     "openapi": PUBLIC,
     # -- every signed-in user ----------------------------------------------------------
@@ -63,6 +73,9 @@ ACCESS: Mapping[str, Rule] = {
     "api.partners.get": _any("visible"),
     "page.home": _any(),
     "page.logout": _any(),
+    "api.me.password": _any(),
+    "page.account.password": _any(),
+    "page.account.password.submit": _any(),
     "page.directory": _any(),
     "page.directory.partner": _any("visible"),
     # -- a partner's own data (and operators) ------------------------------------------
@@ -70,7 +83,12 @@ ACCESS: Mapping[str, Rule] = {
     "api.partners.result": _own(),
     "api.partners.history": _own(),
     "api.partners.outbox": _own(),
+    "api.partners.badges": _own(),
+    "page.partner.badges": _own(),
+    "api.partners.projection": _own(),
+    "page.partner.projection": _own(),
     "page.partner.dashboard": _own(),
+    "page.partner.report": _own(),
     # -- creators ----------------------------------------------------------------------
     "page.creator": Rule(frozenset({"creator"})),
     # -- Data Compass: consent and the access log (ownership checked per request: another
@@ -90,12 +108,20 @@ ACCESS: Mapping[str, Rule] = {
     "api.compass.videos.list": Rule(frozenset({"partner"})),
     "api.compass.videos.get": Rule(frozenset({"partner"})),
     "api.compass.products.list": Rule(frozenset({"partner"})),
+    "api.compass.products.get": Rule(frozenset({"partner"})),
     "api.compass.exports.get": Rule(frozenset({"partner"})),
     # -- Data Compass pages: a partner's own creators, a creator's own consent (ownership
     # checked per request: another partner's creator or another creator's request is 404)
     "page.compass.overview": Rule(frozenset({"partner"})),
     "page.compass.creators": Rule(frozenset({"partner"})),
     "page.compass.request": Rule(frozenset({"partner"})),
+    "page.compass.lives": Rule(frozenset({"partner"})),
+    "page.compass.live": Rule(frozenset({"partner"})),
+    "page.compass.videos": Rule(frozenset({"partner"})),
+    "page.compass.video": Rule(frozenset({"partner"})),
+    "page.compass.products": Rule(frozenset({"partner"})),
+    "page.compass.product": Rule(frozenset({"partner"})),
+    "page.compass.export": Rule(frozenset({"partner"})),
     "page.compass.consent": Rule(frozenset({"creator"})),
     "page.compass.approve": Rule(frozenset({"creator"})),
     "page.compass.decline": Rule(frozenset({"creator"})),
@@ -121,8 +147,14 @@ ACCESS: Mapping[str, Rule] = {
     "api.audit.list": _operator(),
     "api.audit.verify": _operator(),
     "api.outbox.list": _operator(),
+    "api.outbox.deliveries": _operator(),
+    "api.outbox.retry": _operator(),
+    "api.password_resets.create": _operator(),
+    "page.operator.users": _operator(),
+    "page.operator.users.reset": _operator(),
     "page.operator": _operator(),
     "page.operator.program": _operator(),
+    "page.operator.program.report": _operator(),
     "page.operator.preview": _operator(),
     "page.operator.run": _operator(),
     "page.operator.publish": _operator(),
@@ -132,32 +164,66 @@ ACCESS: Mapping[str, Rule] = {
     "page.operator.appeals.apply": _operator(),
     "page.operator.audit": _operator(),
     "page.operator.outbox": _operator(),
+    "page.operator.outbox.retry": _operator(),
 }
 
 
+def _chosen_by_creators(programs: Iterable[Program]) -> frozenset[tuple[str, str]]:
+    """The (kind, market) of the partners creators choose by level: those graded by a
+    program that shows its levels to creators (集星), which any creator may find, bound or
+    not. (A program grades a partner by its kind and market: `partners.directory.applies`.)"""
+    return frozenset(
+        (p.subject_kind, market)
+        for p in programs
+        if p.visibility.shows_level_to("creator")
+        for market in p.markets
+    )
+
+
 def partner_visible(
-    principal: Principal, partner_id: str, check: PartnerCheck, catalog: Catalog
+    principal: Principal,
+    partner_id: str,
+    check: PartnerCheck,
+    catalog: Catalog,
+    programs: Iterable[Program],
 ) -> bool:
     """Whether `principal` may see `partner_id` under `check` (False for a partner that
     does not exist, so the caller answers the same 404 for both)."""
-    if partner_id not in catalog.partners:
+    info = catalog.partners.get(partner_id)
+    if info is None:
         return False
     if principal.role == "operator":
         return True
     if check == "own":
         return principal.role == "partner" and principal.partner_id == partner_id
     if principal.role == "creator":
-        return principal.creator_id is not None and partner_id in catalog.bound_to(
+        bound = principal.creator_id is not None and partner_id in catalog.bound_to(
             principal.creator_id
         )
+        return bound or (info.kind, info.market) in _chosen_by_creators(programs)
     return principal.role in ("seller", "partner")
 
 
-def visible_partners(principal: Principal, catalog: Catalog) -> Callable[[str], bool]:
-    """The directory's row filter for `principal` (the list-side twin of the check)."""
+def directory_viewer(principal: Principal, catalog: Catalog, programs: Iterable[Program]) -> Viewer:
+    """What of the directory `principal` is shown (the list-side twin of the check): the
+    partners it may see, and only the levels of programs whose visibility names its role;
+    a partner sees all its own."""
+    if principal.role == "operator":
+        return Viewer(catalog.partners.__contains__, None, everyone=True)
     if principal.role == "creator":
         bound = catalog.bound_to(principal.creator_id or "")
-        return bound.__contains__
-    if principal.role in ("operator", "seller", "partner"):
-        return catalog.partners.__contains__
-    return lambda _pid: False
+        chosen = _chosen_by_creators(programs)
+        partners = catalog.partners
+
+        def sees(partner_id: str) -> bool:
+            info = partners.get(partner_id)
+            return info is not None and (partner_id in bound or (info.kind, info.market) in chosen)
+
+        return Viewer(sees, "creator")
+    if principal.role == "seller":
+        return Viewer(catalog.partners.__contains__, "seller", everyone=True)
+    if principal.role == "partner":
+        return Viewer(
+            catalog.partners.__contains__, "partner", everyone=True, own=principal.partner_id
+        )
+    return Viewer(lambda _pid: False, "seller")

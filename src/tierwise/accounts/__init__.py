@@ -7,21 +7,29 @@ locking an account for good.
     principal, token = accounts.sign_in("ops", password, kind="token")   # or "session"
     accounts.principal(token, kind="token")                               # -> Principal | None
     accounts.sign_out(token)
+    accounts.change_password("ops", password, new_password)   # every credential ends
+    user, secret, expires = accounts.issue_reset("ops")       # a one-time link's secret
+    accounts.redeem_reset(secret, new_password)
 """
 
 from tierwise.accounts.principal import ROLES, Principal, Role
 from tierwise.accounts.service import (
+    MIN_PASSWORD,
+    RESET_TTL,
     SESSION_TTL,
     TOKEN_TTL,
     Accounts,
     BadCredentials,
     NewUser,
     Throttled,
+    prepare_sign_ins,
     throttle_delay,
 )
 from tierwise.core.errors import AccountError
 
 __all__ = [
+    "MIN_PASSWORD",
+    "RESET_TTL",
     "ROLES",
     "SESSION_TTL",
     "TOKEN_TTL",
@@ -32,5 +40,6 @@ __all__ = [
     "Principal",
     "Role",
     "Throttled",
+    "prepare_sign_ins",
     "throttle_delay",
 ]

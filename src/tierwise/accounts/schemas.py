@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -12,6 +13,24 @@ from tierwise.web.schemas import Strict
 class TokenRequest(Strict):
     login: str = Field(min_length=1, max_length=128)
     password: str = Field(min_length=1, max_length=1024)
+
+
+class PasswordChange(Strict):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+class ResetRequest(Strict):
+    login: str = Field(min_length=1, max_length=128)
+
+
+class ResetOut(BaseModel):
+    """A one-time link for the user to set a new password; shown to the operator once
+    (only its hash is stored)."""
+
+    login: str
+    url: str
+    expires_at: datetime
 
 
 class Me(BaseModel):

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Literal, Protocol, cast
 
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from tierwise.accounts.principal import ROLES, Principal, Role
 from tierwise.core.errors import AccountError
+from tierwise.db.audit import AuditLog
 from tierwise.db.engine import hold_until_commit, now
 from tierwise.db.models import Credential, LoginFailure, User
 
@@ -22,17 +24,31 @@ CredentialKind = Literal["session", "token"]
 
 SESSION_TTL = timedelta(hours=12)
 TOKEN_TTL = timedelta(days=30)
+#: How long an operator's password-reset link works (once).
+RESET_TTL = timedelta(hours=24)
 #: Failures counted by the throttle, and how many are free before it slows sign-ins down.
 THROTTLE_WINDOW = timedelta(minutes=15)
 FREE_FAILURES = 5
 MAX_DELAY = timedelta(minutes=5)
 LANGUAGES = ("en", "zh")
 MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
 
 _hasher = PasswordHasher()
-#: Verified against when the login is unknown, so a wrong login costs what a wrong password
-#: costs (no timing oracle for which logins exist).
-_DUMMY_HASH = _hasher.hash("tierwise-no-such-user")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the login is unknown, so a wrong login costs what a wrong
+    password costs (no timing oracle for which logins exist). Made on first use, not at
+    import: hashing takes tens of milliseconds every command importing this would pay."""
+    return _hasher.hash("tierwise-no-such-user")
+
+
+def prepare_sign_ins() -> None:
+    """Make the dummy hash now (a server does at start), so that the first sign-in of an
+    unknown login is not the one slower answer."""
+    _dummy_hash()
 
 
 class BadCredentials(AccountError):
@@ -82,6 +98,13 @@ def throttle_delay(failures: int) -> timedelta:
     if failures < FREE_FAILURES:
         return timedelta(0)
     return min(timedelta(seconds=2 ** (failures - FREE_FAILURES)), MAX_DELAY)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise AccountError(f"the password may have at most {MAX_PASSWORD} characters")
 
 
 def _digest(token: str) -> str:
@@ -150,8 +173,7 @@ class Accounts:
         """A new user; `AccountError` when the login is taken, also by a session adding
         it at the same moment (the second waits for the first and finds it)."""
         new.check()
-        if len(password) < MIN_PASSWORD:
-            raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
+        _check_password(password)
         if self.taken(new.login):
             raise AccountError(f"login {new.login!r} is taken")
         user = User(
@@ -182,14 +204,87 @@ class Accounts:
     def list(self) -> list[User]:
         return list(self.session.scalars(sa.select(User).order_by(User.login)))
 
-    def set_password(self, login: str, password: str) -> None:
+    def set_password(
+        self, login: str, password: str, *, actor: str, action: str = "password_set"
+    ) -> User:
+        """A new password: every session, token and reset link of the user ends with the
+        old one (whoever knew it, or stole a cookie, is out). Audited as `action`."""
         user = self.by_login(login)
         if user is None:
             raise AccountError(f"no user {login!r}")
-        if len(password) < MIN_PASSWORD:
-            raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
+        _check_password(password)
         user.password_hash = _hasher.hash(password)
         self._revoke_all(user.id)
+        AuditLog(self.session).append(actor, action, f"user/{user.login}")
+        return user
+
+    def change_password(self, login: str, current: str, new: str) -> User:
+        """The user's own change: the current password is asked again (a session left open
+        on a shared screen must not be enough) and checked like a sign-in, throttle and
+        all (`Throttled` / `BadCredentials`: commit the recorded failure), then as
+        `set_password`."""
+        self.authenticate(login, current)
+        if current == new:
+            raise AccountError("the new password must differ from the current one")
+        return self.set_password(login, new, actor=login, action="password_changed")
+
+    def issue_reset(self, login: str, actor: str) -> tuple[User, str, datetime]:
+        """A one-time link's secret for `login`, valid `RESET_TTL`, asked for by `actor`
+        (audited); an earlier link of the user stops working. The user's sessions go on
+        until the link is used."""
+        user = self.by_login(login)
+        if user is None or not user.active:
+            raise AccountError(f"no active user {login!r}")
+        at = now(self.session)
+        self.session.execute(
+            sa.update(Credential)
+            .where(
+                Credential.user_id == user.id,
+                Credential.kind == "reset",
+                Credential.revoked_at.is_(None),
+            )
+            .values(revoked_at=at)
+        )
+        token = secrets.token_urlsafe(32)
+        expires = at + RESET_TTL
+        self.session.add(
+            Credential(
+                token_hash=_digest(token),
+                kind="reset",
+                user_id=user.id,
+                created_at=at,
+                expires_at=expires,
+            )
+        )
+        AuditLog(self.session).append(
+            actor,
+            "password_reset_issued",
+            f"user/{user.login}",
+            after={"expires_at": expires.isoformat()},
+        )
+        return user, token, expires
+
+    def reset_holder(self, token: str) -> User | None:
+        """Whose live reset link `token` is (None: unknown, used, replaced or expired)."""
+        return self.session.scalars(
+            sa.select(User)
+            .join(Credential, Credential.user_id == User.id)
+            .where(
+                Credential.token_hash == _digest(token),
+                Credential.kind == "reset",
+                Credential.revoked_at.is_(None),
+                Credential.expires_at > now(self.session),
+                User.active.is_(True),
+            )
+        ).first()
+
+    def redeem_reset(self, token: str, password: str) -> User:
+        """Set the password through a reset link, once: the link ends with the user's
+        sessions and tokens."""
+        user = self.reset_holder(token)
+        if user is None:
+            raise AccountError("this reset link is unknown, used or expired: ask an operator")
+        return self.set_password(user.login, password, actor=user.login, action="password_reset")
 
     def retry_after(self, login: str, at: datetime | None = None) -> int:
         """Seconds until `login` may try again (0: now)."""
@@ -219,7 +314,7 @@ class Accounts:
             raise Throttled(wait)
         user = self.by_login(login)
         try:
-            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+            _hasher.verify(user.password_hash if user else _dummy_hash(), password)
             ok = user is not None and user.active
         except (VerificationError, InvalidHashError):
             ok = False

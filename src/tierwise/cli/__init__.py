@@ -2,32 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
+from tierwise.cli.app import COMMANDS, app
 
-from tierwise.cli.app import app
-
-#: Modules that register commands on `app`; each owns one group of commands.
-_COMMAND_MODULES = (
-    "tierwise.cli.data_load",
-    "tierwise.cli.data_generate",
-    "tierwise.cli.programs",
-    "tierwise.cli.evaluate",
-    "tierwise.cli.overview",
-    "tierwise.cli.runs",
-    "tierwise.cli.operate",
-    "tierwise.cli.users",
-    "tierwise.cli.serve",
-    "tierwise.cli.compass",
-    "tierwise.cli.compass_analytics",
-    "tierwise.cli.compass_modules",
-)
+#: Modules that register commands on `app`, each imported when one of its commands runs
+#: (`cli/lazy.py`); importing them all registers every command at once.
+_COMMAND_MODULES = tuple(dict.fromkeys(m for entry in COMMANDS.values() for m in entry.modules))
 
 
 def main() -> None:
-    for name in _COMMAND_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a command group not built yet
-            if exc.name != name:
-                raise
     app()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from tierwise.cli.app import data_app
+from tierwise.cli.state import StateOption
+from tierwise.db.engine import DEFAULT_URL, URL_ENV, StateStore
+from tierwise.db.errors import StateError
 from tierwise.store import EventStore, LoadRefused, StoreError, default_db_path
 from tierwise.store.issues import DEFAULT_LIMIT, IssueList
 
@@ -47,11 +51,16 @@ def load(
     limit: Annotated[
         int, typer.Option(min=1, help="How many problems to list before 'and N more'.")
     ] = DEFAULT_LIMIT,
+    state: StateOption = None,
 ) -> None:
     """Validate FOLDER and upsert it into the store by key, all or nothing.
 
     Prints rows inserted, replaced and unchanged per table. A bad file refuses the whole
     load (exit 1) with every problem as `file:row: column: what is wrong (value)`.
+
+    Then, with a state store (--state, $TIERWISE_STATE_URL, or ./tierwise-state.db when
+    it exists), checks the binding quotas (集星): a warning for each agency holding more
+    counted creators than its level in force allows, and a notice queued to it.
     """
     out = Console()
     err = Console(stderr=True)
@@ -99,6 +108,60 @@ def load(
             f"{counts.unchanged:,}",
         )
     out.print(table)
+    _check_quotas(path, state, err)
+
+
+def _check_quotas(db: Path, state: str | None, err: Console) -> None:
+    """Warn of agencies beyond their binding quota after a load (nothing is refused: the
+    data say what the platform did) and queue a notice to each."""
+    default = Path(DEFAULT_URL.removeprefix("sqlite:///"))
+    if state is None and os.environ.get(URL_ENV) is None and not default.exists():
+        return  # no lifecycle kept here: no level is in force
+    from tierwise.definitions.registry import all_programs
+    from tierwise.quota import check_quota, queue_quota_notices, quota_day
+
+    programs = [p for p in all_programs() if p.binding_quota is not None]
+    if not programs:
+        return
+    try:
+        store = StateStore.open(state)
+    except StateError as exc:  # the load stands; only the check cannot be made
+        err.print(
+            f"warning: binding quotas not checked: {exc}",
+            style="yellow",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+        return
+    with store, EventStore.open(db, read_only=True) as events:
+        on = quota_day(events.con)
+        if on is None:
+            return
+        with store.session() as session:
+            for program in programs:
+                counted = program.binding_quota.counted_by if program.binding_quota else ""
+                breaches = check_quota(events.con, session, program, on)
+                for b in breaches:
+                    q = b.standing
+                    err.print(
+                        f"warning: {program.id}: {b.partner_id} holds {q.held} creators "
+                        f"counted against the binding quota on {on} ({counted}); its level "
+                        f"{q.level or 'none'} allows {q.limit}: {', '.join(b.beyond)} bound "
+                        "beyond it",
+                        style="yellow",
+                        highlight=False,
+                        markup=False,
+                        soft_wrap=True,
+                    )
+                queued = queue_quota_notices(session, events.con, program, breaches)
+                if queued:
+                    err.print(
+                        f"{program.id}: {queued} binding-quota notices queued",
+                        highlight=False,
+                        markup=False,
+                        soft_wrap=True,
+                    )
 
 
 @data_app.command("info")

@@ -10,17 +10,23 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from tierwise.cli.app import app
-from tierwise.cli.source import DataOption, DbOption, events, fail
+from tierwise.cli.source import (
+    DataOption,
+    DbOption,
+    EngineOption,
+    LakeOption,
+    SparkMasterOption,
+    event_engine,
+    fail,
+)
 from tierwise.core.errors import DefinitionError, TierwiseError
 from tierwise.core.periods import Period, PeriodError
 from tierwise.definitions.registry import load_program
-from tierwise.evaluation.service import Evaluation, evaluate
-
-err = Console(stderr=True)
+from tierwise.evaluation.service import Evaluation, evaluate, scope
+from tierwise.store.coverage import GateReport, check
+from tierwise.store.engine import DuckDBEngine
 
 ProgramArg = Annotated[str, typer.Argument(help="A program id, or the path of a definition file.")]
 ProgramFileOption = Annotated[
@@ -58,7 +64,14 @@ def run_evaluation(
     data: Path | None,
     db: Path | None,
     as_of: str | None,
-) -> Evaluation:
+    engine: str = "duckdb",
+    lake: str | None = None,
+    spark_master: str = "local[2]",
+) -> tuple[Evaluation, GateReport | None]:
+    """The evaluation and its data gate (None on Spark: the gate's queries are DuckDB's).
+    A period without one day of data is refused (exit 1: grading everyone on nothing
+    would look like a result); a period the data covers in part is evaluated with a
+    warning on standard error."""
     p = _period(period)
     day = _as_of(as_of)
     try:
@@ -72,13 +85,36 @@ def run_evaluation(
             param_hint="--period",
         )
     try:
-        with events(data, db) as con:
-            result = evaluate(con, definition, p, day)
+        with event_engine(engine, data, db, lake, spark_master) as source:
+            result = evaluate(source, definition, p, day)
+            gate = (
+                check(source.con, definition, scope(definition, p, day))
+                if isinstance(source, DuckDBEngine)
+                else None
+            )
     except TierwiseError as exc:
         fail(str(exc))
-    for warning in result.warnings:
-        err.print(f"[yellow]warning:[/] {warning}")
-    return result
+    if gate is not None and gate.no_data:
+        span = (
+            f" (its paid orders run from {gate.data_from} to {gate.data_through})"
+            if gate.data_from and gate.data_through
+            else ""
+        )
+        fail(
+            f"{definition.id} {p}: the data has nothing for this period{span} — "
+            f"evaluate a period the data covers, or load the data of this one"
+        )
+    warnings = list(result.warnings)
+    if gate is not None and not gate.ok:
+        through = f" (the data ends on {gate.data_through})" if gate.data_through else ""
+        warnings = [
+            f"{p} is not complete{through}: partners are graded on part of the period, "
+            f"so levels may be too low — {'; '.join(gate.problems)}",
+            *warnings,
+        ]
+    for warning in warnings:  # click's own colours: JSON and CSV output import no rich
+        typer.secho(f"warning: {warning}", fg="yellow", bold=True, err=True)
+    return result, gate
 
 
 @app.command("evaluate")
@@ -92,12 +128,19 @@ def evaluate_command(
     ] = "table",
     as_of: AsOfOption = None,
     program_file: ProgramFileOption = None,
+    engine: EngineOption = "duckdb",
+    lake: LakeOption = None,
+    spark_master: SparkMasterOption = "local[2]",
 ) -> None:
     """Score every partner of a program for one period (no lifecycle history)."""
     if output not in ("json", "table", "csv"):
         raise typer.BadParameter("use json, table or csv", param_hint="--format")
-    result = run_evaluation(program, program_file, period, data, db, as_of)
+    result, gate = run_evaluation(
+        program, program_file, period, data, db, as_of, engine, lake, spark_master
+    )
     doc = result.to_dict()
+    if gate is not None:
+        doc["complete"] = gate.ok
     if output == "json":
         json.dump(doc, sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
         sys.stdout.write("\n")
@@ -120,6 +163,9 @@ def _write_csv(doc: dict[str, Any]) -> None:
 
 
 def _print_table(result: Evaluation, doc: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     program = result.program
     table = Table(title=f"{program.id} · {doc['period']} · {program.title.en}")
     for col in ("partner", "status", "score", "level", "rank", "next level", "gap"):
@@ -163,11 +209,16 @@ def explain_command(
             "--sql", help="Print the SQL of the program's plan for the period (the query run)."
         ),
     ] = False,
+    engine: EngineOption = "duckdb",
+    lake: LakeOption = None,
+    spark_master: SparkMasterOption = "local[2]",
 ) -> None:
     """Every metric's value and points, the gap to the next level, the margin to keep."""
     if output not in ("json", "text"):
         raise typer.BadParameter("use text or json", param_hint="--format")
-    result = run_evaluation(program, program_file, period, data, db, as_of)
+    result, gate = run_evaluation(
+        program, program_file, period, data, db, as_of, engine, lake, spark_master
+    )
     try:
         doc = result.result(partner)
     except KeyError:
@@ -177,9 +228,14 @@ def explain_command(
         sys.stdout.write(result.sql + "\n")
         return
     if output == "json":
-        json.dump(doc.to_json(), sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
+        document = doc.to_json()
+        if gate is not None:
+            document["complete"] = gate.ok
+        json.dump(document, sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
         sys.stdout.write("\n")
         return
+    from rich.console import Console
+
     from tierwise.cli.render import render_explanation
 
     render_explanation(Console(), result, doc)

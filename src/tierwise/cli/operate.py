@@ -360,6 +360,115 @@ def outbox_list_command(
             console.print(f"    {r['body']}")
 
 
+@outbox_app.command("send")
+def outbox_send_command(
+    once: Annotated[
+        bool, typer.Option("--once", help="One pass over what is due now, then exit.")
+    ] = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="At most N deliveries a pass.")
+    ] = None,
+    channels: Annotated[
+        Path | None,
+        typer.Option("--channels", help="The channels file (default $TIERWISE_OUTBOX_CHANNELS)."),
+    ] = None,
+    idle: Annotated[float, typer.Option("--idle", min=0.1, help="Seconds between passes.")] = 5.0,
+    state: StateOption = None,
+) -> None:
+    """Deliver the outbox by e-mail and webhook (docs/outbox.md): with --once one pass,
+    else pass after pass until interrupted."""
+    import signal
+    import threading
+
+    from tierwise.outbox.channels import ChannelsError, channels_from_env, load_channels
+    from tierwise.outbox.sender import Sender
+
+    try:
+        chosen = load_channels(channels) if channels is not None else channels_from_env()
+    except ChannelsError as exc:
+        fail(str(exc))
+    if chosen is None:
+        fail("no channels file: pass --channels PATH or set $TIERWISE_OUTBOX_CHANNELS")
+    with open_state(state) as st:
+        sender = Sender(st, chosen)
+        if not once:
+            stop = threading.Event()
+            for stopping in (signal.SIGTERM, signal.SIGINT):  # the send in flight finishes
+                signal.signal(stopping, lambda *_: stop.set())
+            sender.run(stop, idle)
+            return
+        report = sender.send_due(limit)
+    for line in report.errors:
+        console.print(f"  {line}", highlight=False)
+    console.print(
+        f"{report.sent} sent, {report.retried} to retry, {report.failed} failed "
+        f"({report.planned} new message(s) routed, {report.unrouted} of them to no channel; "
+        f"{report.released} interrupted send(s) taken back)",
+        highlight=False,
+    )
+
+
+@outbox_app.command("deliveries")
+def outbox_deliveries_command(
+    delivery: Annotated[
+        str | None, typer.Option("--state", help="pending, sending, sent or failed.")
+    ] = None,
+    partner: Annotated[str | None, typer.Option("--partner")] = None,
+    output: FormatOption = "text",
+    state: StateOption = None,
+) -> None:
+    """Each message on each channel: delivery state, attempts, last error."""
+    if delivery not in (None, "pending", "sending", "sent", "failed"):
+        raise typer.BadParameter("use pending, sending, sent or failed", param_hint="--state")
+    with open_state(state) as st, st.session() as session:
+        _, messages = outbox_service.outbox_page(
+            session,
+            None,
+            partner,
+            delivery=delivery,  # type: ignore[arg-type]
+        )
+        found = outbox_service.deliveries_of(session, [m["id"] for m in messages])
+    rows = [
+        {"id": m["id"], "partner_id": m["partner_id"], "subject": m["subject"], **d}
+        for m in messages
+        for d in found[m["id"]]
+        if delivery is None or d["state"] == delivery
+    ]
+    if not _emit(rows, output):
+        for r in rows:
+            console.print(
+                f"[bold]{r['id']}[/] {r['partner_id']} {r['channel']} {r['state']} "
+                f"attempts={r['attempts']} {r['last_error'] or ''}",
+                highlight=False,
+            )
+
+
+@outbox_app.command("retry")
+def outbox_retry_command(
+    message_id: Annotated[int, typer.Argument(help="The outbox message.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the audit log).")],
+    channel: Annotated[
+        str | None, typer.Option("--channel", help="email, webhook or none (default: all).")
+    ] = None,
+    actor: ActorOption = "cli",
+    state: StateOption = None,
+) -> None:
+    """Send a failed delivery again: due now, with a fresh count of attempts."""
+    if channel not in (None, "email", "webhook", "none"):
+        raise typer.BadParameter("use email, webhook or none", param_hint="--channel")
+    if not reason.strip():
+        raise typer.BadParameter("say why the delivery is retried", param_hint="--reason")
+    try:
+        with open_state(state) as st, st.session() as session:
+            rows = outbox_service.retry_delivery(
+                session, message_id, channel, actor, reason.strip()
+            )
+    except (LookupError, StateError) as exc:
+        fail(str(exc))
+    for r in rows:
+        console.print(f"{message_id} {r['channel']} {r['state']}", highlight=False)
+
+
 @app.command("levels")
 def levels_command(
     program: Annotated[str | None, typer.Option("--program", help="One program only.")] = None,

@@ -67,10 +67,18 @@ def _print_next_level(console: Console, doc: ResultDocument) -> None:
     if nxt:
         gap = nxt.gap
         console.print(f"[bold]Next level: {nxt.level}[/]")
-        missing = {"score": gap.score, "points": gap.points, "target": gap.target, "rank": gap.rank}
-        for key, value in missing.items():
-            if value is not None:
-                console.print(f"  {key} missing: {_num(value)}")
+        # `target` is where the level starts: a score, or points on banded scorecards.
+        for what, missing in (("score", gap.score), ("points", gap.points)):
+            if missing is None:
+                continue
+            if gap.target is not None:
+                console.print(f"  {what} needed: {_num(gap.target)} ({_num(missing)} more)")
+            else:
+                console.print(f"  {what} missing: {_num(missing)}")
+        if gap.target is not None and gap.score is None and gap.points is None:
+            console.print(f"  needed: {_num(gap.target)}")
+        if gap.rank is not None:
+            console.print(f"  {nxt.level} ends at rank {gap.rank}")
         for action in gap.actions:
             console.print(f"  • {action}")
     elif doc.level is not None:

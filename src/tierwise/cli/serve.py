@@ -29,6 +29,7 @@ def serve_command(
     import uvicorn
 
     from tierwise.db.errors import StateError
+    from tierwise.outbox.channels import ChannelsError
 
     path = db or default_db()
     if not path.exists():
@@ -41,7 +42,7 @@ def serve_command(
         from tierwise.server.entry import application
 
         application()  # open once here: a bad store fails before the server starts
-    except StateError as exc:
+    except (StateError, ChannelsError) as exc:  # a bad store or channels file
         fail(str(exc))
     typer.echo(f"tierwise portal on http://{host}:{port}/  (API: /api/v1/, Ctrl-C stops)")
     uvicorn.run(

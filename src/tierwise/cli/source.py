@@ -1,4 +1,5 @@
-"""Where a command reads platform data from: an embedded store file or a folder."""
+"""Where a command reads platform data from: an embedded store file or a folder, and the
+engine its metric plan runs on (DuckDB, or Spark over Parquet tables in a lake)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import duckdb
 import typer
-from rich.console import Console
+
+if TYPE_CHECKING:
+    from tierwise.store.engine import EventEngine
+    from tierwise.store.spark import SparkEngine
 
 DataOption = Annotated[
     Path | None,
@@ -28,6 +32,8 @@ def default_db() -> Path:
 
 def fail(message: str) -> NoReturn:
     """Bad input: a clear message on standard error, nothing on standard output, exit 1."""
+    from rich.console import Console  # imported by the commands that fail, not by every one
+
     Console(stderr=True).print(f"[red]error:[/] {message}", highlight=False)
     raise typer.Exit(1)
 
@@ -57,3 +63,92 @@ def events(data: Path | None, db: Path | None) -> Iterator[duckdb.DuckDBPyConnec
         yield store.con
     finally:
         store.close()
+
+
+ENGINES = ("duckdb", "spark")
+
+EngineOption = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="Where the metric plan runs: duckdb (the event store) or spark (Parquet tables).",
+        case_sensitive=False,
+    ),
+]
+SparkMasterOption = Annotated[
+    str,
+    typer.Option(
+        "--spark-master",
+        help="Spark's master: local[N], spark://host:7077, yarn, k8s://… or a Spark Connect "
+        "sc://host:15002.",
+    ),
+]
+LakeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--lake",
+        help="Spark: the canonical tables as Parquet under a folder or URI (s3a://…, "
+        "hdfs://…), each <table>.parquet or <table>/ (partitioned).",
+    ),
+]
+
+
+@contextmanager
+def event_engine(
+    engine: str,
+    data: Path | None,
+    db: Path | None,
+    lake: str | None = None,
+    spark_master: str = "local[2]",
+) -> Iterator[EventEngine]:
+    """The engine the metric plan runs on: DuckDB over the event store (`--data`/`--db`),
+    or Spark over Parquet tables (`--lake`, or `--data` naming a local folder of them)."""
+    from tierwise.store.engine import DuckDBEngine
+
+    kind = engine.lower()
+    if kind not in ENGINES:
+        raise typer.BadParameter("use duckdb or spark", param_hint="--engine")
+    if kind == "duckdb":
+        if lake is not None:
+            raise typer.BadParameter("--lake is read by --engine spark", param_hint="--lake")
+        with events(data, db) as con:
+            yield DuckDBEngine(con)
+        return
+    # The session is left to end with the process: another user of it (a notebook, the
+    # tests) may have made it, and getOrCreate hands it over.
+    yield _spark_engine(_lake(data, db, lake), spark_master)
+
+
+def _lake(data: Path | None, db: Path | None, lake: str | None) -> str:
+    """Where Spark reads the tables: a URI as given, a local folder checked to hold
+    Parquet (Spark reads no CSV or JSON Lines of the contract)."""
+    if db is not None:
+        raise typer.BadParameter(
+            "the Spark engine reads Parquet tables, not a DuckDB store: give --data DIR or --lake",
+            param_hint="--db",
+        )
+    if (data is None) == (lake is None):
+        raise typer.BadParameter("the Spark engine needs --data DIR or --lake URI (one of them)")
+    if lake is not None and "://" in lake:
+        return lake
+    folder = Path(lake) if lake is not None else data
+    if folder is None or not folder.is_dir():
+        fail(f"{folder}: not a folder")
+    text = sorted(
+        p.name for p in folder.iterdir() if p.suffix in (".csv", ".jsonl") and p.is_file()
+    )
+    if text:
+        fail(
+            f"{folder}: the Spark engine reads Parquet tables, and {', '.join(text)} "
+            "are not (write Parquet: tierwise data generate --format parquet, or DuckDB's COPY)"
+        )
+    return str(folder.resolve())
+
+
+def _spark_engine(location: str, master: str) -> SparkEngine:
+    from tierwise.store.spark import SparkEngine, SparkError, spark_session
+
+    try:
+        return SparkEngine.over(spark_session(master), location)
+    except SparkError as exc:
+        fail(str(exc))

@@ -85,16 +85,37 @@ def list_command(state: StateOption = None) -> None:
 def passwd_command(
     login: Annotated[str, typer.Argument(help="The user.")],
     password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
+    actor: Annotated[str, typer.Option("--actor", help="Who sets it (the audit log).")] = "cli",
     state: StateOption = None,
 ) -> None:
     """Set a new password; every session and token of the user ends."""
     try:
         password = _password(password_stdin)
         with open_state(state) as st, st.session() as session:
-            Accounts(session).set_password(login, password)
+            Accounts(session).set_password(login, password, actor=actor)
     except AccountError as exc:
         fail(str(exc))
     console.print(f"password of {login} changed; its sessions and tokens ended")
+
+
+@users_app.command("reset")
+def reset_command(
+    login: Annotated[str, typer.Argument(help="The user who lost a password.")],
+    base_url: Annotated[
+        str, typer.Option("--base-url", help="Where the portal is served, as users reach it.")
+    ] = "http://127.0.0.1:8000",
+    actor: Annotated[str, typer.Option("--actor", help="Who asks (the audit log).")] = "cli",
+    state: StateOption = None,
+) -> None:
+    """Print a one-time link (valid 24 h) for the user to set a new password; an earlier
+    link stops working, and the user's sessions and tokens end when this one is used."""
+    try:
+        with open_state(state) as st, st.session() as session:
+            _, token, expires = Accounts(session).issue_reset(login, actor)
+    except AccountError as exc:
+        fail(str(exc))
+    typer.echo(f"{base_url.rstrip('/')}/reset/{token}")
+    typer.echo(f"valid once, until {expires.isoformat(timespec='minutes')}", err=True)
 
 
 def _demo_subjects(con: duckdb.DuckDBPyConnection) -> list[NewUser]:

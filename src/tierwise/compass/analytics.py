@@ -14,6 +14,7 @@ import it, so `tierwise.compass` itself stays pure.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,6 +35,7 @@ from tierwise.compass.visibility import (
     Pair,
     visible_days,
 )
+from tierwise.core.kept import Kept
 from tierwise.store import compass as store
 from tierwise.store.compass import CreatorTotals, Period, VisibleRow
 
@@ -68,10 +70,48 @@ class PartnerView:
     market: str
     zone: str
     creators: tuple[Bound, ...]
+    #: as_of → the rules' answer (a view is immutable, so its answer for a day is too).
+    _seen: dict[date, Mapping[str, VisibleDays]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     def visible(self, as_of: date) -> dict[str, VisibleDays]:
         """Each creator's visible days as of `as_of` (all of them, before any range)."""
-        return {b.creator_id: visible_days(b.pair, as_of) for b in self.creators}
+        seen = self._seen.get(as_of)
+        if seen is None:
+            seen = {b.creator_id: visible_days(b.pair, as_of) for b in self.creators}
+            if len(self._seen) >= 8:
+                self._seen.clear()
+            self._seen[as_of] = seen
+        return dict(seen)
+
+
+#: Partner views kept while the store file is unchanged (the rules' inputs — bindings,
+#: imported authorization rows — change only with a load, which changes the file). A view
+#: is keyed by the file's identity and every argument, workflow rows included, so an
+#: answer, an expiry or a revocation makes another key. Stores without a file (a test's
+#: in-memory world) are never kept.
+_VIEWS: Kept[PartnerView] = Kept(64)
+
+
+def _file_identity(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
+    """The store file (and its write-ahead log) as they are now: device, inode, size and
+    modification time of each; None for a store without a file."""
+    rows = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchall()
+    if not rows or not rows[0][0]:
+        return None
+    file: str = rows[0][0]
+    found: list[Any] = [file]
+    for path in (file, file + ".wal"):
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            found.append(None)
+            continue
+        found.append((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(found)
 
 
 def imported_authorizations(
@@ -91,7 +131,31 @@ def partner_view(
 ) -> PartnerView:
     """The partner's creators with a contract window overlapping `span` (only `creator_id`
     when given), each as a `Pair` built from the event store's rows and the caller's extra
-    authorization rows."""
+    authorization rows. Kept while the store file is unchanged (`_Views`)."""
+    identity = _file_identity(con)
+    key = (
+        identity,
+        partner_id,
+        span,
+        tuple(extra_authorizations),
+        excluded_regions,
+        creator_id,
+    )
+
+    def read() -> PartnerView:
+        return _read_view(con, partner_id, span, extra_authorizations, excluded_regions, creator_id)
+
+    return read() if identity is None else _VIEWS.get(key, read)
+
+
+def _read_view(
+    con: duckdb.DuckDBPyConnection,
+    partner_id: str,
+    span: DayRange,
+    extra_authorizations: Sequence[Authorization],
+    excluded_regions: frozenset[str],
+    creator_id: str | None,
+) -> PartnerView:
     market = store.partner_market(con, partner_id)
     if market is None:
         raise CompassError(f"no partner {partner_id!r} in the data")

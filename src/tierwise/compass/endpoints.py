@@ -13,7 +13,7 @@ is written to the access log first, one entry per creator whose numbers it holds
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -37,10 +37,11 @@ from tierwise.compass.exports import (
     ExportList,
     export_file,
 )
+from tierwise.compass.module_reads import ModuleRun, read_module
 from tierwise.compass.modules import (
-    ContentNotFound,
     live_detail,
     live_history,
+    product_detail,
     product_list,
     video_detail,
     video_list,
@@ -57,7 +58,6 @@ from tierwise.compass.schemas import (
     Status,
 )
 from tierwise.compass.service import Reader
-from tierwise.core.errors import DataError
 from tierwise.store.compass_activity import VideoOrder
 from tierwise.web.context import Portal
 from tierwise.web.guard import ApiUser, PortalDep
@@ -354,8 +354,6 @@ Search = Annotated[str | None, Query(max_length=200)]
 
 
 R = TypeVar("R", bound=service.Reads)
-#: A module's call: (event store connection, partner, range, workflow rows) → its result.
-ModuleCall = Callable[[Any, str, QueryRange, Sequence[Authorization]], R]
 
 
 def _analytics(
@@ -363,7 +361,7 @@ def _analytics(
     principal: Principal,
     first: date,
     last: date,
-    read: ModuleCall[R],
+    read: ModuleRun[R],
     *,
     what: str,
     via: Via = "api",
@@ -375,18 +373,7 @@ def _analytics(
         raise Problem(404, "no partner for this user")
     query = _query_range(portal, first, last)
     reader = service.Reader(principal.login, principal.role, partner_id, via)
-    with portal.events() as con:
-        try:
-            return service.read(
-                portal.state,
-                reader,
-                f"{what} {query.first}..{query.last}",
-                lambda rows: read(con, partner_id, query, rows),
-            )
-        except ContentNotFound as exc:
-            raise Problem(404, str(exc)) from None
-        except (CompassError, DataError) as exc:
-            raise Problem(422, str(exc)) from None
+    return read_module(portal, reader, query, what, read)
 
 
 @router.get("/lives", name="api.compass.lives.list", responses=responses(422))
@@ -452,6 +439,20 @@ def products(
     return _analytics(
         portal, principal, first, last,
         lambda c, p, q, x: product_list(c, p, q, search, x), what="products",
+    ).to_dict()  # fmt: skip
+
+
+@router.get(
+    "/products/{product_id}", name="api.compass.products.get", responses=responses(404, 422)
+)
+def product(
+    product_id: str, portal: PortalDep, principal: ApiUser, first: FromDay, last: ToDay
+) -> dict[str, Any]:
+    """One product sold or shown on a visible day: its figures against the previous
+    period, the exposure → click → order funnel and each creator's share."""
+    return _analytics(
+        portal, principal, first, last,
+        lambda c, p, q, x: product_detail(c, p, q, product_id, x), what=f"product {product_id}",
     ).to_dict()  # fmt: skip
 
 

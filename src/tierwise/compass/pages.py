@@ -26,9 +26,10 @@ from tierwise.compass.authorizations import Authorization
 from tierwise.compass.consent import Consent
 from tierwise.compass.days import DayRange, earliest_visible_day
 from tierwise.compass.errors import CompassError, RequestNotFound, RequestRefused
+from tierwise.compass.exports import FORMATS, ExportList
 from tierwise.compass.markets import market_zone
 from tierwise.compass.ranges import QueryRange
-from tierwise.compass.repository import AccessQuery
+from tierwise.compass.repository import AccessQuery, Via
 from tierwise.web.context import Portal
 from tierwise.web.forms import form_error
 from tierwise.web.guard import PageUser, PortalDep
@@ -64,7 +65,7 @@ def _markets(portal: Portal) -> dict[str, str]:
     return {pid: info.market for pid, info in portal.catalog.partners.items()}
 
 
-def _partner_of(principal: Principal) -> str:
+def partner_of(principal: Principal) -> str:
     if not principal.partner_id:  # the access table lets partners only; a user without one
         raise Problem(404, "no partner")
     return principal.partner_id
@@ -80,8 +81,9 @@ def _flash(request: Request) -> str | None:
     return FLASHES.get(request.query_params.get("flash", ""))
 
 
-def _reader(principal: Principal, partner_id: str) -> service.Reader:
-    return service.Reader(principal.login, principal.role, partner_id, "page")
+def page_reader(principal: Principal, partner_id: str, via: Via = "page") -> service.Reader:
+    """Who reads through a page (or its export link): what the access log records."""
+    return service.Reader(principal.login, principal.role, partner_id, via)
 
 
 def _date(value: str, field: str) -> date:
@@ -121,6 +123,19 @@ def choose_range(preset: str, first: str, last: str, as_of: date) -> RangeChoice
     except CompassError as exc:
         return RangeChoice(preset, first, last, None, str(exc))
     return RangeChoice(preset, query.first.isoformat(), query.last.isoformat(), query, None)
+
+
+def range_query(choice: RangeChoice) -> str:
+    """The picker's range as a query string, for the links between the pages."""
+    return f"range={choice.preset}&from={choice.first}&to={choice.last}"
+
+
+def export_links(what: ExportList, choice: RangeChoice) -> list[dict[str, str]]:
+    """A list page's download links: the list over the page's range in each format."""
+    return [
+        {"fmt": fmt, "href": f"/compass/exports/{what}.{fmt}?{range_query(choice)}"}
+        for fmt in FORMATS
+    ]
 
 
 def format_usd(value: Decimal | float | int | None) -> str:
@@ -165,7 +180,7 @@ FIGURES: tuple[tuple[str, str], ...] = (
 )
 
 
-def _range_context(choice: RangeChoice, as_of: date) -> dict[str, Any]:
+def range_context(choice: RangeChoice, as_of: date) -> dict[str, Any]:
     return {
         "range": choice,
         "presets": RANGE_PRESETS,
@@ -184,16 +199,16 @@ def compass_overview(
 ) -> Response:
     """The partner's overview: totals over its authorized creators' visible days, each with
     its change from the previous period, and the GMV by channel as a chart."""
-    partner_id = _partner_of(principal)
+    partner_id = partner_of(principal)
     as_of = portal.today()
     choice = choose_range(range_, from_, to, as_of)
-    context: dict[str, Any] = {**_range_context(choice, as_of), "overview": None}
+    context: dict[str, Any] = {**range_context(choice, as_of), "overview": None}
     if choice.query is None:
         context["form_error"] = {"status": 422, "detail": choice.refused}
         return render(request, "compass_overview.html", context, status_code=422)
     with portal.events() as con:
         result = service.read_overview(
-            portal.state, con, choice.query, _reader(principal, partner_id)
+            portal.state, con, choice.query, page_reader(principal, partner_id)
         )
     t = translator(language(request, principal))
     now, then, changes = result.current, result.previous, result.changes
@@ -247,10 +262,10 @@ def _creators_context(
 ) -> dict[str, Any]:
     """The creators page: the list (numbers only for authorized creators), the partner's
     pending requests, and the form that asks for access."""
-    partner_id = _partner_of(principal)
+    partner_id = partner_of(principal)
     chosen: Tab = tab if tab in TABS else "authorized"
     context: dict[str, Any] = {
-        **_range_context(choice, as_of),
+        **range_context(choice, as_of),
         "tab": chosen,
         "tabs": TABS,
         "authorized": [],
@@ -260,6 +275,7 @@ def _creators_context(
         "request_from": earliest_visible_day(as_of).isoformat(),
         "request_to": (as_of + DEFAULT_REQUEST_AHEAD).isoformat(),
         "principal_market": _markets(portal).get(partner_id),
+        "exports": export_links("creators", choice) if choice.query is not None else [],
     }
     with portal.state.reading() as session:
         pending = Consent(session).find(partner_id=partner_id, statuses=("pending",))
@@ -267,7 +283,7 @@ def _creators_context(
     if choice.query is not None:
         with portal.events() as con:
             listing = service.read_creators(
-                portal.state, con, choice.query, _reader(principal, partner_id)
+                portal.state, con, choice.query, page_reader(principal, partner_id)
             )
         handles = {e.creator_id: e.handle for e in listing.creators}
         context["authorized"] = [e for e in listing.creators if e.authorized]
@@ -315,7 +331,7 @@ def compass_request(
 ) -> Response:
     """Ask a creator bound to the partner for access to a period. A creator the partner
     was never bound to answers 404; a refused request is shown on the page with why."""
-    partner_id = _partner_of(principal)
+    partner_id = partner_of(principal)
     try:
         period = DayRange(_date(period_from, "from"), _date(period_to, "to"))
         with portal.events() as con:
@@ -451,4 +467,14 @@ templates.env.filters["change"] = format_change
 templates.env.filters["market_time"] = local_time
 
 
-__all__ = ["RANGE_PRESETS", "TABS", "choose_range", "router"]
+__all__ = [
+    "RANGE_PRESETS",
+    "TABS",
+    "choose_range",
+    "export_links",
+    "page_reader",
+    "partner_of",
+    "range_context",
+    "range_query",
+    "router",
+]

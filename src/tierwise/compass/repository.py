@@ -13,7 +13,7 @@ import builtins
 import dataclasses
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal, get_args
@@ -213,28 +213,57 @@ class AccessLog:
     ) -> CompassAccess | None:
         """Log one read of a creator's numbers over `days` (the visible days it read);
         a read of no day read no number and is not logged (returns None)."""
-        if via not in VIAS:
-            raise CompassError(f"unknown access channel {via!r}: one of {', '.join(VIAS)}")
-        if not login.strip() or not what.strip():
-            raise CompassError("an access log entry needs the reader's login and what was read")
-        if not days.ranges:
-            return None
-        entry = CompassAccess(
+        found = self.record_reads(
             at=at,
             login=login,
             role=role,
             partner_id=partner_id,
-            creator_id=creator_id,
-            first_day=days.ranges[0].first,
-            last_day=days.ranges[-1].last,
-            days=days.count,
-            ranges=[[r.first, r.last] for r in days.ranges],
+            reads={creator_id: days},
             via=via,
             what=what,
         )
-        self.session.add(entry)
-        self.session.flush()
-        return entry
+        return found[0] if found else None
+
+    def record_reads(
+        self,
+        *,
+        at: datetime,
+        login: str,
+        role: str,
+        partner_id: str | None,
+        reads: Mapping[str, VisibleDays],
+        via: Via,
+        what: str,
+    ) -> builtins.list[CompassAccess]:
+        """Log one read per creator of `reads` (creator → the visible days read), by
+        creator_id, in one flush of the session's transaction (a multi-row INSERT where
+        the database allows): a module that read 1,000 creators writes 1,000 entries
+        without 1,000 round trips. Creators with no day are not logged."""
+        if via not in VIAS:
+            raise CompassError(f"unknown access channel {via!r}: one of {', '.join(VIAS)}")
+        if not login.strip() or not what.strip():
+            raise CompassError("an access log entry needs the reader's login and what was read")
+        entries = [
+            CompassAccess(
+                at=at,
+                login=login,
+                role=role,
+                partner_id=partner_id,
+                creator_id=creator_id,
+                first_day=days.ranges[0].first,
+                last_day=days.ranges[-1].last,
+                days=days.count,
+                ranges=[[r.first, r.last] for r in days.ranges],
+                via=via,
+                what=what,
+            )
+            for creator_id, days in sorted(reads.items())
+            if days.ranges
+        ]
+        if entries:
+            self.session.add_all(entries)
+            self.session.flush()
+        return entries
 
     def list(
         self, query: AccessQuery, *, offset: int = 0, limit: int | None = None

@@ -213,24 +213,19 @@ def log_reads(
     read: Mapping[str, VisibleDays],
 ) -> None:
     """One access-log entry per creator whose numbers were read (the visible days read),
-    all in one transaction; none when no day was visible."""
-    shown = {c: days for c, days in read.items() if days}
-    if not shown:
+    all in one transaction and one multi-row INSERT; none when no day was visible."""
+    if not any(read.values()):
         return
     with state.session() as session:
-        log = AccessLog(session)
-        at = now(session)
-        for creator_id, days in sorted(shown.items()):
-            log.record(
-                at=at,
-                login=reader.login,
-                role=reader.role,
-                partner_id=reader.partner_id,
-                creator_id=creator_id,
-                days=days,
-                via=reader.via,
-                what=what,
-            )
+        AccessLog(session).record_reads(
+            at=now(session),
+            login=reader.login,
+            role=reader.role,
+            partner_id=reader.partner_id,
+            reads=read,
+            via=reader.via,
+            what=what,
+        )
 
 
 class Reads(Protocol):

@@ -9,7 +9,9 @@
     │   └── ProgramNotFound        no program with that id, and no such file
     ├── DataError              the event store (DuckDB)
     │   ├── StoreError             missing, or made with another contract
-    │   └── LoadRefused            a load refused whole (file:row: column: what)
+    │   ├── LoadRefused            a load refused whole (file:row: column: what)
+    │   └── ImportRefused          a platform payload refused whole (file: record: field: what)
+    │       └── ImportOptionError      an option the import source needs is missing
     ├── EvaluationError        data an evaluation cannot use
     │   ├── PlanError              a metric request the plan cannot compile
     │   └── ScoringError           a scoring input that cannot be scored
@@ -22,12 +24,16 @@
     │   ├── ImmutableRun           a stored run cannot change
     │   ├── PublishRefused         a run that may not be published
     │   └── AppendOnly             the audit log and restatements only grow
-    └── AccountError           users and credentials
-        ├── BadCredentials         wrong login or password
-        └── Throttled              too many failures: wait
+    ├── ReportError            a report of what is not published (no run, no result)
+    ├── AccountError           users and credentials
+    │   ├── BadCredentials         wrong login or password
+    │   └── Throttled              too many failures: wait
+    └── NotGenuine             a badge link this service did not sign (`badges.claims`)
 
 Not errors: `ProgramShadowWarning` (a `UserWarning`, `definitions.registry`) when a user
-program replaces another of the same id.
+program replaces another of the same id; `_NotPlain` (`definitions.yaml_source`), which
+never leaves its module: it hands a definition the fast libyaml reading does not cover
+to ruamel, which reads it (and words its errors) as always.
 
 The branches keep the built-in base they always had (`ValueError`, `LookupError`) as a
 second base, so code written against those still works while callers move to this tree.
@@ -62,6 +68,10 @@ class StateError(TierwiseError):
     """Anything the state store refuses."""
 
 
+class ReportError(TierwiseError, LookupError):
+    """A report asked for a period, program or partner with no published result."""
+
+
 class AccountError(TierwiseError):
     """A user that cannot be added, or a credential that cannot be issued."""
 
@@ -72,6 +82,7 @@ __all__ = [
     "DefinitionError",
     "EvaluationError",
     "LifecycleError",
+    "ReportError",
     "StateError",
     "TierwiseError",
 ]

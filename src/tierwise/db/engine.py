@@ -90,13 +90,17 @@ def _sqlite_read_begin(connection: sa.Connection) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
-def reader_for(url: str, engine: Engine) -> Engine:
-    """The engine for read-only units of work. On SQLite a deferred, query-only
-    transaction over the write-ahead log, so readers neither wait for a writer nor block
-    one; elsewhere the store's own engine."""
+def _sqlite_file(url: str) -> bool:
     parsed: URL = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return engine
+    return parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+
+
+def use_write_ahead_log(url: str, engine: Engine) -> None:
+    """Put a SQLite file in WAL mode, once, when the store opens: before any writer runs.
+    Switching later fails at once ("database is locked", no busy wait: SQLite refuses to
+    upgrade a reader's lock while another connection holds the write lock)."""
+    if not _sqlite_file(url):
+        return
     raw = engine.raw_connection()  # outside the "begin" event: WAL cannot start in one
     try:
         cursor = raw.cursor()
@@ -104,6 +108,15 @@ def reader_for(url: str, engine: Engine) -> Engine:
         cursor.close()
     finally:
         raw.close()
+
+
+def reader_for(url: str, engine: Engine) -> Engine:
+    """The engine for read-only units of work. On SQLite a deferred, query-only
+    transaction over the write-ahead log (set when the store opened), so readers neither
+    wait for a writer nor block one; elsewhere the store's own engine."""
+    if not _sqlite_file(url):
+        return engine
+    parsed: URL = make_url(url)
     reader = sa.create_engine(
         parsed,
         connect_args={"timeout": 30, "check_same_thread": False},
@@ -221,6 +234,7 @@ class StateStore:
         try:
             with store.engine.connect():
                 pass
+            use_write_ahead_log(store.url, store.engine)
             if migrate:
                 store.migrate()
         except SQLAlchemyError as exc:

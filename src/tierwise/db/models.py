@@ -34,6 +34,20 @@ RUN_STATUSES = ("preview", "published", "superseded")
 DECISION_KINDS = ("invite", "downgrade", "remove", "continue_invitation", "override")
 OVERRIDE_MODES = ("floor", "fixed")
 OUTBOX_STATUSES = ("pending", "sent")
+#: How a message reaches its recipient; `none`: the channels file names no channel for it.
+DELIVERY_CHANNELS = ("email", "webhook", "none")
+DELIVERY_STATES = ("pending", "sending", "sent", "failed")
+#: The kinds of live events (`live/events.py`'s models; a test keeps the two equal).
+LIVE_EVENT_KINDS = (
+    "live.started",
+    "live.minute",
+    "live.product",
+    "live.ended",
+    "order.paid",
+    "order.refunded",
+    "stock.changed",
+    "violation.issued",
+)
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -331,10 +345,41 @@ class OutboxMessage(Base):
     notice: Mapped[Any] = mapped_column(JsonDocument)
 
 
+class OutboxDelivery(Base):
+    """A message on one channel: its state, attempts and the next try (`outbox/delivery.py`).
+
+    `sending` is claimed by one sender (`claimed_by`, `claimed_at`): it may or may not have
+    reached the receiver, so a sender that died leaves it to be sent again — with the same
+    idempotency key, the message id."""
+
+    __tablename__ = "outbox_deliveries"
+    __table_args__ = (
+        sa.CheckConstraint(_one_of("channel", DELIVERY_CHANNELS), name="channel"),
+        sa.CheckConstraint(_one_of("state", DELIVERY_STATES), name="state"),
+        sa.CheckConstraint("attempts >= 0", name="attempts"),
+        sa.UniqueConstraint("message_id", "channel", name="uq_outbox_deliveries_message_channel"),
+        sa.Index("ix_outbox_deliveries_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("outbox.id"))
+    channel: Mapped[str] = mapped_column(sa.String(16))
+    state: Mapped[str] = mapped_column(sa.String(16))
+    #: Where it went last (addresses, or the webhook's name and URL), for operators.
+    target: Mapped[str | None] = mapped_column(sa.Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(200))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 # -- accounts -------------------------------------------------------------------------------
 
 ROLES = ("operator", "partner", "creator", "seller")
-CREDENTIAL_KINDS = ("session", "token")
+CREDENTIAL_KINDS = ("session", "token", "reset")
 
 
 class User(Base):
@@ -367,8 +412,8 @@ class User(Base):
 
 
 class Credential(Base):
-    """A browser session (cookie) or an API bearer token: only its SHA-256 is stored, so a
-    leaked database does not leak live credentials."""
+    """A browser session (cookie), an API bearer token or a one-time password-reset link:
+    only its SHA-256 is stored, so a leaked database does not leak live credentials."""
 
     __tablename__ = "credentials"
     __table_args__ = (
@@ -395,6 +440,18 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     login: Mapped[str] = mapped_column(sa.String(128))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SigningKey(Base):
+    """A secret the service signs with, per purpose (the badges' verification links): made
+    once at random on first use and shared by every worker through the store, so links
+    survive restarts and any worker verifies them. Never shown, never in the repository."""
+
+    __tablename__ = "signing_keys"
+
+    purpose: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    secret: Mapped[str] = mapped_column(sa.String(128))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 # -- Data Compass ---------------------------------------------------------------------------
@@ -471,3 +528,43 @@ class CompassAccess(Base):
     via: Mapped[str] = mapped_column(sa.String(16))
     #: What was read: a module, a route or an export's name.
     what: Mapped[str] = mapped_column(sa.String(64))
+
+
+class LiveEventRecord(Base):
+    """A live event as received (`docs/live-events.md`), stored once: its id is the
+    idempotency key, inserted with `ON CONFLICT DO NOTHING` in the transaction that answers
+    the sender. `seq` orders events as stored (a cursor for a live screen's stream);
+    `subject` is what the event is about (a live, an order, a product, a violation);
+    `day` is the UTC day of `at`, what compaction goes by; `digest` tells a resent event
+    from another one reusing its id."""
+
+    __tablename__ = "live_events"
+    __table_args__ = (
+        sa.CheckConstraint(_one_of("kind", LIVE_EVENT_KINDS), name="kind"),
+        sa.Index("ix_live_events_subject", "subject", "at"),
+        sa.Index("ix_live_events_day", "day"),
+    )
+
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(sa.String(256), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    subject: Mapped[str] = mapped_column(sa.String(256))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    day: Mapped[date]
+    digest: Mapped[str] = mapped_column(sa.String(64))
+    #: The event's canonical JSON text (`live.events.canonical_text`).
+    body: Mapped[str] = mapped_column(sa.Text)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LiveDayMark(Base):
+    """A UTC day that received live events compaction has not folded yet: every accepted
+    batch adds one mark per day it touched (insert-only: concurrent batches never wait on
+    each other), and compaction deletes exactly the marks it read before folding — a
+    batch committed meanwhile leaves its own mark, so its day is folded again next time."""
+
+    __tablename__ = "live_day_marks"
+    __table_args__ = (sa.Index("ix_live_day_marks_day", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import (
@@ -241,13 +240,41 @@ class Evaluation(Frozen):
 class BindingQuota(Frozen):
     """集星: how many high-level creators an agency may bind, by the agency's level."""
 
-    #: The creator fact and minimum value that make a creator count against the quota.
-    fact: str
-    at_least: Decimal
+    #: The program metric that counts the creators held against the quota (a
+    #: `creators_with_fact` metric: its fact, minimum and service say which creators count).
+    counted_by: str
     #: level → maximum bound creators; null = unlimited.
     per_level: dict[str, int | None]
     #: The quota of an agency with no level.
     without_level: int | None = 0
+
+
+#: Who, other than operators, may be shown a partner's published results.
+Audience = Literal["seller", "creator", "partner"]
+
+
+class Visibility(Frozen):
+    """Who sees what of a program's published results. Operators see everything and a
+    partner always sees its own card; this says who else sees its level, and what a
+    partner is not shown of itself while in a status (百应: an agency in observation sees
+    the warning, not a score or a level)."""
+
+    #: Who sees a partner's published level, badge and awards (directory, public page),
+    #: besides the partner itself; [] = only on the partner's own workbench. Creators are
+    #: named only by a program they choose partners by (集星): a program that does not
+    #: name them shows no level to them, and lets them find only the partners they are
+    #: bound to. The default is what a program without this block always showed: its
+    #: levels to sellers and to other partners.
+    public_to: tuple[Audience, ...] = ("seller", "partner")
+    #: Statuses in which the partner's own card holds no score, no level and no gap:
+    #: only the warning, the status's rights and the checks that end the status.
+    withheld_in: tuple[StatusName, ...] = ()
+
+    def shows_level_to(self, audience: Audience) -> bool:
+        return audience in self.public_to
+
+    def withholds(self, status: str | None) -> bool:
+        return status in self.withheld_in
 
 
 # -- the program --------------------------------------------------------------------------
@@ -274,6 +301,7 @@ class Program(Frozen):
     binding_quota: BindingQuota | None = None
     #: Rights that apply instead of a level's while in a status (百应 observation).
     status_rights: dict[StatusName, TextList] = {}  # noqa: RUF012 - a pydantic field, copied
+    visibility: Visibility = Visibility()
     _units: dict[str, Unit] | None = PrivateAttr(default=None)
 
     @field_validator("time_zone")
@@ -322,5 +350,6 @@ class Program(Frozen):
 
 
 def definition_hash(program: Program) -> str:
-    """The content hash of a program definition (what a run was evaluated with)."""
-    return sha256_hex(program.model_dump(mode="json", by_alias=True))
+    """The content hash of a program definition (what a run was evaluated with). Who is
+    shown the results is left out: it changes no result, so no run."""
+    return sha256_hex(program.model_dump(mode="json", by_alias=True, exclude={"visibility"}))

@@ -239,19 +239,30 @@ def metric_references(program: Program) -> Iterator[Reference]:
             value = getattr(entry.params, field, None)
             if isinstance(value, str):
                 yield ("metrics", metric_name, "params", field), value
+    if program.binding_quota is not None:
+        yield ("binding_quota", "counted_by"), program.binding_quota.counted_by
 
 
 class UndefinedReference(Rule):
     """Scoring, status or a derived metric names a metric the program does not define.
 
     Also checked: a condition's `component` must be a component group of the program's
-    `additive_components` scoring, and `annual_excellence.evaluation` an evaluation id.
+    `additive_components` scoring, `annual_excellence.evaluation` an evaluation id, and
+    `binding_quota.counted_by` a metric that counts creators (`creators_with_fact`).
     """
 
     code = "TW203"
     name = "metrics.reference"
 
     def check(self, program: Program) -> Iterator[Finding]:
+        quota = program.binding_quota
+        counted = None if quota is None else program.metrics.get(quota.counted_by)
+        if quota is not None and counted is not None and counted.metric != "creators_with_fact":
+            yield Finding(
+                ("binding_quota", "counted_by"),
+                f"metric {quota.counted_by!r} is a {counted.metric!r} metric; a binding quota "
+                "counts creators: name a `creators_with_fact` metric",
+            )
         for path, name in metric_references(program):
             if name in program.metrics:
                 continue
@@ -857,6 +868,30 @@ class DuplicateName(Rule):
                 )
 
 
+class WithheldStatus(Rule):
+    """`visibility.withheld_in` names a status the program never gives (no novice months,
+    no eligibility or observation conditions), so nothing would ever be withheld.
+
+    A status is given only by its rule in `status`: novice by `novice_months`, ineligible by
+    `eligible_when`, observation by `observation_when`."""
+
+    code = "TW601"
+    name = "visibility.status"
+
+    def check(self, program: Program) -> Iterator[Finding]:
+        given = {
+            "novice": program.status.novice_months > 0,
+            "ineligible": bool(program.status.eligible_when),
+            "observation": bool(program.status.observation_when),
+        }
+        for i, status in enumerate(program.visibility.withheld_in):
+            if not given[status]:
+                yield Finding(
+                    ("visibility", "withheld_in", i),
+                    f"status {status!r} is withheld but the program's `status` never gives it",
+                )
+
+
 def _duplicates(paths: list[Path], names: Sequence[str], what: str) -> Iterator[Finding]:
     counts = Counter(names)
     seen: set[str] = set()
@@ -894,6 +929,7 @@ RULES: tuple[type[Rule], ...] = (
     UndeclaredLevel,
     UnreachableLevel,
     DuplicateName,
+    WithheldStatus,
 )
 
 RULES_BY_CODE: dict[str, type[Rule]] = {r.code: r for r in RULES}

@@ -1,7 +1,9 @@
 """Evaluate one program for one period: definitions → metric plan → scoring → results.
 
-The only I/O is the one query against the event store; everything after it is the pure
-scoring package. The CLI, and later the lifecycle runs and the portal, call `evaluate`.
+The only I/O is the one query against the event store, on whichever engine holds it
+(DuckDB, or Spark for a lake: `tierwise.store.engine`); only one row per partner comes back,
+and everything after it is the pure scoring package, the same for every engine. The CLI,
+the lifecycle runs and the portal call `evaluate`.
 """
 
 from __future__ import annotations
@@ -22,9 +24,14 @@ from tierwise.definitions.model import Program
 from tierwise.definitions.scoring import DimensionScorecard
 from tierwise.evaluation.documents import ResultDocument
 from tierwise.metrics import catalog as lib
+from tierwise.metrics.dialect import DUCKDB, Dialect
 from tierwise.metrics.plan import UNCONVERTED, MetricRequest, Scope, compile_plan
 from tierwise.scoring import DimensionOutcome, Outcome, Subject, score_dimensions, score_partners
 from tierwise.store import queries
+from tierwise.store.engine import EventEngine, as_engine
+
+#: Where a program's data is read: a DuckDB connection (the event store) or an engine.
+Source = duckdb.DuckDBPyConnection | EventEngine
 
 
 @dataclass(frozen=True)
@@ -38,7 +45,8 @@ class Evaluation:
     joined_on: Mapping[str, date] = field(default_factory=dict)
     #: Secondary evaluations of the period (ISV quarterly scorecard): id → partner → outcome.
     secondary: Mapping[str, Mapping[str, DimensionOutcome]] = field(default_factory=dict)
-    #: The SQL of the program's metric plan for the period, as it ran (`explain --sql`).
+    #: The SQL of the program's metric plan for the period, as it ran (`explain --sql`), in
+    #: DuckDB's SQL with the engine's fragments (`Dialect.translate` gives the engine's own).
     sql: str = ""
 
     def with_classes(self, classes: Mapping[str, str | None]) -> Evaluation:
@@ -102,7 +110,9 @@ def requests(program: Program) -> list[MetricRequest]:
     return [MetricRequest(name, m.metric, m.params) for name, m in program.metrics.items()]
 
 
-def scope(program: Program, period: Period, as_of: date | None = None) -> Scope:
+def scope(
+    program: Program, period: Period, as_of: date | None = None, dialect: Dialect = DUCKDB
+) -> Scope:
     return Scope(
         period=period,
         partner_kind=program.subject_kind,
@@ -110,6 +120,7 @@ def scope(program: Program, period: Period, as_of: date | None = None) -> Scope:
         currency=program.currency,
         markets=program.markets,
         generation_date=as_of,
+        dialect=dialect,
     )
 
 
@@ -132,38 +143,41 @@ def _refuse_unconverted(columns: Sequence[str], rows: Sequence[Any], sc: Scope) 
 
 
 def checked_scope(
-    con: duckdb.DuckDBPyConnection, program: Program, period: Period, as_of: date | None = None
+    source: Source, program: Program, period: Period, as_of: date | None = None
 ) -> Scope:
-    """The scope of a plan, after checking that every order can be converted to the
-    program's currency (and noting whether any needs to be)."""
-    sc = scope(program, period, as_of)
+    """The scope of a plan on the source's engine, after checking that every order can be
+    converted to the program's currency (and noting whether any needs to be)."""
+    engine = as_engine(source)
+    sc = scope(program, period, as_of, engine.dialect)
     if any("orders" in lib.LIBRARY[m.metric].tables for m in program.metrics.values()):
-        sc = replace(sc, foreign_currencies=queries.has_foreign_currency_orders(con, sc))
+        sc = replace(sc, foreign_currencies=queries.has_foreign_currency_orders(engine, sc))
     return sc
 
 
-def plan_sql(
-    con: duckdb.DuckDBPyConnection, program: Program, period: Period, as_of: date | None = None
-) -> str:
+def plan_sql(source: Source, program: Program, period: Period, as_of: date | None = None) -> str:
     """The SQL of the program's metric plan for a period, as `evaluate` runs it (for people
     who want to see or paste it: `explain --sql`, the operators' API)."""
-    return compile_plan(requests(program), checked_scope(con, program, period, as_of))
+    engine = as_engine(source)
+    sql = compile_plan(requests(program), checked_scope(engine, program, period, as_of))
+    return engine.dialect.translate(sql)
 
 
 def evaluate(
-    con: duckdb.DuckDBPyConnection,
+    source: Source,
     program: Program,
     period: Period,
     as_of: date | None = None,
 ) -> Evaluation:
-    """Score every partner of the program's kind and markets for one period, no history."""
-    sc = checked_scope(con, program, period, as_of)
+    """Score every partner of the program's kind and markets for one period, no history.
+
+    The metric plan runs set-wise on the source's engine; only a row per partner (its
+    metric values) comes back, and is scored here."""
+    engine = as_engine(source)
+    sc = checked_scope(engine, program, period, as_of)
     reqs = requests(program)
-    warnings = tuple(_empty_tables(con, program))
+    warnings = tuple(_empty_tables(engine, program))
     sql = compile_plan(reqs, sc)
-    rel = con.sql(sql)
-    columns = rel.columns
-    rows = rel.fetchall()
+    columns, rows = engine.fetch(sql)
     names = [r.name for r in reqs]
     metrics: dict[str, dict[str, Decimal | None]] = {}
     subjects: list[Subject] = []
@@ -217,8 +231,8 @@ def _secondary(
     return out
 
 
-def _empty_tables(con: duckdb.DuckDBPyConnection, program: Program) -> list[str]:
+def _empty_tables(engine: EventEngine, program: Program) -> list[str]:
     return [
         f"{program.id} reads table {t!r}, which is empty: its metrics will be 0"
-        for t in queries.empty_tables(con, program)
+        for t in queries.empty_tables(engine, program)
     ]

@@ -9,6 +9,7 @@ orchestrator calls it and the state store persists `Standing.to_dict()`.
     check_decision(policy, standing, decision) -> Decision  # before recording a decision
     expiring(standing, on, days=14) -> (Award, ...)          # awards about to expire
     restate(policy, standing, period, result)                # an award against a restatement
+    quota_standing(quota, level, held) -> QuotaStanding      # 集星: creators a level may bind
     table(policy) -> frozenset[Transition]; move(...)        # the allowed moves, the one mutator
     RULINGS[policy.kind](policy, standing, period, result)   # one policy's ruling for a period
 
@@ -32,6 +33,7 @@ from tierwise.lifecycle.errors import DecisionError, IllegalTransition, Lifecycl
 from tierwise.lifecycle.notices import EXPIRING_DAYS, Notice, NoticeKind, expiring, expiring_notices
 from tierwise.lifecycle.policies import RULINGS, Ruling
 from tierwise.lifecycle.policy import REMOVED, Policy, PolicyKind
+from tierwise.lifecycle.quota import QuotaStanding, beyond_quota, quota_standing
 from tierwise.lifecycle.state import (
     CAUSES,
     Award,
@@ -67,6 +69,7 @@ __all__ = [
     "PeriodResult",
     "Policy",
     "PolicyKind",
+    "QuotaStanding",
     "ReviewItem",
     "ReviewKind",
     "Ruling",
@@ -76,10 +79,12 @@ __all__ = [
     "advance",
     "allowed_from",
     "award_in_force",
+    "beyond_quota",
     "check_decision",
     "expiring",
     "expiring_notices",
     "move",
+    "quota_standing",
     "restate",
     "table",
 ]

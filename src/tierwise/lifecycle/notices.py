@@ -22,6 +22,7 @@ NoticeKind = Literal[
     "award_granted",  # params: award, for_period, valid_from, valid_to
     "award_expiring",  # params: award, for_period, valid_to, days_left
     "review_opened",  # params: review, window, level, proposed, decides (to the operator)
+    "binding_quota_exceeded",  # params: level, limit, held, on, creators (集星)
 ]
 
 #: Days before an award's validity ends that the "expiring" notice is due (*default*).

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from tierwise.core.sql import ident, literal
+from tierwise.metrics.dialect import Dialect
 
 #: Metric values leave the plan as exact decimals with this many places.
 SCALE = 10
@@ -56,13 +57,13 @@ def registered(alias: str = "") -> str:
     return f"arg_min({a}partner_id, struct_pack(s := {a}started_on, p := {a}partner_id))"
 
 
-def converted(money: str) -> str:
+def converted(money: str, dialect: Dialect) -> str:
     """An amount in the program's currency, rounded to 1/10,000 of it.
 
     The product is taken in binary floating point (16 significant digits, so exact to the
     0.0001 for amounts below 10^11) and stored back as DECIMAL: sums stay exact decimals.
     A DECIMAL(38) product here costs twenty times the whole scan."""
-    return f"CAST(CAST({money} AS DOUBLE) * fx.rate AS DECIMAL(18,4))"
+    return dialect.money(f"CAST({money} AS DOUBLE) * fx.rate")
 
 
 def as_value(expr: str) -> str:

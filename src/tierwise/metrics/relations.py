@@ -206,10 +206,10 @@ class Relations:
             "orders",
             f"SELECT o.order_id, o.seller_id, o.creator_id, o.channel, o.content_id, o.paid_at, "
             f"o.good_goods, o.worry_free, o.currency, "
-            f"CASE WHEN o.currency = {cur} THEN o.amount ELSE {converted('o.amount')} END "
-            f"AS amount, "
+            f"CASE WHEN o.currency = {cur} THEN o.amount "
+            f"ELSE {converted('o.amount', s.dialect)} END AS amount, "
             f"CASE WHEN o.currency = {cur} THEN o.refund_amount "
-            f"ELSE {converted('o.refund_amount')} END AS refund_amount, "
+            f"ELSE {converted('o.refund_amount', s.dialect)} END AS refund_amount, "
             f"o.currency = {cur} OR fx.rate IS NOT NULL AS has_rate "
             f"FROM orders o LEFT JOIN {fx} fx ON fx.key = o.currency "
             f"AND o.paid_at >= fx.valid_from AND o.paid_at < fx.valid_to {normal}",

@@ -7,7 +7,7 @@ no template in a language falls back to English."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from tierwise.definitions.model import Program
@@ -71,6 +71,23 @@ TEMPLATES: Mapping[tuple[str, Language], Template] = {
         "สำหรับ {period} บัญชีของคุณอยู่ในช่วงสังเกตการณ์ใน {program}: {reasons} "
         "ระหว่างช่วงสังเกตการณ์จะไม่แสดงระดับ ระดับเดิม ({baseline}) ยังคงเป็นฐาน คะแนน: {score}",
     ),
+    # The warning as a program that withholds observation sends it (百应): no score.
+    ("observation_withheld", "en"): Template(
+        "{program}: level warning for {period}",
+        "For {period} your agency is under observation in {program}: {reasons}. No level is "
+        "shown while under observation; the level held before ({baseline}) is kept as the "
+        "baseline.",
+    ),
+    ("observation_withheld", "zh"): Template(
+        "{program}：{period}等级预警",
+        "您的机构在{program}中{period}处于考察期：{reasons}。考察期内不展示等级，此前的等级"
+        "（{baseline}）作为基准保留。",
+    ),
+    ("observation_withheld", "th"): Template(
+        "{program}: คำเตือนระดับสำหรับ {period}",
+        "สำหรับ {period} บัญชีของคุณอยู่ในช่วงสังเกตการณ์ใน {program}: {reasons} "
+        "ระหว่างช่วงสังเกตการณ์จะไม่แสดงระดับ ระดับเดิม ({baseline}) ยังคงเป็นฐาน",
+    ),
     ("award_granted", "en"): Template(
         "{program}: {award} award for {for_period}",
         "Congratulations: you have been awarded {award} in {program} for {for_period}, "
@@ -113,6 +130,23 @@ TEMPLATES: Mapping[tuple[str, Language], Template] = {
         "{program}: เปิด{review}สำหรับ {partner_id} ({window})",
         "เปิด{review}ของ {partner_id} ({level}) สำหรับ {window} ใน {program} แล้ว; "
         "ข้อเสนอ: {proposed}; รอการตัดสินใจ: {decides}",
+    ),
+    ("binding_quota_exceeded", "en"): Template(
+        "{program}: more creators bound than {level} allows",
+        "On {on} your agency holds {held} creators counted against the binding quota "
+        "({counted}); {level} allows {limit}. Bound beyond the quota: {creators}. A "
+        "higher level raises the quota; until then, end these bindings.",
+    ),
+    ("binding_quota_exceeded", "zh"): Template(
+        "{program}：绑定达人数超出{level}的限额",
+        "{on}，您的机构计入绑定限额的达人（{counted}）共{held}人，{level}可绑定{limit}人。"
+        "超出限额绑定的达人：{creators}。提升等级可提高限额；在此之前请解除这些绑定。",
+    ),
+    ("binding_quota_exceeded", "th"): Template(
+        "{program}: ผูกครีเอเตอร์เกินกว่าที่ระดับ {level} อนุญาต",
+        "ณ วันที่ {on} บัญชีของคุณมีครีเอเตอร์ที่นับรวมในโควตาการผูก ({counted}) {held} คน "
+        "ระดับ {level} อนุญาต {limit} คน ครีเอเตอร์ที่ผูกเกินโควตา: {creators} "
+        "ระดับที่สูงขึ้นจะเพิ่มโควตา ระหว่างนี้โปรดยกเลิกการผูกเหล่านี้",
     ),
     # -- Data Compass consent (rendered by tierwise.compass.messages): fields request_id,
     # partner_id, creator_id, period_from, period_to, expires_at, at (UTC texts).
@@ -319,12 +353,40 @@ def _edge(text: str) -> str:
     return text
 
 
+#: What a notice of a withheld period does not tell the partner.
+_WITHHELD_PARAMS = ("score", "computed_level")
+
+
+def _withheld(program: Program, notice: Notice) -> bool:
+    """Whether `notice` tells of a period whose score and level the program withholds
+    from the partner: its observation warning, and the notice that it holds no level
+    then (a program that withholds a status gives no level in it)."""
+    if notice.kind == "observation_warning":
+        return program.visibility.withholds("observation")
+    lost = notice.kind == "level_changed" and notice.params.get("level") is None
+    return lost and bool(program.visibility.withheld_in)
+
+
+def shown_to_partner(program: Program, notice: Notice) -> Notice:
+    """The notice as the partner is told it: a program that withholds observation (百应)
+    sends the warning, its reasons and the baseline, and the notice of no level with the
+    level before, never the period's score or computed level (the results keep them for
+    operators)."""
+    if not _withheld(program, notice):
+        return notice
+    params = {k: v for k, v in notice.params.items() if k not in _WITHHELD_PARAMS}
+    return replace(notice, params=params)
+
+
 def render(program: Program, notice: Notice, language: Language) -> tuple[Language, str, str]:
-    """(language used, subject, body) for a notice; English when the language has no
-    template for its kind."""
+    """(language used, subject, body) for a notice, as the partner is told it (see
+    `shown_to_partner`); English when the language has no template for its kind."""
+    notice = shown_to_partner(program, notice)
     params = dict(notice.params)
     lost = notice.kind == "level_changed" and params.get("level") is None
-    name = "level_lost" if lost else notice.kind
+    name: str = "level_lost" if lost else notice.kind
+    if notice.kind == "observation_warning" and _withheld(program, notice):
+        name = "observation_withheld"
     template = TEMPLATES.get((name, language))
     if template is None:
         language = "en"
@@ -339,18 +401,33 @@ def render(program: Program, notice: Notice, language: Language) -> tuple[Langua
             fields[key] = _level(program, params.get(key), language)
     if params.get("proposed") is not None:
         fields["proposed"] = _level(program, params["proposed"], language)
-    if notice.kind == "level_changed":
-        fields["change"] = _word(language, params.get("change") or "unchanged")
-    if notice.kind == "observation_warning":
-        fields["reasons"] = _reasons(program, params.get("reasons"), language)
-    if notice.kind == "review_opened":
-        fields["review"] = _word(language, params.get("review") or "review")
-        fields["decides"] = _word(language, params.get("decides") or "none")
+    fields.update(_kind_fields(program, notice, language))
     return (
         language,
         template.subject.format_map(_Fields(fields)),
         template.body.format_map(_Fields(fields)),
     )
+
+
+def _kind_fields(program: Program, notice: Notice, language: Language) -> dict[str, str]:
+    """The words one kind of notice adds, in the language."""
+    params = notice.params
+    if notice.kind == "level_changed":
+        return {"change": _word(language, params.get("change") or "unchanged")}
+    if notice.kind == "observation_warning":
+        return {"reasons": _reasons(program, params.get("reasons"), language)}
+    if notice.kind == "review_opened":
+        return {
+            "review": _word(language, params.get("review") or "review"),
+            "decides": _word(language, params.get("decides") or "none"),
+        }
+    quota = program.binding_quota
+    if notice.kind == "binding_quota_exceeded" and quota is not None:
+        counted = program.metrics.get(quota.counted_by)
+        title = None if counted is None else counted.title
+        name = quota.counted_by if title is None else (title.zh if language == "zh" else title.en)
+        return {"counted": name}
+    return {}
 
 
 class _Fields(dict[str, str]):

@@ -16,12 +16,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tierwise.db.engine import hold_until_commit, now
-from tierwise.db.models import OutboxMessage
+from tierwise.db.models import OutboxDelivery, OutboxMessage
 from tierwise.definitions.model import Program
 from tierwise.lifecycle import Notice
-from tierwise.outbox.messages import language_of, render
+from tierwise.outbox.messages import language_of, render, shown_to_partner
 
 OutboxStatus = Literal["pending", "sent"]
+DeliveryState = Literal["pending", "sending", "sent", "failed"]
 
 _SAME: Mapping[str, tuple[str, ...]] = {
     "level_changed": ("previous_level", "level"),
@@ -29,6 +30,7 @@ _SAME: Mapping[str, tuple[str, ...]] = {
     "award_granted": ("award", "for_period"),
     "award_expiring": ("award", "valid_to"),
     "review_opened": ("review", "window", "proposed"),
+    "binding_quota_exceeded": ("level", "limit", "held"),
 }
 
 
@@ -82,7 +84,8 @@ class Outbox:
                 body=body,
                 status="pending",
                 dedupe_key=key,
-                notice=notice.to_dict(),
+                # What the webhook carries is what the partner is told (no withheld score).
+                notice=shown_to_partner(program, notice).to_dict(),
             )
             self.session.add(message)
             added.append(message)
@@ -105,15 +108,20 @@ class Outbox:
         partner_id: str | None = None,
         *,
         program_id: str | None = None,
+        delivery: DeliveryState | None = None,
         newest_first: bool = False,
         offset: int = 0,
         limit: int | None = None,
     ) -> builtins.list[OutboxMessage]:
-        """Messages in the order queued (or the reverse), a page of them with `limit`."""
+        """Messages in the order queued (or the reverse), a page of them with `limit`;
+        with `delivery`, those with a channel in that delivery state."""
         order = OutboxMessage.id.desc() if newest_first else OutboxMessage.id
-        query = self._where(sa.select(OutboxMessage), status, partner_id, program_id)
+        query = self._where(sa.select(OutboxMessage), status, partner_id, program_id, delivery)
         query = query.order_by(order).offset(offset).limit(limit)
         return builtins.list(self.session.scalars(query))
+
+    def get(self, message_id: int) -> OutboxMessage | None:
+        return self.session.get(OutboxMessage, message_id)
 
     def count(
         self,
@@ -121,10 +129,10 @@ class Outbox:
         partner_id: str | None = None,
         *,
         program_id: str | None = None,
+        delivery: DeliveryState | None = None,
     ) -> int:
-        query = self._where(
-            sa.select(sa.func.count()).select_from(OutboxMessage), status, partner_id, program_id
-        )
+        counted = sa.select(sa.func.count()).select_from(OutboxMessage)
+        query = self._where(counted, status, partner_id, program_id, delivery)
         return int(self.session.scalar(query) or 0)
 
     @staticmethod
@@ -133,6 +141,7 @@ class Outbox:
         status: OutboxStatus | None,
         partner_id: str | None,
         program_id: str | None,
+        delivery: DeliveryState | None = None,
     ) -> sa.Select[Any]:
         if status is not None:
             query = query.where(OutboxMessage.status == status)
@@ -140,6 +149,11 @@ class Outbox:
             query = query.where(OutboxMessage.partner_id == partner_id)
         if program_id is not None:
             query = query.where(OutboxMessage.program_id == program_id)
+        if delivery is not None:
+            in_state = sa.select(OutboxDelivery.id).where(
+                OutboxDelivery.message_id == OutboxMessage.id, OutboxDelivery.state == delivery
+            )
+            query = query.where(in_state.exists())
         return query
 
     def mark_sent(self, message_ids: Iterable[int], at: datetime | None = None) -> int:

@@ -1,5 +1,6 @@
-"""Messages to partners: pages of the outbox, and reminders of awards about to expire; in
-the caller's unit of work."""
+"""Messages to partners: pages of the outbox with each message's delivery, an operator's
+retry of a failed delivery (audited), and reminders of awards about to expire; in the
+caller's unit of work."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from typing import Any, Literal
 import duckdb
 from sqlalchemy.orm import Session
 
+from tierwise.core.errors import StateError
 from tierwise.core.periods import Period
+from tierwise.db.audit import AuditLog
 from tierwise.definitions.model import Program
 from tierwise.lifecycle import Policy
-from tierwise.outbox.repository import Outbox
+from tierwise.outbox.delivery import Deliveries
+from tierwise.outbox.repository import DeliveryState, Outbox
 from tierwise.runs.repository import Runs
 from tierwise.store.queries import partner_markets
 
@@ -29,14 +33,23 @@ def outbox_page(
     status: Literal["pending", "sent"] | None,
     partner_id: str | None,
     *,
+    delivery: DeliveryState | None = None,
     newest_first: bool = False,
     offset: int = 0,
     limit: int | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
-    """How many messages match, and a page of them (all with no `limit`)."""
+    """How many messages match, and a page of them (all with no `limit`); `delivery`
+    keeps those with a channel in that delivery state."""
     box = Outbox(session)
-    messages = box.list(status, partner_id, newest_first=newest_first, offset=offset, limit=limit)
-    total = box.count(status, partner_id) if limit is not None else len(messages)
+    messages = box.list(
+        status,
+        partner_id,
+        delivery=delivery,
+        newest_first=newest_first,
+        offset=offset,
+        limit=limit,
+    )
+    total = box.count(status, partner_id, delivery=delivery) if limit is not None else len(messages)
     return total, [
         {
             "id": m.id,
@@ -71,3 +84,49 @@ def remind_expiring(
         {"id": m.id, "partner_id": m.partner_id, "kind": m.kind, "subject": m.subject}
         for m in added
     ]
+
+
+def deliveries_of(session: Session, message_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each message's deliveries, one per channel: state, attempts, last error, when next."""
+    return {
+        message_id: [
+            {
+                "channel": row.channel,
+                "state": row.state,
+                "attempts": row.attempts,
+                "last_error": row.last_error,
+                "next_attempt_at": str(row.next_attempt_at) if row.state == "pending" else None,
+                "sent_at": None if row.sent_at is None else str(row.sent_at),
+                "target": row.target,
+            }
+            for row in rows
+        ]
+        for message_id, rows in Deliveries(session).of_messages(message_ids).items()
+    }
+
+
+def message_exists(session: Session, message_id: int) -> bool:
+    return Outbox(session).get(message_id) is not None
+
+
+def retry_delivery(
+    session: Session, message_id: int, channel: str | None, actor: str, reason: str
+) -> list[dict[str, Any]]:
+    """An operator sends a failed delivery again (every failed channel of the message, or
+    one): recorded in the audit log with the state it leaves; its deliveries after."""
+    if not message_exists(session, message_id):
+        raise LookupError(f"no outbox message {message_id}")
+    before = deliveries_of(session, [message_id])[message_id]
+    retried = Deliveries(session).retry(message_id, channel)
+    if not retried:
+        which = f"on {channel}" if channel else "on any channel"
+        raise StateError(f"message {message_id} has no failed delivery {which} to retry")
+    AuditLog(session).append(
+        actor,
+        "outbox_retry",
+        f"outbox/{message_id}",
+        reason=reason,
+        before=[d for d in before if d["channel"] in retried],
+        after={"retried": retried},
+    )
+    return deliveries_of(session, [message_id])[message_id]

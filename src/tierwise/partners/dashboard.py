@@ -4,16 +4,19 @@ current level, rights, awards, history and warnings. Read only; nothing is recom
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
+from tierwise.core.periods import Period
 from tierwise.definitions.model import Program
 from tierwise.evaluation.documents import Keep, NextLevel, Number, TraceEntry
+from tierwise.lifecycle import Notice, QuotaStanding, quota_standing
+from tierwise.outbox.messages import shown_to_partner
 from tierwise.partners.catalog import PartnerInfo
 from tierwise.partners.directory import applies
 from tierwise.partners.repository import PublishedResults
@@ -83,6 +86,8 @@ class Card:
     awards: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[CardWarning] = field(default_factory=list)
+    #: 集星: the creators counted against the level's binding quota at the period's end.
+    quota: QuotaStanding | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -107,6 +112,7 @@ class Card:
             "awards": self.awards,
             "history": self.history,
             "warnings": self.warnings,
+            "quota": None if self.quota is None else self.quota.to_dict(),
         }
 
 
@@ -124,10 +130,21 @@ def _cards(
 
 
 def program_card(
-    session: Session, program: Program, partner_id: str, today: date | None = None
+    session: Session,
+    program: Program,
+    partner_id: str,
+    today: date | None = None,
+    period: Period | None = None,
 ) -> Card:
-    """The card of `partner_id` in `program` (empty when nothing is published for it)."""
-    return _cards(session, [program], partner_id, today)[0]
+    """The card of `partner_id` in `program` (empty when nothing is published for it): of
+    its latest published period, or of `period` with the history up to it (a report; empty
+    when the partner has no published result for that period)."""
+    if period is None:
+        return _cards(session, [program], partner_id, today)[0]
+    rows = PublishedResults(session).of_partner_until(partner_id, program.id, period.start)
+    if not rows or rows[-1].period != str(period):
+        return Card(program.id, _text(program.title), partner_id, None, None)
+    return _card(program, partner_id, rows, today or date.today())
 
 
 def _card(
@@ -192,11 +209,82 @@ def _card(
         awards=awards,
         history=history,
         warnings=warnings,
+        quota=_quota(program, result.level, doc.metrics),
     )
 
 
+def _quota(
+    program: Program, level: str | None, metrics: Mapping[str, Number | None]
+) -> QuotaStanding | None:
+    """The binding quota of the level held, against the creators its metric counted on the
+    period's last day (the data load checks the bindings made since: `tierwise.quota`)."""
+    quota = program.binding_quota
+    if quota is None:
+        return None
+    held = metrics.get(quota.counted_by)
+    return quota_standing(quota, level, int(held or 0))
+
+
 def dashboard(
-    session: Session, programs: Sequence[Program], info: PartnerInfo, today: date | None = None
+    session: Session,
+    programs: Sequence[Program],
+    info: PartnerInfo,
+    today: date | None = None,
+    *,
+    by_partner: bool = False,
 ) -> list[Card]:
-    """One card per program that grades the partner."""
-    return _cards(session, [p for p in programs if applies(p, info)], info.partner_id, today)
+    """One card per program that grades the partner; `by_partner`: as the partner itself
+    is shown them (see `as_shown_to_partner`)."""
+    graded = [p for p in programs if applies(p, info)]
+    cards = _cards(session, graded, info.partner_id, today)
+    if by_partner:
+        cards = [as_shown_to_partner(p, c) for p, c in zip(graded, cards, strict=True)]
+    return cards
+
+
+def as_shown_to_partner(program: Program, card: Card) -> Card:
+    """The card as the partner reads it: in a status its program withholds (百应
+    observation) no score, no level and no gap — the warning, the status's rights and
+    the status checks that end it — and no score or level of a withheld period in its
+    history. Operators read the card whole."""
+    history = [
+        {**h, "score": None, "level": None, "rank": None}
+        if program.visibility.withholds(h["status"])
+        else h
+        for h in card.history
+    ]
+    warnings = [
+        w.model_copy(update={"params": dict(_told(program, card, w).params)})
+        if w.kind in ("observation_warning", "level_changed")
+        else w
+        for w in card.warnings
+    ]
+    if not program.visibility.withholds(card.status):
+        return replace(card, history=history, warnings=warnings)
+    return replace(
+        card,
+        warnings=warnings,
+        score=None,
+        level=None,
+        computed_level=None,
+        previous_level=None,
+        change=None,
+        metrics={},
+        breakdown=tuple(e for e in card.breakdown if e.kind in ("rule", "status")),
+        next_level=None,
+        next_level_info=None,
+        keep=None,
+        history=history,
+    )
+
+
+def _told(program: Program, card: Card, warning: CardWarning) -> Notice:
+    """A notice on a card as the partner is told it in its outbox."""
+    notice = Notice(
+        kind="observation_warning" if warning.kind == "observation_warning" else "level_changed",
+        program_id=program.id,
+        partner_id=card.partner_id,
+        period=str(warning.period or card.period or ""),
+        params={k: None if v is None else str(v) for k, v in warning.params.items()},
+    )
+    return shown_to_partner(program, notice)

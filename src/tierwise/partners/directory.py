@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tierwise.db.models import RunAward
-from tierwise.definitions.model import Program
+from tierwise.definitions.model import Audience, Program
 from tierwise.partners.catalog import Catalog, PartnerInfo
 from tierwise.partners.repository import PublishedResults
 
@@ -88,8 +88,21 @@ class DirectoryQuery:
         return True
 
 
-#: A query's filters without its page: (program, level, market, kind).
-_Filters = tuple[str | None, str | None, str | None, str | None]
+@dataclass(frozen=True)
+class Viewer:
+    """What of the directory one reader is shown, as `access.directory_viewer` decides:
+    which partners (`sees`; `everyone` when it is every partner of the catalog), whose
+    levels of which programs (`audience`: None for operators, who see every program's; else
+    the programs whose visibility names it), and its own partner's levels all."""
+
+    sees: Callable[[str], bool]
+    audience: Audience | None
+    everyone: bool = False
+    own: str | None = None
+
+
+#: A query's filters without its page: (audience, program, level, market, kind).
+_Filters = tuple[str | None, str | None, str | None, str | None, str | None]
 #: How many filter combinations a snapshot remembers the matches of.
 _MAX_REMEMBERED = 512
 
@@ -98,6 +111,8 @@ _MAX_REMEMBERED = 512
 class _Snapshot:
     key: tuple[Any, ...]
     entries: dict[str, DirectoryEntry] = field(default_factory=dict)
+    #: The entries as an audience is shown them (only the programs shown to it).
+    views: dict[Audience, dict[str, DirectoryEntry]] = field(default_factory=dict)
     #: The entries matching each filter combination asked so far, in directory order, with
     #: their partner ids (so a page is a cut of a short list, not a scan of every entry).
     matches: dict[_Filters, tuple[tuple[str, ...], tuple[DirectoryEntry, ...]]] = field(
@@ -147,7 +162,35 @@ class Directory:
         return (count, last, self.today())
 
     def entries(self, session: Session) -> dict[str, DirectoryEntry]:
+        """Every entry with every program's levels (operators; the start-up warm-up)."""
         return self._current(session).entries
+
+    def programs_shown(self, viewer: Viewer) -> list[Program]:
+        """The programs whose levels `viewer` is shown (the directory's program and level
+        filters offer these only): all for operators; else those whose visibility names
+        its audience, and those grading its own partner."""
+        own = self.catalog.partners.get(viewer.own or "")
+        return [
+            p
+            for p in self.programs.values()
+            if viewer.audience is None
+            or p.visibility.shows_level_to(viewer.audience)
+            or (own is not None and applies(p, own))
+        ]
+
+    def _view(self, snapshot: _Snapshot, audience: Audience | None) -> dict[str, DirectoryEntry]:
+        """The entries with the levels of the programs shown to `audience` only."""
+        if audience is None:
+            return snapshot.entries
+        view = snapshot.views.get(audience)
+        if view is None:
+            shown = {p.id for p in self.programs.values() if p.visibility.shows_level_to(audience)}
+            view = {
+                pid: DirectoryEntry(e.info, tuple(lv for lv in e.levels if lv.program_id in shown))
+                for pid, e in snapshot.entries.items()
+            }
+            snapshot.views[audience] = view
+        return view
 
     def _current(self, session: Session) -> _Snapshot:
         key = self._key(session)
@@ -192,37 +235,59 @@ class Directory:
             for pid, info in self.catalog.partners.items()
         }
 
-    def entry(self, session: Session, partner_id: str) -> DirectoryEntry | None:
-        return self.entries(session).get(partner_id)
+    def entry(self, session: Session, partner_id: str, viewer: Viewer) -> DirectoryEntry | None:
+        """One partner's entry as `viewer` is shown it (None: not there for it)."""
+        if not viewer.sees(partner_id):
+            return None
+        snapshot = self._current(session)
+        audience = None if partner_id == viewer.own else viewer.audience
+        return self._view(snapshot, audience).get(partner_id)
 
     def search(
-        self,
-        session: Session,
-        query: DirectoryQuery,
-        visible: Callable[[str], bool],
+        self, session: Session, query: DirectoryQuery, viewer: Viewer
     ) -> tuple[int, list[DirectoryEntry]]:
-        """Entries `visible` admits that match `query`, in partner-id order: (total, page)."""
+        """Entries `viewer` sees that match `query` on the levels it is shown, in
+        partner-id order: (total, page)."""
         snapshot = self._current(session)
+        view = self._view(snapshot, viewer.audience)
         if query.text:
             # Free text is not remembered (unbounded): scan.
-            found = [e for e in snapshot.entries.values() if query.matches(e)]
+            found = [e for e in view.values() if query.matches(e)]
             ids, entries = tuple(e.partner_id for e in found), tuple(found)
         else:
-            filters = (query.program, query.level, query.market, query.kind)
+            filters = (viewer.audience, query.program, query.level, query.market, query.kind)
             remembered = snapshot.matches.get(filters)
             if remembered is None:
-                found = [e for e in snapshot.entries.values() if query.matches(e)]
+                found = [e for e in view.values() if query.matches(e)]
                 remembered = (tuple(e.partner_id for e in found), tuple(found))
                 if len(snapshot.matches) >= _MAX_REMEMBERED:
                     snapshot.matches.clear()
                 snapshot.matches[filters] = remembered
             ids, entries = remembered
-        if getattr(visible, "__self__", None) is self.catalog.partners and (
-            getattr(visible, "__name__", None) == "__contains__"
+        own = snapshot.entries.get(viewer.own or "")
+        if (
+            own is not None
+            and viewer.audience is not None
+            and (query.matches(own) != (own.partner_id in ids))
         ):
-            # "Every partner of this catalog" (operators, sellers, partners): every entry
-            # is one of them, so the answer is a slice.
-            return len(entries), list(entries[query.offset : query.offset + query.limit])
-        admitted = list(map(visible, ids))
-        page = islice(compress(entries, admitted), query.offset, query.offset + query.limit)
-        return sum(map(bool, admitted)), list(page)
+            # Its own entry is found by every level it holds, shown or not (a 百应 agency
+            # filtering by its own level finds itself): rare, so scanned, not remembered.
+            found = [
+                e
+                for e in view.values()
+                if query.matches(own if e.partner_id == own.partner_id else e)
+            ]
+            ids, entries = tuple(e.partner_id for e in found), tuple(found)
+        if viewer.everyone:
+            # Every entry is one of the catalog's partners, so the answer is a slice.
+            total, page = len(entries), list(entries[query.offset : query.offset + query.limit])
+        else:
+            admitted = list(map(viewer.sees, ids))
+            cut = islice(compress(entries, admitted), query.offset, query.offset + query.limit)
+            total, page = sum(map(bool, admitted)), list(cut)
+        if viewer.own is not None and viewer.audience is not None:
+            # Its own entry with every level it holds.
+            page = [
+                snapshot.entries[e.partner_id] if e.partner_id == viewer.own else e for e in page
+            ]
+        return total, page

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from tierwise.access import visible_partners
+from tierwise.access import directory_viewer
 from tierwise.partners.dashboard import dashboard, program_card
 from tierwise.partners.directory import DirectoryQuery
 from tierwise.partners.schemas import CardOut, DashboardOut, DirectoryEntryOut, HistoryPoint
@@ -39,9 +39,8 @@ def list_partners(
     """The directory: basic information, published levels and badges of the partners the
     caller may see (a creator: the partners it is bound to)."""
     query = DirectoryQuery(program, level, market, kind, q, offset, limit)
-    total, entries = portal.directory.search(
-        session, query, visible_partners(principal, portal.catalog)
-    )
+    viewer = directory_viewer(principal, portal.catalog, portal.programs.values())
+    total, entries = portal.directory.search(session, query, viewer)
     return Page[DirectoryEntryOut](
         total=total,
         offset=offset,
@@ -50,8 +49,11 @@ def list_partners(
     )
 
 
-def _entry(portal: PortalDep, session: ReadSession, partner_id: str) -> DirectoryEntryOut:
-    entry = portal.directory.entry(session, partner_id)
+def _entry(
+    portal: PortalDep, session: ReadSession, principal: ApiUser, partner_id: str
+) -> DirectoryEntryOut:
+    viewer = directory_viewer(principal, portal.catalog, portal.programs.values())
+    entry = portal.directory.entry(session, partner_id, viewer)
     if entry is None:  # the guard checked visibility; the catalog may have been reloaded
         raise Problem(404, f"no partner {partner_id!r}")
     return DirectoryEntryOut(**entry.to_dict())
@@ -62,7 +64,7 @@ def get_partner(
     partner_id: str, portal: PortalDep, session: ReadSession, principal: ApiUser
 ) -> DirectoryEntryOut:
     """A partner's public page."""
-    return _entry(portal, session, partner_id)
+    return _entry(portal, session, principal, partner_id)
 
 
 @router.get(
@@ -73,9 +75,15 @@ def get_dashboard(
 ) -> DashboardOut:
     """One card per program: level, score, breakdown, the gap to the next level and its
     actions, what keeps the level, rights, awards, history, warnings."""
-    entry = _entry(portal, session, partner_id)
+    entry = _entry(portal, session, principal, partner_id)
     info = portal.catalog.partners[partner_id]
-    cards = dashboard(session, list(portal.programs.values()), info, portal.today())
+    cards = dashboard(
+        session,
+        list(portal.programs.values()),
+        info,
+        portal.today(),
+        by_partner=principal.role == "partner",
+    )
     return DashboardOut(partner=entry, cards=[CardOut(**c.to_dict()) for c in cards])
 
 
@@ -105,7 +113,7 @@ def get_result(
     if result is None or run_id is None:
         raise Problem(404, f"nothing published for {partner_id} in {program.id}")
     doc = read_document(result.body)
-    return ResultDetail(
+    detail = ResultDetail(
         partner_id=partner_id,
         program_id=program.id,
         period=runs.get(run_id).period,
@@ -122,6 +130,22 @@ def get_result(
         keep=doc.keep,
         standing=result.standing,
     )
+    if principal.role == "partner" and program.visibility.withholds(result.status):
+        # As on its card (`as_shown_to_partner`): the status, its checks, nothing else.
+        withheld = {"rule", "status"}
+        return detail.model_copy(
+            update={
+                "score": None,
+                "computed_level": None,
+                "level": None,
+                "previous_level": None,
+                "metrics": {},
+                "breakdown": [e for e in detail.breakdown if e.kind in withheld],
+                "next_level": None,
+                "keep": None,
+            }
+        )
+    return detail
 
 
 @router.get(
@@ -134,7 +158,11 @@ def get_history(
 ) -> list[HistoryPoint]:
     """The partner's published results in the program, oldest period first."""
     program = program_of(portal, program_id)
-    return [
-        HistoryPoint(**{**h.__dict__, "published_at": h.published_at.isoformat()})
-        for h in Runs(session).history(program.id, partner_id)
-    ]
+    by_partner = principal.role == "partner"
+    points = []
+    for h in Runs(session).history(program.id, partner_id):
+        point = {**h.__dict__, "published_at": h.published_at.isoformat()}
+        if by_partner and program.visibility.withholds(h.status):
+            point.update(score=None, level=None, computed_level=None)
+        points.append(HistoryPoint(**point))
+    return points

@@ -3,37 +3,32 @@ partner's public page, and the creator's page."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from math import ceil
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
 
-from tierwise.access import partner_visible, visible_partners
+from tierwise.access import directory_viewer, partner_visible
 from tierwise.definitions.model import Program
-from tierwise.lifecycle import Notice
-from tierwise.outbox.messages import render as render_notice
-from tierwise.partners.dashboard import Card, CardWarning, dashboard
+from tierwise.partners.dashboard import Card, dashboard
 from tierwise.partners.directory import DirectoryQuery
-from tierwise.web.context import Portal
+from tierwise.partners.wording import (
+    WARNING_KINDS,
+    component_titles,
+    format_number,
+    gap_actions,
+    keep_risks,
+    warning_text,
+)
 from tierwise.web.guard import PageUser, PortalDep, ReadSession
 from tierwise.web.i18n import pick, translator
 from tierwise.web.problems import Problem
 from tierwise.web.render import language, render, templates
 
 router = APIRouter()
-
-
-@router.get("/creator", name="page.creator")
-def creator_page(
-    request: Request, portal: PortalDep, session: ReadSession, principal: PageUser
-) -> Response:
-    bound = sorted(portal.catalog.bound_to(principal.creator_id or ""))
-    entries = [e for pid in bound if (e := portal.directory.entry(session, pid)) is not None]
-    return render(request, "creator.html", {"entries": entries, "programs": portal.programs})
 
 
 PAGE_SIZE = 20
@@ -45,12 +40,55 @@ KINDS = ("mcn", "tsp", "isv")
 Text = Annotated[str, Query(max_length=100)]
 
 
-def level_options(portal: Portal) -> list[dict[str, Any]]:
-    """Every program's levels for the filter, one option per level id (programs may share
-    one: both Thai TSP programs certify)."""
+@router.get("/creator", name="page.creator")
+def creator_page(
+    request: Request,
+    portal: PortalDep,
+    session: ReadSession,
+    principal: PageUser,
+    program: Text = "",
+    level: Text = "",
+) -> Response:
+    """The agencies a creator is bound to, and the agencies it may choose by level: those
+    graded by a program that shows its levels to creators (集星), filtered by a level."""
+    viewer = directory_viewer(principal, portal.catalog, portal.programs.values())
+    bound = sorted(portal.catalog.bound_to(principal.creator_id or ""))
+    entries = [
+        e for pid in bound if (e := portal.directory.entry(session, pid, viewer)) is not None
+    ]
+    shown = portal.directory.programs_shown(viewer)
+    ids = {p.id for p in shown}
+    chosen = program if program in ids else ""
+    query = DirectoryQuery(
+        program=chosen or None,
+        level=level or None,
+        kind="mcn",
+        limit=PAGE_SIZE,
+    )
+    total, agencies = portal.directory.search(session, query, viewer) if shown else (0, [])
+    more = {k: v for k, v in {"program": query.program, "level": level, "kind": "mcn"}.items() if v}
+    return render(
+        request,
+        "creator.html",
+        {
+            "entries": entries,
+            "programs": portal.programs,
+            "shown_programs": shown,
+            "level_groups": level_options(shown),
+            "filters": {"program": chosen, "level": level},
+            "agencies": agencies,
+            "total": total,
+            "more_href": "/directory?" + urlencode(more) if total > len(agencies) else None,
+        },
+    )
+
+
+def level_options(programs: Iterable[Program]) -> list[dict[str, Any]]:
+    """The levels of the programs a reader is shown, for the filter, one option per level
+    id (programs may share one: both Thai TSP programs certify)."""
     seen: set[str] = set()
     groups = []
-    for program in portal.programs.values():
+    for program in programs:
         levels = [lv for lv in program.levels if lv.id not in seen]
         seen.update(lv.id for lv in levels)
         if levels:
@@ -88,7 +126,8 @@ def directory_page(
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     limit: Annotated[int, Query(ge=1, le=500)] = PAGE_SIZE,
 ) -> Response:
-    visible = visible_partners(principal, portal.catalog)
+    viewer = directory_viewer(principal, portal.catalog, portal.programs.values())
+    visible = viewer.sees
     query = DirectoryQuery(
         program=program or None,
         level=level or None,
@@ -98,7 +137,8 @@ def directory_page(
         offset=(page - 1) * limit,
         limit=limit,
     )
-    total, entries = portal.directory.search(session, query, visible)
+    total, entries = portal.directory.search(session, query, viewer)
+    shown = portal.directory.programs_shown(viewer)
     pages = max(1, ceil(total / limit))
     filters = {"program": program, "level": level, "market": market, "kind": kind, "q": q}
     kept = {k: v for k, v in filters.items() if v}
@@ -120,7 +160,8 @@ def directory_page(
         "prev_href": page_href(page - 1) if page > 1 else None,
         "next_href": page_href(page + 1) if page < pages else None,
         "programs": portal.programs,
-        "level_groups": level_options(portal),
+        "shown_programs": shown,
+        "level_groups": level_options(shown),
         "markets": markets,
         "kinds": KINDS,
     }
@@ -141,7 +182,8 @@ def directory_partner(
     principal: PageUser,
 ) -> Response:
     """A partner's public page: who it is, its levels, badges and awards in force."""
-    entry = portal.directory.entry(session, partner_id)
+    viewer = directory_viewer(principal, portal.catalog, portal.programs.values())
+    entry = portal.directory.entry(session, partner_id, viewer)
     if entry is None:  # the guard checked visibility; the catalog may have been reloaded
         raise Problem(404, f"no partner {partner_id!r}")
     return render(
@@ -150,32 +192,11 @@ def directory_partner(
         {
             "entry": entry,
             "programs": portal.programs,
-            "own": partner_visible(principal, partner_id, "own", portal.catalog),
+            "own": partner_visible(
+                principal, partner_id, "own", portal.catalog, portal.programs.values()
+            ),
         },
     )
-
-
-def format_number(value: Any) -> str:
-    """A number for people: thousands separated, integers whole, at most two decimals from
-    1 up and four significant digits below 1 ("601", "1,251,655.02", "0.02954")."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return str(value)
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    if not number.is_finite():
-        return str(value)
-    if number == number.to_integral_value():
-        return f"{int(number):,}"
-    if abs(number) >= 1:
-        text = f"{number.quantize(Decimal('0.01'), ROUND_HALF_UP):,f}"
-    else:
-        places = 3 - number.adjusted()
-        text = f"{number.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def format_when(value: Any) -> str:
@@ -206,63 +227,6 @@ templates.env.filters["when"] = format_when
 templates.env.globals["lang_href"] = lang_href
 
 
-#: Notice kinds the outbox renders in the partner's language.
-_NOTICE_KINDS = frozenset(
-    {"level_changed", "observation_warning", "award_granted", "award_expiring", "review_opened"}
-)
-
-
-#: Kinds shown as warnings (the others are news).
-_WARNING_KINDS = frozenset(
-    {
-        "status_observation",
-        "status_ineligible",
-        "status_novice",
-        "observation_warning",
-        "award_expiring",
-        "pending",
-    }
-)
-
-
-def component_titles(program: Program) -> dict[str, dict[str, str]]:
-    """Titles of the scoring's groups, channels and dimensions, by name."""
-    titles: dict[str, dict[str, str]] = {}
-    for attribute in ("groups", "channels", "dimensions"):
-        for part in getattr(program.scoring, attribute, ()):
-            title = dict(part.title) if part.title else {}
-            titles[part.name] = title if title.get("en") else {"en": part.name, "zh": part.name}
-    return titles
-
-
-def warning_text(
-    program: Program, card: Card, warning: CardWarning, lang: str, t: Callable[..., str]
-) -> str:
-    """One warning or notice of a card, in the page's language."""
-    kind = warning.kind
-    params: Mapping[str, Any] = warning.params
-    if kind in _NOTICE_KINDS:
-        notice = Notice(
-            kind=cast(Any, kind),
-            program_id=program.id,
-            partner_id=card.partner_id,
-            period=str(warning.period or card.period or ""),
-            params={k: None if v is None else str(v) for k, v in params.items()},
-        )
-        chosen = cast(Literal["en", "zh"], lang if lang in ("en", "zh") else "en")
-        return render_notice(program, notice, chosen)[2]
-    if kind in ("status_observation", "status_ineligible", "status_novice"):
-        return t(f"warning_{kind}")
-    if kind == "pending":
-        decision = str(params.get("kind") or "")
-        return t(
-            "warning_pending",
-            decision=t(f"decision_{decision}") if decision else "—",
-            effective=params.get("effective") or "—",
-        )
-    return kind
-
-
 def history_chart(program: Program, card: Card, lang: str, t: Callable[..., str]) -> dict[str, Any]:
     """The data island of a card's history chart: score and level rank per period."""
     return {
@@ -276,106 +240,6 @@ def history_chart(program: Program, card: Card, lang: str, t: Callable[..., str]
     }
 
 
-_RELATION_KEYS = {">=": "to_at_least", ">": "to_above", "<": "to_below", "<=": "to_at_most"}
-
-
-def _metric(card: Card, name: str, lang: str) -> str:
-    return str(pick(card.metric_titles.get(name), lang) or name)
-
-
-def _level(program: Program, level_id: str | None, lang: str, t: Callable[..., str]) -> str:
-    if level_id is None:
-        return t("no_level")
-    if level_id not in program.level_ids:
-        return level_id
-    title = program.level(level_id).title
-    return str(pick({"en": title.en, "zh": title.zh}, lang))
-
-
-def gap_actions(
-    program: Program, card: Card, lang: str, t: Callable[..., str]
-) -> list[dict[str, str]]:
-    """The actions that close the gap to the next level. In English, the explanation's own
-    sentences; in another language, sentences built from its structured steps (banded and
-    ranked programs) or components (additive programs), and its own sentences for what has
-    no structure (eligibility conditions)."""
-    nxt = card.next_level
-    if nxt is None:
-        return []
-    gap = nxt.gap
-    own = [{"text": action} for action in gap.actions]
-    if lang == "en":
-        return own
-    out: list[dict[str, str]] = []
-    unit = "points" if gap.points is not None else "score"
-    for step in gap.steps:
-        out.append(
-            {
-                "text": t(
-                    f"action_{_RELATION_KEYS.get(step.relation, 'to_at_least')}",
-                    metric=_metric(card, step.metric, lang),
-                    current=format_number(step.current),
-                    target=format_number(step.target),
-                )
-                + t(f"action_gain_{unit}", n=format_number(step.points)),
-                "original": step.text,
-            }
-        )
-    for part in gap.components:
-        alone = part.value_for_gap is not None
-        target = part.value_for_gap if alone else part.value_for_room
-        if target is None:
-            continue
-        gain = (
-            t("action_enough_alone", level=_level(program, nxt.level, lang, t))
-            if alone
-            else t("action_gain_most", n=format_number(part.room))
-        )
-        out.append(
-            {
-                "text": t(
-                    "action_to_at_least",
-                    metric=_metric(card, part.metric, lang),
-                    current=format_number(part.value),
-                    target=format_number(target),
-                )
-                + gain,
-                "original": "",
-            }
-        )
-    if not out:
-        return own
-    for condition in gap.conditions:
-        out.append({"text": condition, "original": ""})
-    return out
-
-
-def keep_risks(
-    program: Program, card: Card, lang: str, t: Callable[..., str]
-) -> list[dict[str, Any]]:
-    """What would cost the level or points (banded programs), in the page's language."""
-    keep = card.keep
-    if keep is None:
-        return []
-    risks = []
-    for risk in keep.risks:
-        if lang == "en":
-            text = risk.text
-        else:
-            text = t(
-                f"risk_{_RELATION_KEYS.get(risk.relation, 'to_below')}",
-                metric=_metric(card, risk.metric, lang),
-                current=format_number(risk.current),
-                threshold=format_number(risk.threshold),
-                n=format_number(risk.points_lost),
-            ) + t(
-                "risk_loses_level" if risk.loses_level else "risk_keeps_level",
-                level=_level(program, keep.level, lang, t),
-            )
-        risks.append({"text": text, "loses_level": risk.loses_level})
-    return risks
-
-
 @router.get("/partners/{partner_id}/dashboard", name="page.partner.dashboard")
 def partner_dashboard(
     partner_id: str,
@@ -384,20 +248,27 @@ def partner_dashboard(
     session: ReadSession,
     principal: PageUser,
 ) -> Response:
-    entry = portal.directory.entry(session, partner_id)
+    viewer = directory_viewer(principal, portal.catalog, portal.programs.values())
+    entry = portal.directory.entry(session, partner_id, viewer)
     info = portal.catalog.partners.get(partner_id)
     if entry is None or info is None:  # the guard checked it; the catalog may have changed
         raise Problem(404, f"no partner {partner_id!r}")
     lang = language(request, principal)
     t = translator(lang)
-    cards = dashboard(session, list(portal.programs.values()), info, portal.today())
+    cards = dashboard(
+        session,
+        list(portal.programs.values()),
+        info,
+        portal.today(),
+        by_partner=principal.role == "partner",
+    )
     views = []
     for card in cards:
         program = portal.programs[card.program_id]
         warnings = [
             {
                 "kind": w.kind,
-                "warning": w.kind in _WARNING_KINDS,
+                "warning": w.kind in WARNING_KINDS,
                 "text": warning_text(program, card, w, lang, t),
             }
             for w in card.warnings
@@ -411,6 +282,9 @@ def partner_dashboard(
                 "chart": history_chart(program, card, lang, t),
                 "actions": gap_actions(program, card, lang, t),
                 "risks": keep_risks(program, card, lang, t),
+                # Shown to the partner without score or level (百应 observation).
+                "withheld": principal.role == "partner"
+                and program.visibility.withholds(card.status),
             }
         )
     return render(

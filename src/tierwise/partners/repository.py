@@ -15,31 +15,42 @@ from tierwise.db.models import Publication, Run, RunAward, RunResult
 
 #: The latest published period of each program, beside every row of it.
 _LATEST = sa.func.max(Run.period_start).over(partition_by=Publication.program_id)
-#: A partner's published results in some programs, oldest period first, in one query
-#: whatever the number of programs: the history needs no JSON documents, so only the
-#: latest result of each program carries its body and standing.
-_PUBLISHED = (
-    sa.select(
-        Publication.program_id,
-        Run.id,
-        Run.period,
-        RunResult.status,
-        RunResult.score,
-        RunResult.computed_level,
-        RunResult.level,
-        RunResult.previous_level,
-        RunResult.change,
-        sa.case((Run.period_start == _LATEST, RunResult.body)).label("body"),
-        sa.case((Run.period_start == _LATEST, RunResult.standing)).label("standing"),
+#: A report's period: the rows up to it, its own carrying the body.
+_UNTIL = sa.bindparam("until", type_=sa.Date)
+
+
+def _published(body_at: Any) -> sa.Select[Any]:
+    """A partner's published results in some programs, oldest period first, in one query
+    whatever the number of programs: the history needs no JSON documents, so only the
+    result of the period starting at `body_at` carries its body and standing."""
+    return (
+        sa.select(
+            Publication.program_id,
+            Run.id,
+            Run.period,
+            RunResult.status,
+            RunResult.score,
+            RunResult.computed_level,
+            RunResult.level,
+            RunResult.previous_level,
+            RunResult.change,
+            sa.case((Run.period_start == body_at, RunResult.body)).label("body"),
+            sa.case((Run.period_start == body_at, RunResult.standing)).label("standing"),
+        )
+        .join(Run, Run.id == RunResult.run_id)
+        .join(Publication, Publication.run_id == Run.id)
+        .where(
+            Publication.program_id.in_(sa.bindparam("program_ids", expanding=True)),
+            RunResult.partner_id == sa.bindparam("partner_id"),
+        )
+        .order_by(Run.period_start)
     )
-    .join(Run, Run.id == RunResult.run_id)
-    .join(Publication, Publication.run_id == Run.id)
-    .where(
-        Publication.program_id.in_(sa.bindparam("program_ids", expanding=True)),
-        RunResult.partner_id == sa.bindparam("partner_id"),
-    )
-    .order_by(Run.period_start)
-)
+
+
+#: Every published period, the latest of each program with its body (the dashboard).
+_PUBLISHED = _published(_LATEST)
+#: The published periods up to one, that one with its body (a report of a past period).
+_PUBLISHED_UNTIL = _published(_UNTIL).where(Run.period_start <= _UNTIL)
 
 #: The publication state (how many, the last when): it changes with every publication.
 _PUBLICATIONS = sa.select(sa.func.count(), sa.func.max(Publication.published_at))
@@ -57,6 +68,13 @@ class PublishedResults:
         program's latest published period only — `body` and `standing`."""
         params = {"program_ids": list(program_ids), "partner_id": partner_id}
         return list(self.session.execute(_PUBLISHED, params))
+
+    def of_partner_until(self, partner_id: str, program_id: str, until: date) -> list[Any]:
+        """The partner's published results in one program for the periods starting on or
+        before `until`, oldest first, as `of_partner`; the one starting on `until` (if
+        any) carries `body` and `standing`."""
+        params = {"program_ids": [program_id], "partner_id": partner_id, "until": until}
+        return list(self.session.execute(_PUBLISHED_UNTIL, params))
 
     def publication_state(self) -> tuple[int, str]:
         """How many publications there are and when the last was made: a directory built

@@ -30,6 +30,14 @@ class DirectoryEntryOut(BaseModel):
     levels: list[PublicLevelOut]
 
 
+class QuotaOut(BaseModel):
+    level: str | None
+    limit: int | None
+    held: int
+    free: int | None
+    over: int
+
+
 class CardOut(BaseModel):
     program_id: str
     program_title: Texts
@@ -53,6 +61,9 @@ class CardOut(BaseModel):
     awards: list[dict[str, Any]]
     history: list[dict[str, Any]]
     warnings: list[CardWarning]
+    #: 集星: the binding quota of the level held against the creators counted at the
+    #: period's end (`limit` null: unlimited).
+    quota: QuotaOut | None = None
 
 
 class DashboardOut(BaseModel):

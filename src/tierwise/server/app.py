@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
@@ -13,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import compile_path
 from starlette.types import Scope
 
@@ -20,11 +20,11 @@ from tierwise import __version__
 from tierwise.access import ACCESS
 from tierwise.server import routes
 from tierwise.server.asgi import Admission, SecurityHeaders
+from tierwise.server.worker import OutboxWorker
 from tierwise.web.context import Portal
 from tierwise.web.problems import Problem, from_validation, response
-from tierwise.web.render import error_page
+from tierwise.web.render import STATIC, error_page
 
-STATIC = Path(__file__).parent.parent / "web" / "static"
 #: Requests of one worker inside the application at once, per lane (`web/asgi.py`).
 #: One read at a time: the event loop still reads and parses the next requests while a
 #: thread answers it, and a second read in flight only makes the two contend — for the GIL,
@@ -45,11 +45,19 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def create_app(portal: Portal, *, close_portal: bool = False) -> FastAPI:
+def create_app(
+    portal: Portal, *, close_portal: bool = False, outbox: OutboxWorker | None = None
+) -> FastAPI:
+    """The application; `outbox`, the background sender it runs while it serves."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+        if outbox is not None:
+            outbox.start()
         yield
+        if outbox is not None:
+            await anyio.to_thread.run_sync(outbox.stop)
         if close_portal:
             portal.close()
 
@@ -90,6 +98,9 @@ def create_app(portal: Portal, *, close_portal: bool = False) -> FastAPI:
     app.include_router(routes.pages)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     app.add_middleware(SecurityHeaders)
+    # Pages, JSON and static text compressed for clients that ask (a dashboard's HTML
+    # shrinks about 5×); small answers are sent as they are.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(  # added last: the outermost
         Admission, reads=READS, operations=OPERATIONS, is_operation=_operator_route(app)
     )

@@ -22,9 +22,16 @@ HEADERS = {
 STATIC = "/static/"
 
 
+#: A static file asked for by its content's hash (`web.render.static_url`): it never
+#: changes under that URL, so browsers keep it a year without asking again.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
 class SecurityHeaders:
     """The headers above on every response, and `Cache-Control: no-store` on everything
-    but static files: after logout the back button asks the server again."""
+    but static files: after logout the back button asks the server again. A static file
+    asked for with its content hash (`?v=`) is cached for good; without it, revalidated
+    (its ETag answers 304)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -34,6 +41,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         static = scope["path"].startswith(STATIC)
+        versioned = static and b"v=" in scope.get("query_string", b"")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -42,6 +50,10 @@ class SecurityHeaders:
                     headers.setdefault(key, value)
                 if not static:
                     headers.setdefault("Cache-Control", "no-store")
+                elif versioned and message["status"] == 200:
+                    headers["Cache-Control"] = IMMUTABLE
+                else:
+                    headers.setdefault("Cache-Control", "no-cache")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

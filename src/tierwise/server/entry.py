@@ -1,6 +1,7 @@
 """The ASGI application of one serving worker, built from the environment, for `uvicorn
 --factory` and `tierwise serve`: `TIERWISE_DB`, `TIERWISE_STATE_URL`,
-`TIERWISE_SECURE_COOKIES`."""
+`TIERWISE_SECURE_COOKIES`, and the outbox's `TIERWISE_OUTBOX_CHANNELS` (with
+`TIERWISE_OUTBOX_SENDER=off` to leave delivery to a `tierwise outbox send` process)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from tierwise.accounts import prepare_sign_ins
 from tierwise.server.app import create_app
+from tierwise.server.worker import OutboxWorker
 from tierwise.web.context import Portal
 
 #: The cyclic collector's thresholds in a serving worker. A request makes thousands of
@@ -30,9 +33,11 @@ def application() -> FastAPI:
     )
     with portal.state.reading() as session:
         portal.directory.entries(session)  # now, rather than in the first request
+    prepare_sign_ins()  # likewise the hash an unknown login is checked against
     # What exists by now (programs, catalog, directory, routes) lives as long as the
     # worker: out of the collector's sight, a full collection walks only what came after.
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
-    return create_app(portal, close_portal=True)
+    outbox = OutboxWorker.from_env(portal.state)
+    return create_app(portal, close_portal=True, outbox=outbox)

@@ -12,16 +12,23 @@ from tierwise.appeals import endpoints as appeals_api
 from tierwise.appeals import pages as appeals_pages
 from tierwise.audit import endpoints as audit_api
 from tierwise.audit import pages as audit_pages
+from tierwise.badges import endpoints as badges_api
+from tierwise.badges import pages as badges_pages
 from tierwise.compass import endpoints as compass_api
+from tierwise.compass import module_pages as compass_module_pages
 from tierwise.compass import pages as compass_pages
 from tierwise.decisions import endpoints as decisions_api
 from tierwise.decisions import pages as decisions_pages
+from tierwise.live import endpoints as live_api
 from tierwise.outbox import endpoints as outbox_api
 from tierwise.outbox import pages as outbox_pages
 from tierwise.partners import endpoints as partners_api
 from tierwise.partners import pages as partners_pages
 from tierwise.programs import endpoints as programs_api
 from tierwise.programs import pages as programs_pages
+from tierwise.projection import endpoints as projection_api
+from tierwise.projection import pages as projection_pages
+from tierwise.reports import pages as reports_pages
 from tierwise.runs import endpoints as runs_api
 from tierwise.runs import pages as runs_pages
 from tierwise.web.guard import api_guard, csrf_guard, page_guard
@@ -42,6 +49,9 @@ for module in (
     audit_api,
     outbox_api,
     compass_api,
+    badges_api,
+    projection_api,
+    live_api,
 ):
     api.include_router(module.router)
 
@@ -56,5 +66,9 @@ for module in (
     outbox_pages,
     accounts_pages,
     compass_pages,
+    compass_module_pages,
+    badges_pages,
+    projection_pages,
+    reports_pages,
 ):
     pages.include_router(module.router)

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -155,15 +155,33 @@ def authorization_rows(
 # --- the visible days as a relation ----------------------------------------------------
 
 
+class Visible(str):
+    """The name of a registered relation of visible days, with the first and last day it
+    holds: the queries cut each table by these as constants, which DuckDB uses to skip
+    row groups by their min/max (a bound read from a sub-query is not pushed down)."""
+
+    first_day: date | None
+    last_day: date | None
+
+    def __new__(cls, name: str, first_day: date | None, last_day: date | None) -> Visible:
+        made = super().__new__(cls, name)
+        made.first_day, made.last_day = first_day, last_day
+        return made
+
+
 @contextmanager
-def visible_relation(con: duckdb.DuckDBPyConnection, rows: Sequence[VisibleRow]) -> Iterator[str]:
+def visible_relation(
+    con: duckdb.DuckDBPyConnection, rows: Sequence[VisibleRow]
+) -> Iterator[Visible]:
     """Register the visible days as an Arrow table for the queries below; yields its name
     (unique, so concurrent readers of one connection do not meet) and drops it after."""
     table = pa.Table.from_pylist(
         [{"creator_id": c, "period": p, "first_day": a, "last_day": b} for c, p, a, b in rows],
         schema=_VISIBLE_SCHEMA,
     )
-    name = f"compass_visible_{uuid.uuid4().hex}"
+    first = min((r[2] for r in rows), default=None)
+    last = max((r[3] for r in rows), default=None)
+    name = Visible(f"compass_visible_{uuid.uuid4().hex}", first, last)
     con.register(name, table)
     try:
         yield name
@@ -171,10 +189,28 @@ def visible_relation(con: duckdb.DuckDBPyConnection, rows: Sequence[VisibleRow])
         con.unregister(name)
 
 
+def _bounds(visible: str, zone: str) -> tuple[str, str]:
+    """Instants around the visible days, as SQL: constants when the relation says its
+    days (a day wider on each side, so no clock's midnight is cut; the join on `vis` is the
+    exact cut), else read from it."""
+    first = getattr(visible, "first_day", None)
+    last = getattr(visible, "last_day", None)
+    if first is None or last is None:
+        return "(SELECT lo FROM span)", "(SELECT hi FROM span)"
+    tz = ZoneInfo(zone)
+
+    def instant(d: date) -> str:
+        at = datetime.combine(d, time(0), tz).astimezone(UTC)
+        return f"TIMESTAMPTZ '{at:%Y-%m-%d %H:%M:%S}+00'"
+
+    return instant(first - timedelta(days=1)), instant(last + timedelta(days=2))
+
+
 def _ctes(visible: str, zone: str, *, minutes: bool) -> str:
     """The CTEs every read shares: the visible ranges as instants, the rates as spans of
     instants, and the orders, livestreams and videos of visible days."""
     z = literal(zone)
+    lo, hi = _bounds(visible, zone)
     lives_followers = (
         "LEFT JOIN (SELECT live_id, sum(new_followers) AS new_followers FROM live_minutes "
         "WHERE live_id IN (SELECT live_id FROM lives_seen) GROUP BY live_id) m USING (live_id)"
@@ -212,7 +248,7 @@ def _ctes(visible: str, zone: str, *, minutes: bool) -> str:
         LEFT JOIN fx ON fx.currency = o.currency
              AND o.paid_at >= fx.valid_from AND o.paid_at < fx.valid_to
         WHERE NOT o.abnormal
-          AND o.paid_at >= (SELECT lo FROM span) AND o.paid_at < (SELECT hi FROM span)
+          AND o.paid_at >= {lo} AND o.paid_at < {hi}
     ),
     lives_seen AS (
         SELECT v.period, l.creator_id, l.live_id, l.views, l.product_impressions,
@@ -221,7 +257,7 @@ def _ctes(visible: str, zone: str, *, minutes: bool) -> str:
         FROM livestreams l
         JOIN vis v ON v.creator_id = l.creator_id
              AND l.started_at >= v.start_at AND l.started_at < v.end_at
-        WHERE l.started_at >= (SELECT lo FROM span) AND l.started_at < (SELECT hi FROM span)
+        WHERE l.started_at >= {lo} AND l.started_at < {hi}
     ),
     lives AS (
         SELECT s.*, {live_nf} AS new_followers FROM lives_seen s
@@ -233,7 +269,7 @@ def _ctes(visible: str, zone: str, *, minutes: bool) -> str:
         FROM videos d
         JOIN vis v ON v.creator_id = d.creator_id
              AND d.posted_at >= v.start_at AND d.posted_at < v.end_at
-        WHERE d.posted_at >= (SELECT lo FROM span) AND d.posted_at < (SELECT hi FROM span)
+        WHERE d.posted_at >= {lo} AND d.posted_at < {hi}
     )"""
 
 

@@ -7,7 +7,7 @@ names what is missing, and a run that fails it can be previewed but not publishe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import duckdb
@@ -24,6 +24,14 @@ FACT_FRESHNESS_DAYS = 45
 @dataclass(frozen=True)
 class GateReport:
     problems: tuple[str, ...] = field(default=())
+    #: The period lies wholly outside the days the daily feeds the program reads span
+    #: (beyond the data's last day, or before its first): every partner would be graded
+    #: on nothing.
+    no_data: bool = False
+    #: The first and last local days with a paid order (None: the program reads no
+    #: orders, or the table is empty), said when the period is not covered.
+    data_from: date | None = None
+    data_through: date | None = None
 
     @property
     def ok(self) -> bool:
@@ -37,6 +45,11 @@ def check(con: duckdb.DuckDBPyConnection, program: Program, scope: Scope) -> Gat
     """Tables the program reads are non-empty, every day of the period has the daily feeds
     it reads (orders paid, API calls), and facts it reads are fresh on the day read."""
     problems: list[str] = []
+    #: For each daily feed the program reads and the period does not fill: whether the
+    #: period lies wholly outside the days the feed spans.
+    outside: list[bool] = []
+    data_from: date | None = None
+    data_through: date | None = None
     metrics = list(program.metrics.values())
     tables = tables_read(program)
     problems += [f"table {t} is empty; {program.id} reads it" for t in empty_tables(con, program)]
@@ -60,6 +73,11 @@ def check(con: duckdb.DuckDBPyConnection, program: Program, scope: Scope) -> Gat
             problems.append(
                 f"orders: {days - covered} of {days} days of {period} have no paid order"
             )
+            data_from, data_through = con.execute(
+                f"SELECT CAST(timezone({tz}, min(paid_at)) AS DATE), "
+                f"CAST(timezone({tz}, max(paid_at)) AS DATE) FROM orders"
+            ).fetchall()[0]
+            outside.append(_outside(period.start, period.end, data_from, data_through))
     if "api_calls" in tables:
         rows = con.execute(
             f"SELECT COUNT(DISTINCT day) FROM api_calls "
@@ -68,6 +86,8 @@ def check(con: duckdb.DuckDBPyConnection, program: Program, scope: Scope) -> Gat
         covered = rows[0][0] if rows else 0
         if covered < days:
             problems.append(f"api_calls: {days - covered} of {days} days of {period} have no rows")
+            first, last = con.execute("SELECT min(day), max(day) FROM api_calls").fetchall()[0]
+            outside.append(_outside(period.start, period.end, first, last))
     for m in metrics:
         fact = getattr(m.params, "fact", None)
         if fact is None or getattr(m.params, "default", None) is not None:
@@ -83,4 +103,14 @@ def check(con: duckdb.DuckDBPyConnection, program: Program, scope: Scope) -> Gat
                 f"facts: no {fact} fact dated in the {FACT_FRESHNESS_DAYS} days up to {on}, "
                 f"the day {program.id} reads it"
             )
-    return GateReport(tuple(dict.fromkeys(problems)))
+    return GateReport(
+        tuple(dict.fromkeys(problems)),
+        no_data=bool(outside) and all(outside),
+        data_from=data_from,
+        data_through=data_through,
+    )
+
+
+def _outside(start: date, end: date, first: date | None, last: date | None) -> bool:
+    """Whether the days [start, end) miss the feed's days [first, last] entirely."""
+    return first is None or last is None or end <= first or start > last

@@ -2,7 +2,9 @@
 function takes a DuckDB connection and returns plain Python values, and is named by the
 question it answers. Services above ask these; none of them writes SQL of its own.
 
-The metric plan (`tierwise.metrics`) is the exception: it generates its SQL by design.
+The metric plan (`tierwise.metrics`) is the exception: it generates its SQL by design. The
+two questions an evaluation asks before its plan (`empty_tables`,
+`has_foreign_currency_orders`) are asked of any `EventEngine`, so Spark answers them too.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from tierwise.core.periods import Period
 from tierwise.core.sql import literal
 from tierwise.metrics import catalog as lib
 from tierwise.store.contract import TABLE_INDEX, row_digest_sql
+from tierwise.store.engine import EventEngine, as_engine
 
 if TYPE_CHECKING:
     from tierwise.definitions.model import Program
@@ -32,26 +35,28 @@ def tables_read(program: Program) -> list[str]:
     return sorted({t for m in program.metrics.values() for t in lib.LIBRARY[m.metric].tables})
 
 
-def empty_tables(con: duckdb.DuckDBPyConnection, program: Program) -> list[str]:
-    """The tables the program reads that hold no row."""
+def empty_tables(source: duckdb.DuckDBPyConnection | EventEngine, program: Program) -> list[str]:
+    """The tables the program reads that hold no row (on any engine)."""
     needed = tables_read(program)
     if not needed:
         return []
-    counts = con.sql(
+    _, counts = as_engine(source).fetch(
         " UNION ALL ".join(
-            f"SELECT '{t}' AS t, COUNT(*) AS n FROM (SELECT 1 FROM {t} LIMIT 1)" for t in needed
+            f"SELECT '{t}' AS t, COUNT(*) AS n FROM (SELECT 1 FROM {t} LIMIT 1) AS x"
+            for t in needed
         )
-    ).fetchall()
+    )
     return [t for t, n in counts if n == 0]
 
 
-def has_foreign_currency_orders(con: duckdb.DuckDBPyConnection, sc: Scope) -> bool:
-    """Whether any order paid in the windows a plan may read is in another currency."""
+def has_foreign_currency_orders(source: duckdb.DuckDBPyConnection | EventEngine, sc: Scope) -> bool:
+    """Whether any order paid in the windows a plan may read is in another currency (on any
+    engine; `sc` is written in its dialect)."""
     first = sc.period.start - timedelta(days=120)
-    rows = con.execute(
+    _, rows = as_engine(source).fetch(
         f"SELECT 1 FROM orders WHERE currency <> {literal(sc.currency)} "
         f"AND paid_at >= {sc.instant(first)} AND paid_at < {sc.instant(sc.generated_on)} LIMIT 1"
-    ).fetchall()
+    )
     return bool(rows)
 
 

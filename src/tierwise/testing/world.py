@@ -7,14 +7,16 @@ about, so a test states only what its hand-computed expectation depends on.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from tierwise.store.contract import TABLES, create_table_sql, table
+from tierwise.store.engine import EventEngine
 
 
 class World:
@@ -275,3 +277,16 @@ class World:
 
     def api_calls(self, app_id: str, day: date, calls: int) -> None:
         self.add("api_calls", app_id=app_id, day=day, calls=calls)
+
+    def to_parquet(self, folder: Path) -> Path:
+        """Write every table to `<folder>/<table>.parquet` (DuckDB's COPY), the layout the
+        Spark engine reads: the same world on both engines."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for t in TABLES:
+            target = str(folder / f"{t.name}.parquet").replace("'", "''")
+            self.con.execute(f"COPY \"{t.name}\" TO '{target}' (FORMAT parquet)")
+        return folder
+
+
+#: A world's tables on an engine under test (the `on` fixture of tests/conftest.py).
+On = Callable[[World], EventEngine]

@@ -14,6 +14,8 @@ FLASHES = {
     "previewed": "flash_previewed",
     "published": "flash_published",
     "decided": "flash_decided",
+    "retried": "flash_retried",
+    "password_changed": "flash_password_changed",
 }
 
 

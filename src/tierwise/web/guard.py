@@ -101,7 +101,10 @@ def _authorize(
         raise Problem(403, f"a {principal.role} user cannot do this")
     if rule.partner is not None:
         partner_id = request.path_params.get("partner_id", "")
-        if not partner_visible(principal, partner_id, rule.partner, _portal(request).catalog):
+        portal = _portal(request)
+        if not partner_visible(
+            principal, partner_id, rule.partner, portal.catalog, portal.programs.values()
+        ):
             raise Problem(404, f"no partner {partner_id!r}")
     request.state.principal = principal
     return principal

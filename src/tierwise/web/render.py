@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,22 @@ def _json(value: Any) -> Markup:
 
 
 templates.env.filters["json_island"] = _json
+
+STATIC = Path(__file__).parent / "static"
+
+
+@lru_cache(maxsize=64)
+def _content_hash(path: str) -> str:
+    return hashlib.sha256((STATIC / path).read_bytes()).hexdigest()[:12]
+
+
+def static_url(path: str) -> str:
+    """A static file's URL with its content's hash: the server lets browsers keep it for
+    good (`server.asgi.IMMUTABLE`), and a changed file gets a new URL."""
+    return f"/static/{path}?v={_content_hash(path)}"
+
+
+templates.env.globals["static_url"] = static_url
 
 
 def language(request: Request, principal: Principal | None) -> str:

@@ -10,6 +10,8 @@ A only. Nothing here publishes, decides or signs out: those live in
 from __future__ import annotations
 
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -121,6 +123,29 @@ def test_the_partner_dashboard_shows_the_published_numbers_and_history(
     watch.assert_clean(base)
 
 
+def test_the_dashboard_s_download_button_gives_the_partner_its_report(
+    page: Page, live_server: LiveServer, sessions: Sessions, tmp_path: Path
+) -> None:
+    """The card's button downloads the PDF report of the period the card shows, with the
+    card's numbers (read back with pdftotext)."""
+    watch = Watch.on(page.context)
+    base = live_server.url
+    sessions.open(page, "agency-a")
+    card = page.get_by_test_id("card-buyin-mcn")
+    with page.expect_download() as info:
+        card.get_by_test_id("report-pdf").click()
+    download = info.value
+    assert download.suggested_filename == "buyin-mcn-2024-08-A.pdf"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    assert re.search(r"^\s*V3\s+601\s+assessed\s+V5\s+up", text, re.MULTILINE), text
+    assert re.search(r"^\s*2024-07\s+310\s+V2", text, re.MULTILINE), text
+    watch.assert_clean(base)
+
+
 def test_the_dashboard_switches_to_chinese(
     page: Page, live_server: LiveServer, sessions: Sessions
 ) -> None:
@@ -153,15 +178,17 @@ def test_the_dashboard_switches_to_chinese(
     watch.assert_clean(base)
 
 
-# -- the seller's directory -------------------------------------------------------------------
+# -- the directory -----------------------------------------------------------------------------
 
 
 def test_the_directory_filters_in_place_and_back_restores_the_results(
     page: Page, live_server: LiveServer, sessions: Sessions
 ) -> None:
+    # An operator, who is shown every program's levels (百应's are shown to no seller).
     watch = Watch.on(page.context)
     base = live_server.url
-    sessions.open(page, "seller-s0")
+    sessions.open(page, "op")
+    page.goto(f"{base}/directory")
     results = page.get_by_test_id("directory-results")
     expect(page.locator(ROWS)).to_have_count(3)
     assert directory_rows(page) == ["A", "B", "T"]
@@ -239,10 +266,14 @@ def test_the_directory_filters_by_market_and_by_name(
     expect(page.get_by_test_id("directory-count")).to_have_text("No partner matches these filters.")
 
     # The filter in the URL is the page: loading it afresh shows the same results.
-    page.goto(f"{base}/directory?program=buyin-mcn&level=V3")
-    expect(page.get_by_test_id("filter-program")).to_have_value("buyin-mcn")
-    expect(page.get_by_test_id("filter-level")).to_have_value("V3")
-    assert directory_rows(page) == ["A"]
+    page.goto(f"{base}/directory?market=TH&kind=tsp")
+    expect(page.get_by_test_id("filter-market")).to_have_value("TH")
+    expect(page.get_by_test_id("filter-kind")).to_have_value("tsp")
+    assert directory_rows(page) == ["T"]
+    # A seller is offered no 百应 filter: its levels are on the agency's own workbench.
+    expect(page.get_by_test_id("filter-program").locator("option[value=buyin-mcn]")).to_have_count(
+        0
+    )
     watch.assert_clean(base)
 
 
@@ -256,11 +287,11 @@ def test_a_directory_row_opens_the_public_page_without_a_score(
     expect(page).to_have_url(f"{base}/directory/A")
     public = page.get_by_test_id("partner-public")
     expect(public).to_be_visible()
-    level = page.get_by_test_id("public-level-buyin-mcn")
-    expect(level.get_by_test_id("level")).to_have_text("V3")
-    expect(level).to_contain_text("Period 2024-08")
+    # A seller is shown no 百应 level (the agency's own workbench only), nor a score.
+    expect(page.get_by_test_id("public-level-buyin-mcn")).to_have_count(0)
     main = page.locator("main")
     expect(main).not_to_contain_text("601")
+    expect(main).not_to_contain_text("V3")
     expect(main).not_to_contain_text(re.compile("score", re.IGNORECASE))
     expect(page.get_by_test_id("dashboard-link")).to_have_count(0)  # not the seller's own
     # The crumb leads back to the directory.
@@ -270,10 +301,29 @@ def test_a_directory_row_opens_the_public_page_without_a_score(
     watch.assert_clean(base)
 
 
+def test_an_agency_reads_its_own_public_page_with_its_level_and_no_score(
+    page: Page, live_server: LiveServer, sessions: Sessions
+) -> None:
+    watch = Watch.on(page.context)
+    base = live_server.url
+    sessions.open(page, "agency-a")
+    page.goto(f"{base}/directory")
+    page.get_by_test_id("directory-row-A").get_by_role("link").click()
+    expect(page).to_have_url(f"{base}/directory/A")
+    level = page.get_by_test_id("public-level-buyin-mcn")
+    expect(level.get_by_test_id("level")).to_have_text("V3")
+    expect(level).to_contain_text("Period 2024-08")
+    main = page.locator("main")
+    expect(main).not_to_contain_text("601")
+    expect(main).not_to_contain_text(re.compile("score", re.IGNORECASE))
+    expect(page.get_by_test_id("dashboard-link")).to_have_count(1)  # its own
+    watch.assert_clean(base)
+
+
 # -- the creator --------------------------------------------------------------------------------
 
 
-def test_a_creator_sees_only_the_agency_it_is_bound_to(
+def test_a_creator_sees_its_agency_and_the_agencies_it_may_choose(
     page: Page, live_server: LiveServer, sessions: Sessions
 ) -> None:
     watch = Watch.on(page.context)
@@ -282,16 +332,21 @@ def test_a_creator_sees_only_the_agency_it_is_bound_to(
     partners = page.get_by_test_id("creator-partners")
     expect(partners.locator("[data-testid^=creator-row-]")).to_have_count(1)
     row = partners.get_by_test_id("creator-row-A")
-    expect(row.get_by_test_id("level-buyin-mcn")).to_have_text(
-        re.compile(r"Buyin MCN agency levels\s+V3")
-    )
-    # Its directory holds A alone too, and A's public page opens.
+    # Bound to A, whose 百应 level is on A's own workbench only.
+    expect(row).to_be_visible()
+    expect(row.get_by_test_id("level-buyin-mcn")).to_have_count(0)
+    # The agencies 集星 grades (A and B), bound or not, to choose by their 集星 level.
+    choose = page.get_by_test_id("choose-agencies")
+    expect(choose.locator("[data-testid^=choose-row-]")).to_have_count(2)
+    expect(choose.get_by_test_id("choose-row-B")).to_be_visible()
+    # Its directory holds the same two, and A's public page opens.
     page.get_by_role("link", name="Partner directory").click()
-    expect(page.locator(ROWS)).to_have_count(1)
-    expect(page.get_by_test_id("directory-row-A")).to_be_visible()
+    expect(page.locator(ROWS)).to_have_count(2)
+    assert directory_rows(page) == ["A", "B"]
     page.get_by_test_id("directory-row-A").get_by_role("link").click()
     expect(page).to_have_url(f"{base}/directory/A")
-    expect(page.get_by_test_id("public-level-buyin-mcn").get_by_test_id("level")).to_have_text("V3")
+    expect(page.get_by_test_id("partner-public")).to_be_visible()
+    expect(page.get_by_test_id("public-level-buyin-mcn")).to_have_count(0)
     watch.assert_clean(base)
 
 
@@ -307,7 +362,7 @@ REFUSED = {
         ("/partners/NOPE/dashboard", 404),
         ("/operator", 403),
     ],
-    "creator-c0": [("/directory/B", 404), ("/partners/A/dashboard", 403)],
+    "creator-c0": [("/directory/T", 404), ("/partners/A/dashboard", 403)],
     "seller-s0": [("/partners/A/dashboard", 403), ("/directory/NOPE", 404)],
     "op": [("/partners/NOPE/dashboard", 404), ("/operator/runs/run-nope", 404)],
 }

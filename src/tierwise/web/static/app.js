@@ -119,7 +119,28 @@
     });
   }
 
-  var KINDS = { history: historyChart, distribution: distributionChart };
+  /* Values over time (a livestream's minutes): one line per data set. */
+  function trendChart(canvas, data) {
+    return new window.Chart(canvas, {
+      type: "line",
+      data: {
+        labels: data.labels,
+        datasets: (data.datasets || []).map(function (set, index) {
+          var colour = COLOURS[index % COLOURS.length];
+          return { label: set.label, data: set.data, borderColor: colour, backgroundColor: colour };
+        }),
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: reduceMotion ? false : undefined,
+        interaction: { mode: "index", intersect: false },
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+      },
+    });
+  }
+
+  var KINDS = { history: historyChart, distribution: distributionChart, trend: trendChart };
 
   function drawCharts(root) {
     if (typeof window.Chart === "undefined") {
