@@ -21,6 +21,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,9 @@ _VOLATILE_KEYS = {
 }
 
 
+_TODAY = date.today().isoformat()
+
+
 class Normalizer:
     """Stable placeholders for run ids (numbered in order of first appearance) and for
     instants of the capture."""
@@ -82,6 +86,8 @@ class Normalizer:
                 return "<volatile>"
             if _NOW.match(value) and value[:4] >= "2026" and value[:10] > "2026-10-31":
                 return "<now>"
+            if value == _TODAY:  # e.g. a decision's effective day defaults to the day it is made
+                return "<today>"
             return _RUN_ID.sub(self._id, value)
         return value
 
