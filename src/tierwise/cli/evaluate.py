@@ -26,7 +26,6 @@ from tierwise.core.periods import Period, PeriodError
 from tierwise.definitions.registry import load_program
 from tierwise.evaluation.service import Evaluation, evaluate, scope
 from tierwise.store.coverage import GateReport, check
-from tierwise.store.engine import DuckDBEngine
 
 ProgramArg = Annotated[str, typer.Argument(help="A program id, or the path of a definition file.")]
 ProgramFileOption = Annotated[
@@ -67,11 +66,10 @@ def run_evaluation(
     engine: str = "duckdb",
     lake: str | None = None,
     spark_master: str = "local[2]",
-) -> tuple[Evaluation, GateReport | None]:
-    """The evaluation and its data gate (None on Spark: the gate's queries are DuckDB's).
-    A period without one day of data is refused (exit 1: grading everyone on nothing
-    would look like a result); a period the data covers in part is evaluated with a
-    warning on standard error."""
+) -> tuple[Evaluation, GateReport]:
+    """The evaluation and its data gate, both on the chosen engine. A period without one
+    day of data is refused (exit 1: grading everyone on nothing would look like a result);
+    a period the data covers in part is evaluated with a warning on standard error."""
     p = _period(period)
     day = _as_of(as_of)
     try:
@@ -87,14 +85,10 @@ def run_evaluation(
     try:
         with event_engine(engine, data, db, lake, spark_master) as source:
             result = evaluate(source, definition, p, day)
-            gate = (
-                check(source.con, definition, scope(definition, p, day))
-                if isinstance(source, DuckDBEngine)
-                else None
-            )
+            gate = check(source, definition, scope(definition, p, day))
     except TierwiseError as exc:
         fail(str(exc))
-    if gate is not None and gate.no_data:
+    if gate.no_data:
         span = (
             f" (its paid orders run from {gate.data_from} to {gate.data_through})"
             if gate.data_from and gate.data_through
@@ -105,7 +99,7 @@ def run_evaluation(
             f"evaluate a period the data covers, or load the data of this one"
         )
     warnings = list(result.warnings)
-    if gate is not None and not gate.ok:
+    if not gate.ok:
         through = f" (the data ends on {gate.data_through})" if gate.data_through else ""
         warnings = [
             f"{p} is not complete{through}: partners are graded on part of the period, "
@@ -139,8 +133,7 @@ def evaluate_command(
         program, program_file, period, data, db, as_of, engine, lake, spark_master
     )
     doc = result.to_dict()
-    if gate is not None:
-        doc["complete"] = gate.ok
+    doc["complete"] = gate.ok
     if output == "json":
         json.dump(doc, sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
         sys.stdout.write("\n")
@@ -229,8 +222,7 @@ def explain_command(
         return
     if output == "json":
         document = doc.to_json()
-        if gate is not None:
-            document["complete"] = gate.ok
+        document["complete"] = gate.ok
         json.dump(document, sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
         sys.stdout.write("\n")
         return

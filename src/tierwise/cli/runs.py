@@ -14,7 +14,15 @@ from rich.table import Table
 
 from tierwise.cli.app import app
 from tierwise.cli.evaluate import AsOfOption, ProgramArg, ProgramFileOption, _as_of, _period
-from tierwise.cli.source import DataOption, DbOption, events, fail
+from tierwise.cli.source import (
+    DataOption,
+    DbOption,
+    EngineOption,
+    LakeOption,
+    SparkMasterOption,
+    event_engine,
+    fail,
+)
 from tierwise.cli.state import ActorOption, StateOption, open_state
 from tierwise.core.errors import TierwiseError
 from tierwise.core.periods import Period
@@ -54,11 +62,15 @@ def run_command(
         bool, typer.Option("--publish", help="Publish each stored run whose data is complete.")
     ] = False,
     actor: ActorOption = "cli",
+    engine: EngineOption = "duckdb",
+    lake: LakeOption = None,
+    spark_master: SparkMasterOption = "local[2]",
 ) -> None:
     """Evaluate every period from --from to --to in order and apply the level lifecycle.
 
     Stored runs continue from the published levels before --from; the same inputs reuse
-    the stored run."""
+    the stored run (on the same engine: each engine digests the data its own way). Spark
+    gives the same results, so the same result hashes."""
     if output not in ("json", "table"):
         raise typer.BadParameter("use json or table", param_hint="--format")
     if publish and not store:
@@ -75,7 +87,7 @@ def run_command(
                 f"{definition.id} runs by {definition.period_kind}, not {p1.kind}",
                 param_hint="--from",
             )
-        with events(data, db) as con:
+        with event_engine(engine, data, db, lake, spark_master) as con:
             if store:
                 with open_state(state) as st:
                     recorded = record_run(

@@ -8,6 +8,7 @@ semantics over (`/` and `AVG` give DOUBLE there), so both engines round the same
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -26,6 +27,11 @@ class Dialect(Protocol):
         """A DOUBLE amount as DECIMAL(18,4), rounded as DuckDB rounds it: half away from
         zero, on the amount times 10,000 in DOUBLE."""
 
+    def row_hash(self, columns: Sequence[str]) -> str:
+        """A 64-bit hash of a row's columns, summed into a table's digest (a run's data
+        fingerprint). Engines hash differently: a digest is compared with one taken on the
+        same engine."""
+
     def translate(self, sql: str) -> str:
         """The plan's SQL (DuckDB's, with this dialect's fragments) in the engine's own."""
 
@@ -42,6 +48,12 @@ class DuckDB:
 
     def money(self, double_expr: str) -> str:
         return f"CAST({double_expr} AS DECIMAL(18,4))"
+
+    def row_hash(self, columns: Sequence[str]) -> str:
+        # The hash of a struct of the same fields: digests taken before the Data Compass
+        # columns were added stay the same.
+        fields = ", ".join(f'"{c}" := "{c}"' for c in columns)
+        return f"hash(struct_pack({fields}))"
 
     def translate(self, sql: str) -> str:
         return sql
@@ -66,6 +78,11 @@ class Spark:
         # DuckDB's in the last place for some products (found on the small generated set).
         scaled = f"round(({double_expr}) * CAST(10000 AS DOUBLE), 0)"
         return f"CAST(CAST({scaled} AS DECIMAL(18,0)) * 0.0001 AS DECIMAL(18,4))"
+
+    def row_hash(self, columns: Sequence[str]) -> str:
+        # xxhash64 is signed; as DECIMAL its sum over billions of rows cannot overflow.
+        fields = ", ".join(f'"{c}"' for c in columns)
+        return f"CAST(xxhash64({fields}) AS DECIMAL(20, 0))"
 
     def translate(self, sql: str) -> str:
         import sqlglot  # only plans for Spark need it

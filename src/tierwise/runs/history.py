@@ -11,11 +11,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-import duckdb
-
 from tierwise.core.periods import Period, periods_between
 from tierwise.definitions.model import Program
-from tierwise.evaluation.service import Evaluation, evaluate, scope
+from tierwise.evaluation.service import Evaluation, Source, evaluate, scope
 from tierwise.lifecycle import Award, Decision, PeriodResult, Policy, Standing, Step, advance
 from tierwise.store.coverage import GateReport, check
 
@@ -107,7 +105,7 @@ def _held(result: PeriodResult, step: Step) -> PeriodResult:
 
 
 def run_history(
-    con: duckdb.DuckDBPyConnection,
+    con: Source,
     program: Program,
     first: Period,
     last: Period,

@@ -12,7 +12,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-import duckdb
 from sqlalchemy.orm import Session
 
 from tierwise.core.periods import Period
@@ -25,7 +24,7 @@ from tierwise.evaluation.documents import (
     ResultDocument,
     ReviewDocument,
 )
-from tierwise.evaluation.service import evaluate
+from tierwise.evaluation.service import Source, evaluate
 from tierwise.lifecycle import Notice
 from tierwise.outbox.repository import Outbox
 from tierwise.runs.fingerprint import RunFingerprint
@@ -102,7 +101,7 @@ class RecordedHistory:
 # and a transaction held across the evaluation would hold SQLite's write lock that long.
 def record_run(
     state: StateStore,
-    con: duckdb.DuckDBPyConnection,
+    con: Source,
     program: Program,
     first: Period,
     last: Period,
@@ -162,7 +161,7 @@ def _notices(pr: PeriodRun) -> list[Notice]:
 
 def publish(
     session: Session,
-    con: duckdb.DuckDBPyConnection | None,
+    con: Source | None,
     program: Program,
     run_id: str,
     actor: str,
@@ -296,7 +295,7 @@ def diff_runs(session: Session, program: Program, run_id: str, other: str | None
 # hold a transaction (on SQLite, the write lock) while it does.
 def whatif(
     state: StateStore,
-    con: duckdb.DuckDBPyConnection,
+    con: Source,
     changed: Program,
     period: Period,
 ) -> dict[str, Any]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tierwise.metrics.dialect import DUCKDB, Dialect
+
 ColumnType = Literal["str", "int", "num", "money", "bool", "date", "ts"]
 
 #: DuckDB storage type of each contract type. `money` is the contract's `num` for amounts:
@@ -449,11 +451,7 @@ def create_table_sql(t: Table, name: str | None = None) -> str:
     return f'CREATE TABLE IF NOT EXISTS "{name or t.name}" ({cols})'
 
 
-def row_digest_sql(t: Table) -> str:
-    """SQL hashing each row of `t` over the columns grading programs may read.
-
-    Equal to DuckDB's `hash(<table>)` of the row before Data Compass columns were added
-    (a struct of the same fields hashes alike), so digests of program inputs are stable.
-    """
-    fields = ", ".join(f'"{c.name}" := "{c.name}"' for c in t.columns if c.graded)
-    return f"hash(struct_pack({fields}))"
+def row_digest_sql(t: Table, dialect: Dialect = DUCKDB) -> str:
+    """SQL hashing each row of `t` over the columns grading programs may read, so adding a
+    Data Compass column leaves the digests of program inputs as they were."""
+    return dialect.row_hash([c.name for c in t.columns if c.graded])

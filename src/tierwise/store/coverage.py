@@ -6,7 +6,7 @@ names what is missing, and a run that fails it can be previewed but not publishe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,6 +15,7 @@ import duckdb
 from tierwise.core.sql import literal as _q
 from tierwise.definitions.model import Program
 from tierwise.metrics.plan import Scope
+from tierwise.store.engine import EventEngine, as_engine
 from tierwise.store.queries import empty_tables, tables_read
 
 #: A fact read on a day must have been refreshed within this many days before it.
@@ -41,9 +42,18 @@ class GateReport:
         return {"ok": self.ok, "problems": list(self.problems)}
 
 
-def check(con: duckdb.DuckDBPyConnection, program: Program, scope: Scope) -> GateReport:
+def check(
+    source: duckdb.DuckDBPyConnection | EventEngine, program: Program, scope: Scope
+) -> GateReport:
     """Tables the program reads are non-empty, every day of the period has the daily feeds
-    it reads (orders paid, API calls), and facts it reads are fresh on the day read."""
+    it reads (orders paid, API calls), and facts it reads are fresh on the day read — asked
+    of the engine the run reads (`scope` is written in its dialect here)."""
+    engine = as_engine(source)
+    sc = replace(scope, dialect=engine.dialect)
+
+    def rows(sql: str) -> list[tuple[Any, ...]]:
+        return engine.fetch(sql)[1]
+
     problems: list[str] = []
     #: For each daily feed the program reads and the period does not fill: whether the
     #: period lies wholly outside the days the feed spans.
@@ -52,53 +62,54 @@ def check(con: duckdb.DuckDBPyConnection, program: Program, scope: Scope) -> Gat
     data_through: date | None = None
     metrics = list(program.metrics.values())
     tables = tables_read(program)
-    problems += [f"table {t} is empty; {program.id} reads it" for t in empty_tables(con, program)]
-    period = scope.period
+    problems += [
+        f"table {t} is empty; {program.id} reads it" for t in empty_tables(engine, program)
+    ]
+    period = sc.period
     days = period.days
-    tz = _q(scope.time_zone)
     if "orders" in tables:
-        markets = ", ".join(_q(m) for m in scope.markets or ())
+        markets = ", ".join(_q(m) for m in sc.markets or ())
         market_filter = (
             f" AND seller_id IN (SELECT seller_id FROM sellers WHERE market IN ({markets}))"
             if markets
             else ""
         )
-        rows = con.execute(
-            f"SELECT COUNT(DISTINCT CAST(timezone({tz}, paid_at) AS DATE)) FROM orders "
-            f"WHERE paid_at >= {scope.instant(period.start)} "
-            f"AND paid_at < {scope.instant(period.end)}{market_filter}"
-        ).fetchall()
-        covered = rows[0][0] if rows else 0
+        found = rows(
+            f"SELECT COUNT(DISTINCT {sc.local_date('paid_at')}) FROM orders "
+            f"WHERE paid_at >= {sc.instant(period.start)} "
+            f"AND paid_at < {sc.instant(period.end)}{market_filter}"
+        )
+        covered = found[0][0] if found else 0
         if covered < days:
             problems.append(
                 f"orders: {days - covered} of {days} days of {period} have no paid order"
             )
-            data_from, data_through = con.execute(
-                f"SELECT CAST(timezone({tz}, min(paid_at)) AS DATE), "
-                f"CAST(timezone({tz}, max(paid_at)) AS DATE) FROM orders"
-            ).fetchall()[0]
+            data_from, data_through = rows(
+                f"SELECT {sc.local_date('min(paid_at)')}, {sc.local_date('max(paid_at)')} "
+                "FROM orders"
+            )[0]
             outside.append(_outside(period.start, period.end, data_from, data_through))
     if "api_calls" in tables:
-        rows = con.execute(
+        found = rows(
             f"SELECT COUNT(DISTINCT day) FROM api_calls "
             f"WHERE day >= DATE '{period.start}' AND day < DATE '{period.end}'"
-        ).fetchall()
-        covered = rows[0][0] if rows else 0
+        )
+        covered = found[0][0] if found else 0
         if covered < days:
             problems.append(f"api_calls: {days - covered} of {days} days of {period} have no rows")
-            first, last = con.execute("SELECT min(day), max(day) FROM api_calls").fetchall()[0]
+            first, last = rows("SELECT min(day), max(day) FROM api_calls")[0]
             outside.append(_outside(period.start, period.end, first, last))
     for m in metrics:
         fact = getattr(m.params, "fact", None)
         if fact is None or getattr(m.params, "default", None) is not None:
             continue
-        on = scope.day(m.params.on)  # type: ignore[attr-defined]
+        on = sc.day(m.params.on)  # type: ignore[attr-defined]
         since = on - timedelta(days=FACT_FRESHNESS_DAYS)
-        rows = con.execute(
+        fresh = rows(
             f"SELECT 1 FROM facts WHERE name = {_q(fact)} AND as_of <= DATE '{on}' "
             f"AND as_of > DATE '{since}' LIMIT 1"
-        ).fetchall()
-        if not rows:
+        )
+        if not fresh:
             problems.append(
                 f"facts: no {fact} fact dated in the {FACT_FRESHNESS_DAYS} days up to {on}, "
                 f"the day {program.id} reads it"

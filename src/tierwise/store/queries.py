@@ -81,21 +81,31 @@ def latest_complete_period(con: duckdb.DuckDBPyConnection, program: Program) -> 
     return period if period.last_day <= end else period.previous
 
 
-def data_fingerprint(con: duckdb.DuckDBPyConnection, program: Program) -> str:
-    """A digest of every table the program reads: the same data gives the same digest."""
-    parts = []
-    for t in sorted({"partners", *tables_read(program)}):
-        digest = row_digest_sql(TABLE_INDEX[t])  # the columns programs read, not Compass's
-        n, h = con.execute(f"SELECT COUNT(*), COALESCE(SUM({digest}), 0) FROM {t}").fetchall()[0]
-        parts.append(f"{t}:{n}:{h}")
+def data_fingerprint(source: duckdb.DuckDBPyConnection | EventEngine, program: Program) -> str:
+    """A digest of every table the program reads: the same data gives the same digest on the
+    same engine (each engine hashes rows its own way)."""
+    engine = as_engine(source)
+    tables = sorted({"partners", *tables_read(program)})
+    # the columns programs read, not Compass's; one scan per table, one query in all
+    _, rows = engine.fetch(
+        " UNION ALL ".join(
+            f"SELECT '{t}' AS t, COUNT(*) AS n, "
+            f"COALESCE(SUM({row_digest_sql(TABLE_INDEX[t], engine.dialect)}), 0) AS h FROM {t}"
+            for t in tables
+        )
+    )
+    found = {t: (n, h) for t, n, h in rows}
+    parts = [f"{t}:{found[t][0]}:{found[t][1]}" for t in tables]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
-def partner_markets(con: duckdb.DuckDBPyConnection, partner_kind: str) -> dict[str, str]:
+def partner_markets(
+    source: duckdb.DuckDBPyConnection | EventEngine, partner_kind: str
+) -> dict[str, str]:
     """The market of every partner of one kind (which language its notices are in)."""
-    rows = con.execute(
-        "SELECT partner_id, market FROM partners WHERE kind = ?", [partner_kind]
-    ).fetchall()
+    _, rows = as_engine(source).fetch(
+        f"SELECT partner_id, market FROM partners WHERE kind = {literal(partner_kind)}"
+    )
     return {pid: market for pid, market in rows}
 
 
