@@ -412,11 +412,13 @@ def main() -> None:
     )
     print("|---|---:|---|---|---:|---:|---:|---:|---:|")
     hand_lines: list[str] = []
+    totals: list[tuple[str, int, float, float, float]] = []
     for folder in args.data:
         store = EventStore.for_folder(folder)
         con = store.con
         orders = con.execute("SELECT COUNT(*) FROM orders").fetchall()[0][0]
         spark = SparkEngine.over(session, str(folder))
+        duck_total = spark_total = spark_peak = 0.0
         for pid in PROGRAMS:
             program = load_program(pid)
             period = latest_complete_period(con, program)
@@ -424,11 +426,15 @@ def main() -> None:
             on_duckdb, md = measured(partial(evaluate, con, program, period), args.repeat)
             on_spark, ms = measured(partial(evaluate, spark, program, period), args.repeat)
             assert on_spark.to_dict() == on_duckdb.to_dict(), f"{folder} {pid}: engines differ"
+            duck_total += md.seconds
+            spark_total += ms.seconds
+            spark_peak = max(spark_peak, ms.peak_rss_mb)
             print(
                 f"| {folder.name} | {orders:,} | {pid} | {period} | {md.seconds:.2f} "
                 f"| {ms.seconds:.2f} | {ms.seconds / md.seconds:.1f}× | {md.peak_rss_mb:,.0f} "
                 f"| {ms.peak_rss_mb:,.0f} |"
             )
+        totals.append((folder.name, orders, duck_total, spark_total, spark_peak))
         month = latest_complete_period(con, load_program("buyin-mcn"))
         assert month is not None
         found = disagreements(spark, month)
@@ -449,6 +455,15 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|")
     for line in hand_lines:
         print(line)
+    print()
+    print("How time grows: the five programs together, against the orders in the data")
+    print("| data | orders | DuckDB s | Spark s | Spark s per M orders | Spark peak MB |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, orders, duck, spark_s, peak in totals:
+        print(
+            f"| {name} | {orders:,} | {duck:.2f} | {spark_s:.2f} "
+            f"| {spark_s / (orders / 1e6):.3f} | {peak:,.0f} |"
+        )
     session.stop()
 
 
