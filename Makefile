@@ -88,11 +88,13 @@ lint: install
 	$(BIN)/mypy --strict src
 	$(BIN)/lint-imports
 
+# Two pytest-xdist workers, a test file to a worker (module fixtures are built once); the
+# tests share nothing (a PostgreSQL database per worker session, free ports, tmp folders).
 # CI=true (set by .ci/run) prints the slowest tests; a developer runs a subset with markers:
 #   .venv/bin/pytest -m "not browser and not slow"   (or "not pg" without PostgreSQL,
 #   "not spark" without Java)
 test: install browser java lint
-	$(BIN)/pytest -q $(if $(CI),--durations=25)
+	$(BIN)/pytest -q -n 2 --dist loadfile $(if $(CI),--durations=25)
 
 bench: install
 	$(BIN)/tierwise data generate --out bench/out/medium --scale medium --seed 1
