@@ -10,10 +10,10 @@ For each folder, in this one process and one Spark session:
   the Parquet folder in place;
 - buyin-mcn's metric plan on Spark against `hand_buyin`, what a data engineer writes with
   the DataFrame API; before anything is timed the two are checked to give the same numbers
-  on this data (tests/bench/test_spark_baseline.py checks it on small data too).
+  on this data (tests/test_bench_spark.py checks it on small data too).
 Every figure is the best of `--repeat` runs after one unmeasured warm-up, the same for
-every side. Peak memory is the resident set of the whole process tree (Python and the
-Spark JVM), sampled every 10 ms.
+every side. Peak memory is the resident set of this process, with the Spark JVM's (a
+child of it) on the Spark side, sampled every 10 ms.
 """
 
 from __future__ import annotations
@@ -344,25 +344,27 @@ class Measure:
     peak_rss_mb: float
 
 
-def _tree_rss() -> int:
+def _rss(tree: bool) -> int:
+    """This process's resident set, with its children's (the Spark JVM) for a Spark side."""
     proc = psutil.Process()
     total = proc.memory_info().rss
-    for child in proc.children(recursive=True):
+    for child in proc.children(recursive=True) if tree else ():
         with contextlib.suppress(psutil.Error):  # a child that ended meanwhile
             total += child.memory_info().rss
     return total
 
 
-def measured(fn: Callable[[], T], repeat: int) -> tuple[T, Measure]:
-    """One unmeasured warm-up, then the best of `repeat`; the process tree's peak RSS."""
+def measured(fn: Callable[[], T], repeat: int, tree: bool = True) -> tuple[T, Measure]:
+    """One unmeasured warm-up, then the best of `repeat`; the peak RSS (of the process
+    tree when `tree`: the Spark JVM is a child of this process)."""
     fn()
-    peak = _tree_rss()
+    peak = _rss(tree)
     stop = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not stop.is_set():
-            peak = max(peak, _tree_rss())
+            peak = max(peak, _rss(tree))
             time.sleep(0.01)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -423,7 +425,9 @@ def main() -> None:
             program = load_program(pid)
             period = latest_complete_period(con, program)
             assert period is not None
-            on_duckdb, md = measured(partial(evaluate, con, program, period), args.repeat)
+            on_duckdb, md = measured(
+                partial(evaluate, con, program, period), args.repeat, tree=False
+            )
             on_spark, ms = measured(partial(evaluate, spark, program, period), args.repeat)
             assert on_spark.to_dict() == on_duckdb.to_dict(), f"{folder} {pid}: engines differ"
             duck_total += md.seconds
