@@ -87,7 +87,7 @@ def test_the_latest_minute_against_the_arrived_minutes_of_the_five_before() -> N
 def test_a_first_minute_has_nothing_to_compare_with() -> None:
     found = live_figures(events(START, doc_minute(0, online_viewers=7)), "L", NOW)
     assert found is not None and found.compared_minutes == 0
-    assert [(c.latest, c.mean, c.change) for c in found.comparisons][0] == (7, None, None)
+    assert next((c.latest, c.mean, c.change) for c in found.comparisons) == (7, None, None)
     empty = live_figures(events(START), "L", NOW)
     assert empty is not None and empty.comparisons == () and empty.latest_minute is None
 
@@ -212,7 +212,7 @@ def test_violations_of_the_creator_while_the_live_ran() -> None:
             issued("other", "d", 11),
             issued("after", "c", 31),
             ended,
-        ),  # fmt: skip
+        ),
         "L",
         NOW,
     )
