@@ -30,6 +30,8 @@ log = logging.getLogger("tierwise.live")
 WAKE_S = 0.5
 #: The pause before connecting again after the listening connection broke (s).
 RECONNECT_S = 1.0
+#: How long a new subscriber waits for the listener to be listening (s).
+READY_S = 5.0
 #: Notices a slow subscriber may have waiting before older ones are dropped: it rereads
 #: everything when it wakes, so one waiting notice is as good as many.
 QUEUE_LIMIT = 64
@@ -110,6 +112,12 @@ class Feed:
             self._subscribers.append(sub)
             self._start()
         return sub
+
+    def ready(self, timeout: float = READY_S) -> bool:
+        """Wait until the listener hears notices (a blocking call: run it in a thread).
+        What commits after this is told; what committed before, a read made after it
+        sees."""
+        return self.listening.wait(timeout)
 
     @property
     def subscribers(self) -> int:

@@ -57,7 +57,7 @@ def live_screen(portal: PortalDep, principal: ApiUser, creators: Creators = None
     "/stream",
     name="api.compass.live_stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {stream.MEDIA_TYPE: {}}}, **responses(404, 422)},
+    responses={200: {"content": {stream.MEDIA_TYPE: {}}}, **responses(404, 422, 503)},
 )
 async def live_stream(
     request: Request,

@@ -71,11 +71,14 @@ def screen_reader(portal: Portal, reader: compass.Reader, creator_ids: list[str]
 
 
 async def opened(feed: Feed, read: Read) -> tuple[Subscription, LiveScreen]:
-    """Subscribe, then read the first screen (logged): an event stored between the two is
-    in the screen or comes as a notice, never lost. A refusal (422, 404) raises here, before
-    any byte of the stream is sent, so it is answered as any other."""
+    """Subscribe, wait for the listener to listen, then read the first screen (logged): an
+    event stored meanwhile is in the screen or comes as a notice, never lost. A refusal
+    (422, 404) raises here, before any byte of the stream is sent, so it is answered as
+    any other."""
     subscription = feed.subscribe()
     try:
+        if not await anyio.to_thread.run_sync(feed.ready):
+            raise Problem(503, "live updates are unavailable: the state store is not answering")
         first = await anyio.to_thread.run_sync(read, True)
     except BaseException:
         subscription.close()
