@@ -138,7 +138,12 @@ def world(tmp_path: Path) -> Iterator[LiveWorld]:
 
 
 #: c0's live numbers: A may not see them, so none of these may show anywhere.
-C0_SECRET: dict[str, Any] = {"online_viewers": 4321, "gmv": "777.77", "orders": 91, "product_clicks": 6543}
+C0_SECRET: dict[str, Any] = {
+    "online_viewers": 4321,
+    "gmv": "777.77",
+    "orders": 91,
+    "product_clicks": 6543,
+}
 
 
 def three_lives(world: LiveWorld) -> None:
