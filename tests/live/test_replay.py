@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from tierwise.web.context import Portal
 #: The day's events (tests/live/canonical.py): 2 lives × (start, end), 4 minutes,
 #: 2 products, 2 orders and 1 refund, 3 stock counts, 1 violation.
 EVENTS = 17
+#: How far before `now` a day moved by `ending_now` may end: less than two minutes.
+MINUTE_AND_A_BIT = timedelta(minutes=2)
 
 
 @pytest.fixture
@@ -188,3 +191,33 @@ def test_compact_folds_the_finished_days_once(
     again = CliRunner().invoke(app, command)
     assert again.exit_code == 0, again.output
     assert "nothing to fold" in again.output
+
+
+def test_a_day_moved_to_end_now_keeps_its_shape_under_new_ids(from_files: EventStore) -> None:
+    from datetime import UTC, datetime
+
+    from tierwise.live.events import LiveMinute, OrderPaid
+    from tierwise.live.replay import ending_now
+
+    events = day_events(from_files.con, DAY)
+    now = datetime(2026, 12, 6, 2, 30, 41, tzinfo=UTC)
+    moved = ending_now(events, now)
+    assert len(moved) == len(events) == EVENTS
+    last = max(e.at for e in events)
+    shift = moved[0].at - events[0].at
+    # whole minutes; the last event falls in the minute of `now` (or at its start)
+    assert shift.total_seconds() % 60 == 0
+    assert max(e.at for e in moved) == last + shift <= now
+    assert now - (last + shift) < MINUTE_AND_A_BIT
+    tag = "~" + (min(e.at for e in events) + shift).strftime("%Y%m%d%H%M")
+    for before, after in zip(events, moved, strict=True):
+        assert after.kind == before.kind and after.id == before.id + tag
+        assert after.at == before.at + shift
+        if isinstance(after, LiveMinute):
+            assert after.minute.second == 0 and after.live_id.endswith(tag)
+        if isinstance(after, OrderPaid) and after.channel == "live":
+            assert after.content_id is not None and after.content_id.endswith(tag)
+    # folded, the moved day is the same day: the same rows but for the instants and ids
+    assert [len(rows) for rows in fold(moved).values()] == [
+        len(rows) for rows in fold(events).values()
+    ]
