@@ -12,6 +12,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.live.conftest import minute
 from tierwise.live.events import LiveEvent, LiveMinute, events_from_json
 from tierwise.live.figures import LOW_STOCK, compare, live_figures, stock_now
 
@@ -24,24 +25,9 @@ def iso(minutes: int) -> str:
 
 
 def doc_minute(m: int, counted: int | None = None, **values: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "id": f"m{m}/{counted}",
-        "kind": "live.minute",
-        "at": iso(m + 1 if counted is None else counted),
-        "live_id": "L",
-        "minute": iso(m),
-        "online_viewers": 0,
-        "views": 0,
-        "product_clicks": 0,
-        "orders": 0,
-        "gmv": "0",
-        "currency": "USD",
-        "likes": 0,
-        "comments": 0,
-        "shares": 0,
-        "new_followers": 0,
-    }
-    return base | values
+    """Minute `m` of live L (zeros but for `values`), counted at the end of it or `counted`."""
+    later = m + 1 if counted is None else counted
+    return minute(f"m{m}/{counted}", "L", iso(m), iso(later), **values)
 
 
 START = {"id": "s", "kind": "live.started", "at": iso(0), "live_id": "L", "creator_id": "c"}

@@ -46,6 +46,7 @@ def make_app(setup: PortalSetup) -> FastAPI:
 def app(portal_setup: PortalSetup) -> Iterator[FastAPI]:
     application = make_app(portal_setup)
     yield application
+    application.state.live_feed.stop()  # its lifespan never ran: the live screen's listener
     application.state.portal.close()
 
 

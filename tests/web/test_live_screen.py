@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.live.conftest import minute as live_minute
 from tests.web.test_compass_module_pages import entries
 from tests.web.test_compass_pages import World, text
 from tierwise.db.engine import StateStore
@@ -39,24 +40,9 @@ def started(live_id: str, creator_id: str, hh_mm: str = "02:00") -> dict[str, An
 
 
 def minute(live_id: str, hh_mm: str, counted: str | None = None, **values: Any) -> dict[str, Any]:
-    doc: dict[str, Any] = {
-        "id": f"{live_id}/{hh_mm}/{counted or 'first'}",
-        "kind": "live.minute",
-        "at": at(counted or hh_mm),
-        "live_id": live_id,
-        "minute": at(hh_mm),
-        "online_viewers": 0,
-        "views": 0,
-        "product_clicks": 0,
-        "orders": 0,
-        "gmv": "0",
-        "currency": "USD",
-        "likes": 0,
-        "comments": 0,
-        "shares": 0,
-        "new_followers": 0,
-    }
-    return doc | values
+    """A `live.minute` of `live_id` (zeros but for `values`), counted at `counted`."""
+    event_id = f"{live_id}/{hh_mm}/{counted or 'first'}"
+    return live_minute(event_id, live_id, at(hh_mm), at(counted or hh_mm), **values)
 
 
 def product(live_id: str, product_id: str, hh_mm: str, **values: Any) -> dict[str, Any]:
@@ -364,7 +350,7 @@ def test_the_stream_pushes_the_screen_when_an_event_is_stored(world: LiveWorld) 
         with client.stream("GET", url, headers=world.token("agency-a")) as reply:
             assert reply.status_code == 200
             assert reply.headers["content-type"].startswith("text/event-stream")
-            screens = _screens(reply.iter_lines())
+            screens = screens_of(reply.iter_lines())
             assert next(screens)["creators"][0]["figures"]["online_viewers"] == 10
             world.send(minute("LIVE-1", "02:01", online_viewers=25))
             assert next(screens)["creators"][0]["figures"]["online_viewers"] == 25
@@ -375,8 +361,8 @@ def test_the_stream_pushes_the_screen_when_an_event_is_stored(world: LiveWorld) 
         client.close()
 
 
-def _screens(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
-    """The `screen` events of a stream, as documents."""
+def screens_of(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
+    """The `screen` events of a stream's lines, as documents."""
     event, data = "", []
     for line in lines:
         if line.startswith("event: "):

@@ -23,6 +23,7 @@ import httpx
 import pytest
 
 from tests.live.conftest import SECRET
+from tests.web.test_live_screen import screens_of
 from tierwise.live.signing import SECRET_ENV, signed_headers
 from tierwise.screen.stream import GRACEFUL_S
 from tierwise.testing.compass import PASSWORD, build_compass_portal
@@ -108,16 +109,8 @@ def _listen(url: str, headers: dict[str, str], screens: queue.Queue[Any]) -> Non
     try:
         with httpx.stream("GET", url, headers=headers, timeout=None) as reply:
             screens.put(reply.status_code)
-            event, data = "", []
-            for line in reply.iter_lines():
-                if line.startswith("event: "):
-                    event = line[7:]
-                elif line.startswith("data: "):
-                    data.append(line[6:])
-                elif line == "" and data:
-                    if event == "screen":
-                        screens.put(json.loads("\n".join(data)))
-                    event, data = "", []
+            for screen in screens_of(reply.iter_lines()):
+                screens.put(screen)
     except httpx.HTTPError as exc:
         screens.put(exc)
     finally:

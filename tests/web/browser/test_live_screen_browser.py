@@ -7,11 +7,8 @@ page is never reloaded."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.web.browser.support import Watch
@@ -21,25 +18,13 @@ from tests.web.test_live_screen import minute, product, started, stock
 from tierwise.db.engine import StateStore
 from tierwise.live.events import events_from_json
 from tierwise.live.service import ingest
-from tierwise.server.app import create_app
-from tierwise.testing.compass import CompassSetup, build_compass_portal, open_compass_portal
-
-
-@pytest.fixture()
-def live_server(tmp_path: Path) -> Iterator[tuple[LiveServer, CompassSetup]]:
-    setup = build_compass_portal(tmp_path, f"sqlite:///{tmp_path / 'state.db'}")
-    application = create_app(open_compass_portal(setup), close_portal=True)
-    try:
-        with LiveServer(application) as server:
-            yield server, setup
-    finally:
-        application.state.portal.close()
+from tierwise.testing.compass import CompassSetup
 
 
 def test_a_card_changes_and_the_low_stock_badge_appears_and_clears(
-    browser: Browser, live_server: tuple[LiveServer, CompassSetup]
+    browser: Browser, compass_server: tuple[LiveServer, CompassSetup]
 ) -> None:
-    server, setup = live_server
+    server, setup = compass_server
     state = StateStore.open(setup.state_url, clock=setup.clock.now)
 
     def send(*docs: dict[str, Any]) -> None:
