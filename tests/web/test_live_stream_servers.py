@@ -6,12 +6,8 @@ SIGTERM with the stream open (`GRACEFUL_S`)."""
 from __future__ import annotations
 
 import json
-import os
 import queue
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -23,8 +19,9 @@ import httpx
 import pytest
 
 from tests.live.conftest import SECRET
+from tests.live.test_events_killed import free_port, start_server
 from tests.web.test_live_screen import screens_of
-from tierwise.live.signing import SECRET_ENV, signed_headers
+from tierwise.live.signing import signed_headers
 from tierwise.screen.stream import GRACEFUL_S
 from tierwise.testing.compass import PASSWORD, build_compass_portal
 
@@ -42,36 +39,13 @@ SERVE = (
 DELIVERY_S = 2.0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 class Server:
     """`create_app` on uvicorn in a process of its own."""
 
     def __init__(self, state_url: str, db: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", SERVE, state_url, str(db), str(self.port)],
-            env={**os.environ, SECRET_ENV: SECRET.decode()},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                self.stop()
-                raise RuntimeError("the server did not start")
-            time.sleep(0.1)
+        self.process = start_server(SERVE, [state_url, str(db), str(self.port)], self.port)
 
     def stop(self) -> str:
         if self.process.poll() is None:
