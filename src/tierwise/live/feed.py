@@ -32,8 +32,8 @@ WAKE_S = 0.5
 RECONNECT_S = 1.0
 #: How long a new subscriber waits for the listener to be listening (s).
 READY_S = 5.0
-#: Notices a slow subscriber may have waiting before older ones are dropped: it rereads
-#: everything when it wakes, so one waiting notice is as good as many.
+#: Notices a slow subscriber may have waiting before they are replaced by one "read
+#: again": it rereads everything when it wakes, so one waiting notice is as good as many.
 QUEUE_LIMIT = 64
 
 #: What a notice told: (event_id, kind, subject) of each stored event.
@@ -61,9 +61,12 @@ class Subscription:
     closed: Callable[[], None] = lambda: None
 
     def put(self, items: Told) -> None:
-        """Called in the subscriber's loop."""
+        """Called in the subscriber's loop. A full queue is replaced by one "read again"
+        (dropping only the oldest notice could drop the one that mattered)."""
         if self.queue.full():
-            self.queue.get_nowait()
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            items = RESYNC
         self.queue.put_nowait(items)
 
     async def next(self, timeout: float) -> Told | None:
@@ -166,7 +169,7 @@ class Feed:
                     while not self._stop.is_set():
                         for notice in connection.notifies(timeout=WAKE_S):
                             self.tell(notice.payload)
-            except psycopg.Error:
+            except Exception:  # the database away, or anything else: never die silently
                 self.listening.clear()
                 reconnected = True
                 log.exception("the live-event listener lost its connection; reconnecting")

@@ -33,6 +33,9 @@ from tierwise.web.problems import Problem
 STREAM_ROUTES = frozenset({"api.compass.live_stream", "page.compass.live_stream"})
 #: Seconds between keep-alive comments on a quiet stream.
 PING_S = 15.0
+#: The least time between two reads of one stream (s): the screen's numbers change by
+#: the minute, a stream need not read again for every batch of a busy sender.
+MIN_GAP_S = 0.25
 #: How long a browser waits before reconnecting a broken stream (milliseconds).
 RETRY_MS = 2000
 #: Seconds `tierwise serve` lets open streams run on when it stops.
@@ -112,6 +115,9 @@ async def events(
                 await anyio.to_thread.run_sync(log, screen)
                 logged = _read_key(screen)
             yield message("screen", shape(screen))
+            # under a flood of events, at most one read per gap: the notices meanwhile wait
+            # in the queue and make the next read together
+            await anyio.sleep(MIN_GAP_S)
     finally:
         subscription.close()
 
