@@ -48,7 +48,7 @@ def server(portal: Portal) -> Iterator[LiveServer]:
         yield live
 
 
-def replay(server: LiveServer, db: Path, log: Path) -> tuple[int, str]:
+def replay(server: LiveServer, db: Path, log: Path, *more: str) -> tuple[int, str]:
     result = CliRunner().invoke(
         app,
         [
@@ -68,6 +68,7 @@ def replay(server: LiveServer, db: Path, log: Path) -> tuple[int, str]:
             DAY.isoformat(),
             "--log",
             str(log),
+            *more,
         ],
         env={"REPLAY_SECRET": SECRET.decode()},
     )
@@ -98,6 +99,20 @@ def test_a_replayed_day_is_stored_once_and_its_log_adds_up(
     with portal.state.reading() as session:
         assert LiveEvents(session).count() == EVENTS
     assert [line["answer"] for line in read_log(log)[EVENTS:]] == ["duplicate"] * EVENTS
+
+
+def test_a_day_replayed_now_is_stored_under_new_ids_beside_the_day(
+    server: LiveServer, portal: Portal, day_store: Path, tmp_path: Path
+) -> None:
+    assert replay(server, day_store, tmp_path / "day.jsonl")[0] == 0
+    code, output = replay(server, day_store, tmp_path / "now.jsonl", "--now")
+    assert code == 0, output
+    assert f"{EVENTS} event(s) sent" in output and f"{EVENTS} stored" in output
+    moved = read_log(tmp_path / "now.jsonl")
+    tag = moved[0]["id"].rpartition("~")[2]
+    assert len(tag) == 12 and all(line["id"].endswith("~" + tag) for line in moved)
+    with portal.state.reading() as session:
+        assert LiveEvents(session).count() == 2 * EVENTS
 
 
 def test_a_server_down_at_first_is_reached_by_retrying(
