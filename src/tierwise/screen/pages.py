@@ -7,6 +7,7 @@ Server-Sent Events carrying the page's live part as HTML in the reader's languag
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import anyio.to_thread
 from fastapi import APIRouter, Query, Request, Response
@@ -47,7 +48,7 @@ def _shown(portal: Portal, principal: Principal, screen: LiveScreen) -> dict[str
 
 
 def _stream_url(creators: list[str]) -> str:
-    query = "&".join(f"creator_id={c}" for c in creators)
+    query = urlencode([("creator_id", c) for c in creators])
     return "/compass/live/stream" + (f"?{query}" if query else "")
 
 
