@@ -67,8 +67,10 @@ def screen_reader(portal: Portal, reader: compass.Reader, creator_ids: list[str]
                 return service.read_screen(portal.state, con, reader, creator_ids, logged=logged)
             except RequestNotFound as exc:
                 raise Problem(404, str(exc)) from None
-            except CompassError as exc:
+            except service.ScreenRefused as exc:
                 raise Problem.field("query.creator_id", str(exc)) from None
+            except CompassError as exc:  # the partner's data unusable (an unknown market)
+                raise Problem(422, str(exc)) from None
 
     return read
 
