@@ -66,7 +66,7 @@ def _events() -> list[LiveEvent]:
     return events_from_json(json.dumps(docs))
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
@@ -74,8 +74,14 @@ def _free_port() -> int:
 
 
 def _start(url: str, port: int) -> subprocess.Popen[bytes]:
+    return start_server(SERVE, [url, str(port)], port)
+
+
+def start_server(script: str, args: list[str], port: int) -> subprocess.Popen[bytes]:
+    """`python -c script *args` (a server on `port`, taking live events signed with
+    `SECRET`), once it accepts connections."""
     process = subprocess.Popen(
-        [sys.executable, "-c", SERVE, url, str(port)],
+        [sys.executable, "-c", script, *args],
         env={**os.environ, SECRET_ENV: SECRET.decode()},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -98,7 +104,7 @@ def test_kill_9_while_replaying_loses_nothing_and_counts_nothing_twice(
     events = _events()
     with StateStore.open(state_url):
         pass  # migrated before the first server starts
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path / "sent.jsonl"
     sender = Sender(f"http://127.0.0.1:{port}", SECRET, rate=1e9, batch=50, attempts=400)
     done = threading.Event()

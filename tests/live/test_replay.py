@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from tierwise.web.context import Portal
 #: The day's events (tests/live/canonical.py): 2 lives × (start, end), 4 minutes,
 #: 2 products, 2 orders and 1 refund, 3 stock counts, 1 violation.
 EVENTS = 17
+#: How far before `now` a day moved by `ending_now` may end: less than two minutes.
+MINUTE_AND_A_BIT = timedelta(minutes=2)
 
 
 @pytest.fixture
@@ -45,7 +48,7 @@ def server(portal: Portal) -> Iterator[LiveServer]:
         yield live
 
 
-def replay(server: LiveServer, db: Path, log: Path) -> tuple[int, str]:
+def replay(server: LiveServer, db: Path, log: Path, *more: str) -> tuple[int, str]:
     result = CliRunner().invoke(
         app,
         [
@@ -65,6 +68,7 @@ def replay(server: LiveServer, db: Path, log: Path) -> tuple[int, str]:
             DAY.isoformat(),
             "--log",
             str(log),
+            *more,
         ],
         env={"REPLAY_SECRET": SECRET.decode()},
     )
@@ -95,6 +99,20 @@ def test_a_replayed_day_is_stored_once_and_its_log_adds_up(
     with portal.state.reading() as session:
         assert LiveEvents(session).count() == EVENTS
     assert [line["answer"] for line in read_log(log)[EVENTS:]] == ["duplicate"] * EVENTS
+
+
+def test_a_day_replayed_now_is_stored_under_new_ids_beside_the_day(
+    server: LiveServer, portal: Portal, day_store: Path, tmp_path: Path
+) -> None:
+    assert replay(server, day_store, tmp_path / "day.jsonl")[0] == 0
+    code, output = replay(server, day_store, tmp_path / "now.jsonl", "--now")
+    assert code == 0, output
+    assert f"{EVENTS} event(s) sent" in output and f"{EVENTS} stored" in output
+    moved = read_log(tmp_path / "now.jsonl")
+    tag = moved[0]["id"].rpartition("~")[2]
+    assert len(tag) == 12 and all(line["id"].endswith("~" + tag) for line in moved)
+    with portal.state.reading() as session:
+        assert LiveEvents(session).count() == 2 * EVENTS
 
 
 def test_a_server_down_at_first_is_reached_by_retrying(
@@ -188,3 +206,33 @@ def test_compact_folds_the_finished_days_once(
     again = CliRunner().invoke(app, command)
     assert again.exit_code == 0, again.output
     assert "nothing to fold" in again.output
+
+
+def test_a_day_moved_to_end_now_keeps_its_shape_under_new_ids(from_files: EventStore) -> None:
+    from datetime import UTC, datetime
+
+    from tierwise.live.events import LiveMinute, OrderPaid
+    from tierwise.live.replay import ending_now
+
+    events = day_events(from_files.con, DAY)
+    now = datetime(2026, 12, 6, 2, 30, 41, tzinfo=UTC)
+    moved = ending_now(events, now)
+    assert len(moved) == len(events) == EVENTS
+    last = max(e.at for e in events)
+    shift = moved[0].at - events[0].at
+    # whole minutes; the last event falls in the minute of `now` (or at its start)
+    assert shift.total_seconds() % 60 == 0
+    assert max(e.at for e in moved) == last + shift <= now
+    assert now - (last + shift) < MINUTE_AND_A_BIT
+    tag = "~" + (min(e.at for e in events) + shift).strftime("%Y%m%d%H%M")
+    for before, after in zip(events, moved, strict=True):
+        assert after.kind == before.kind and after.id == before.id + tag
+        assert after.at == before.at + shift
+        if isinstance(after, LiveMinute):
+            assert after.minute.second == 0 and after.live_id.endswith(tag)
+        if isinstance(after, OrderPaid) and after.channel == "live":
+            assert after.content_id is not None and after.content_id.endswith(tag)
+    # folded, the moved day is the same day: the same rows but for the instants and ids
+    assert [len(rows) for rows in fold(moved).values()] == [
+        len(rows) for rows in fold(events).values()
+    ]

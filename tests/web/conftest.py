@@ -46,6 +46,7 @@ def make_app(setup: PortalSetup) -> FastAPI:
 def app(portal_setup: PortalSetup) -> Iterator[FastAPI]:
     application = make_app(portal_setup)
     yield application
+    application.state.live_feed.stop()  # its lifespan never ran: the live screen's listener
     application.state.portal.close()
 
 
@@ -88,7 +89,13 @@ class LiveServer:
     def __init__(self, app: FastAPI) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            timeout_graceful_shutdown=3,  # a live screen's stream left open ends too
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -291,6 +291,13 @@ ROUTES: dict[str, Route] = {
         body={"period_from": "2024-09-01", "period_to": "2024-09-30"},
     ),
     "page.compass.consent": Route("GET", "/compass/consent", CREATOR),
+    # the live screen (tests/web/test_live_screen.py): "nobody" is no one's creator (404);
+    # a stream is opened, its status read, and closed (`send`)
+    "page.compass.live_now": Route("GET", "/compass/live", PARTNER),
+    "page.compass.live_screen": Route(
+        "GET", "/compass/live/screen", PARTNER, ok=404, query="?creator_id=nobody"
+    ),
+    "page.compass.live_stream": Route("GET", "/compass/live/stream", PARTNER),
     # the livestream, video and product pages (tests/web/test_compass_module_pages.py):
     # "none" is no content of anyone's (404); the pages' default range is the last 7 days
     "page.compass.lives": Route("GET", "/compass/lives", PARTNER),
@@ -308,7 +315,15 @@ ROUTES: dict[str, Route] = {
     "api.compass.creators": Route("GET", "/api/v1/compass/creators", PARTNER, query=RECENT),
     "api.compass.overview": Route("GET", "/api/v1/compass/overview", PARTNER, query=RECENT),
     "api.compass.analytics": Route("GET", "/api/v1/compass/analytics", PARTNER, query=RECENT),
+    "api.compass.live_now": Route("GET", "/api/v1/compass/live", PARTNER),
+    "api.compass.live_screen": Route(
+        "GET", "/api/v1/compass/live/screen", PARTNER, ok=404, query="?creator_id=nobody"
+    ),
+    "api.compass.live_stream": Route("GET", "/api/v1/compass/live/stream", PARTNER),
 }
+#: Routes that stream (Server-Sent Events): never-ending answers, so `send` reads only the
+#: status and headers and closes them.
+STREAMS = frozenset({"api.compass.live_stream", "page.compass.live_stream"})
 
 
 #: The callers: their login, role, own partner and the partners they are bound to.
@@ -517,6 +532,8 @@ def send(world: Signed, name: str, route: Route, caller: str, path: str) -> http
         headers = world.headers(caller)
         if name == "api.tokens.delete" and login is not None:
             headers = world.new_token(login)  # sign a token of its own out, not the cached one
+        if name in STREAMS:
+            return opened(world.api, path, headers)
         return world.api.request(route.method, path, headers=headers, json=body or None)
     if name == "page.login.submit":
         return sign_in_form(world.client(), "seller-s0", world.password)
@@ -526,7 +543,20 @@ def send(world: Signed, name: str, route: Route, caller: str, path: str) -> http
         client, csrf = world.page(caller)
     if route.unsafe:
         return client.request(route.method, path, data={**body, "csrf_token": csrf})
+    if name in STREAMS:
+        return opened(client, path, {})
     return client.request(route.method, path)
+
+
+def opened(client: TestClient, path: str, headers: dict[str, str]) -> httpx2.Response:
+    """A stream's answer: its status and headers (its body, for a refusal; a stream that
+    opened is closed unread)."""
+    with client.stream("GET", path, headers=headers) as reply:
+        if reply.status_code != 200:
+            reply.read()
+        else:
+            assert reply.headers["content-type"].startswith("text/event-stream")
+        return reply
 
 
 @pytest.mark.parametrize(("name", "caller", "target"), list(cases()))

@@ -117,6 +117,22 @@ async def test_operations_have_their_own_lane_and_static_files_pass() -> None:
 
 
 @pytest.mark.anyio
+async def test_streams_take_no_place_in_a_lane() -> None:
+    """Two open streams (held inside, as a live screen's stream is) and a read: the one
+    read place still goes to the read."""
+    admission = Admission(
+        Recorder(),
+        reads=1,
+        operations=1,
+        is_operation=lambda scope: False,
+        is_stream=lambda scope: scope["path"].startswith("/stream"),
+    )
+    seen = await _send(admission, [("GET", "/stream/a"), ("GET", "/stream/b"), ("GET", "/r0")])
+    assert seen.held == ["/stream/a", "/stream/b", "/r0"]
+    assert admission._lanes["reads"].value == 1
+
+
+@pytest.mark.anyio
 async def test_a_request_that_fails_gives_its_place_back() -> None:
     async def failing(scope: Scope, receive: Receive, send: Send) -> None:
         raise RuntimeError("boom")
@@ -234,6 +250,13 @@ def test_the_operators_routes_take_the_operations_lane(app: FastAPI) -> None:
 
     def operation(path: str) -> bool:
         return admission.is_operation({"type": "http", "path": path, "method": "GET"})
+
+    def stream(path: str) -> bool:
+        return admission.is_stream({"type": "http", "path": path, "method": "GET"})
+
+    # the live screen's streams pass the gate; the screen itself is an ordinary read
+    assert stream("/api/v1/compass/live/stream") and stream("/compass/live/stream")
+    assert not stream("/api/v1/compass/live/screen") and not stream("/compass/live")
 
     for path in (
         "/api/v1/runs",

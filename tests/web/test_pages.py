@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import make_app
+from tierwise.live.figures import MINUTE_FIGURES
 from tierwise.testing.portal import PASSWORD, PortalSetup
 from tierwise.web.i18n import MESSAGES
 
@@ -692,6 +693,8 @@ DYNAMIC = {
         "views",
     ],
     "compass_sort_": ["views", "new_followers", "revenue", "rpm"],
+    # the live screen's comparison rows (`live.figures.MINUTE_FIGURES`)
+    "compass_live_fig_": list(MINUTE_FIGURES),
     "compass_source_": ["following", "for_you", "live_square", "other", "search", "shop"],
     "compass_stage_": ["viewer", "clicker", "buyer", "follower"],
     "compass_dimension_": ["age", "country", "gender"],
@@ -733,7 +736,12 @@ def test_every_word_of_the_pages_is_in_english_and_chinese() -> None:
 
 
 def test_pages_load_nothing_from_elsewhere_and_run_no_inline_code() -> None:
-    for path in [*TEMPLATES.glob("*.html"), STATIC / "app.js", STATIC / "app.css"]:
+    for path in [
+        *TEMPLATES.glob("*.html"),
+        STATIC / "app.js",
+        STATIC / "live.js",
+        STATIC / "app.css",
+    ]:
         text = path.read_text()
         assert not re.search(r"https?://|//cdn|@import", text), path.name
         assert not re.search(r"\sstyle=|<style|\son[a-z]+=", text), path.name

@@ -123,6 +123,14 @@ ACCESS: Mapping[str, Rule] = {
     "page.compass.product": Rule(frozenset({"partner"})),
     "page.compass.export": Rule(frozenset({"partner"})),
     "page.compass.consent": Rule(frozenset({"creator"})),
+    # -- the live screen: a partner's creators live now, up to five on a screen, streamed
+    # (numbers only where Data Compass lets the partner see today; another's creator 404)
+    "page.compass.live_now": Rule(frozenset({"partner"})),
+    "page.compass.live_screen": Rule(frozenset({"partner"})),
+    "page.compass.live_stream": Rule(frozenset({"partner"})),
+    "api.compass.live_now": Rule(frozenset({"partner"})),
+    "api.compass.live_screen": Rule(frozenset({"partner"})),
+    "api.compass.live_stream": Rule(frozenset({"partner"})),
     "page.compass.approve": Rule(frozenset({"creator"})),
     "page.compass.decline": Rule(frozenset({"creator"})),
     "page.compass.revoke": Rule(frozenset({"creator"})),

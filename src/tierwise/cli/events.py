@@ -4,7 +4,7 @@ replaying a day of canonical data to a server as signed events."""
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -94,12 +94,20 @@ def replay_command(
         Path,
         typer.Option("--log", help="Append each acknowledged event here (JSON lines)."),
     ] = Path("events-sent.jsonl"),
+    now: Annotated[
+        bool,
+        typer.Option(
+            "--now",
+            help="Move the day so that its last event is now (new ids): watch its lives on "
+            "the live screen as they arrive.",
+        ),
+    ] = False,
 ) -> None:
     """Send a day of lives (from generated canonical data) to a server as signed live
     events at RATE events a second, retrying until each batch is answered."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from tierwise.live.replay import ReplayError, Sender, day_events
+    from tierwise.live.replay import ReplayError, Sender, day_events, ending_now
     from tierwise.store import EventStore, LoadRefused, StoreError
 
     if (db is None) == (data is None):
@@ -115,6 +123,8 @@ def replay_command(
         fail(str(exc))
     if not events:
         fail(f"no live events on {day} in {db or data}")
+    if now:
+        events = ending_now(events, datetime.now(UTC))
     err = Console(stderr=True)
     columns = (
         TextColumn("replaying {task.description}"),

@@ -30,6 +30,7 @@ def serve_command(
 
     from tierwise.db.errors import StateError
     from tierwise.outbox.channels import ChannelsError
+    from tierwise.screen.stream import GRACEFUL_S
 
     path = db or default_db()
     if not path.exists():
@@ -54,4 +55,6 @@ def serve_command(
         http="httptools",
         loop="uvloop",
         log_level="warning",
+        # open live-screen streams never end on their own: closed after this many seconds
+        timeout_graceful_shutdown=GRACEFUL_S,
     )

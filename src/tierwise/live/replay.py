@@ -31,7 +31,13 @@ from typing import Any, TextIO
 import duckdb
 
 from tierwise.core.errors import TierwiseError
-from tierwise.live.events import MAX_BATCH, LiveEvent, event_document, events_from_json
+from tierwise.live.events import (
+    MAX_BATCH,
+    LiveEvent,
+    LiveStarted,
+    event_document,
+    events_from_json,
+)
 from tierwise.live.signing import signed_headers
 from tierwise.outbox.transport import RETRIED_4XX
 
@@ -83,6 +89,45 @@ def day_events(con: duckdb.DuckDBPyConnection, day: date) -> list[LiveEvent]:
     docs += _violation_docs(con, span)
     events = events_from_json(json.dumps(docs, default=str))
     return sorted(events, key=lambda e: (e.at, _KIND_ORDER[e.kind], e.id))
+
+
+#: The instants of an event, moved by `ending_now`.
+_INSTANTS = ("at", "minute", "created_at")
+#: The ids an event names that `ending_now` makes new (a product and a creator stay).
+_RENAMED = ("id", "live_id", "order_id", "violation_id")
+MINUTE = timedelta(minutes=1)
+
+
+def ending_now(events: Sequence[LiveEvent], now: datetime) -> list[LiveEvent]:
+    """The events moved by whole minutes so that the last one happened at `now` (to the
+    minute), for watching the live screen: played at a rate, the day's lives start, tick
+    and end on the screen as the events arrive. Lives, orders, violations and events get
+    new ids (`…~YYYYMMDDHHMM`, the moved day's first minute), so the day can be replayed
+    again later and the original day stays as it was; an order's `content_id` follows its
+    live's new id."""
+    if not events:
+        return []
+    last = max(e.at for e in events)
+    ceiling = last if last == last.replace(second=0, microsecond=0) else last + MINUTE
+    shift = now.astimezone(UTC).replace(second=0, microsecond=0) - ceiling.replace(
+        second=0, microsecond=0
+    )
+    first = min(e.at for e in events) + shift
+    tag = "~" + first.strftime("%Y%m%d%H%M")
+    lives = {e.live_id for e in events if isinstance(e, LiveStarted)}
+    docs = []
+    for event in events:
+        doc = event_document(event)
+        for key in _INSTANTS:
+            if doc.get(key):
+                doc[key] = _iso(datetime.fromisoformat(doc[key]) + shift)
+        for key in _RENAMED:
+            if doc.get(key):
+                doc[key] = f"{doc[key]}{tag}"
+        if doc.get("content_id") in lives:
+            doc["content_id"] = f"{doc['content_id']}{tag}"
+        docs.append(doc)
+    return events_from_json(json.dumps(docs))
 
 
 def _live_docs(con: duckdb.DuckDBPyConnection, live: dict[str, Any]) -> list[dict[str, Any]]:

@@ -18,6 +18,8 @@ from starlette.types import Scope
 
 from tierwise import __version__
 from tierwise.access import ACCESS
+from tierwise.live.feed import Feed
+from tierwise.screen.stream import STREAM_ROUTES
 from tierwise.server import routes
 from tierwise.server.asgi import Admission, SecurityHeaders
 from tierwise.server.worker import OutboxWorker
@@ -56,6 +58,7 @@ def create_app(
         if outbox is not None:
             outbox.start()
         yield
+        await anyio.to_thread.run_sync(feed.stop)
         if outbox is not None:
             await anyio.to_thread.run_sync(outbox.stop)
         if close_portal:
@@ -71,6 +74,8 @@ def create_app(
         redoc_url=None,
     )
     app.state.portal = portal
+    # The process's one listener of live events, started by the first live screen.
+    feed = app.state.live_feed = Feed(portal.state)
 
     async def on_problem(request: Request, exc: Exception) -> Response:
         problem = exc if isinstance(exc, Problem) else Problem(500)
@@ -102,7 +107,11 @@ def create_app(
     # shrinks about 5×); small answers are sent as they are.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(  # added last: the outermost
-        Admission, reads=READS, operations=OPERATIONS, is_operation=_operator_route(app)
+        Admission,
+        reads=READS,
+        operations=OPERATIONS,
+        is_operation=_operator_route(app),
+        is_stream=_stream_route(app),
     )
     _document_bearer(app)
     return app
@@ -124,6 +133,22 @@ def _operator_route(app: FastAPI) -> Callable[[Scope], bool]:
         return any(pattern.match(path) for pattern in patterns)
 
     return is_operator_route
+
+
+def _stream_route(app: FastAPI) -> Callable[[Scope], bool]:
+    """Whether a request is for a stream (`screen.stream.STREAM_ROUTES`): it stays open as
+    long as the client watches, so it must not hold one of the gate's few slots."""
+    patterns = [
+        compile_path(route.path)[0]
+        for route in iter_route_contexts(app.routes)
+        if route.path is not None and route.name in STREAM_ROUTES
+    ]
+
+    def is_stream_route(scope: Scope) -> bool:
+        path: str = scope["path"]
+        return any(pattern.match(path) for pattern in patterns)
+
+    return is_stream_route
 
 
 def _document_bearer(app: FastAPI) -> None:

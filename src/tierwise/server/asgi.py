@@ -80,7 +80,9 @@ class Admission:
     GET and HEAD, `operations` for every other method and for whatever `is_operation`
     picks (the operator's routes, which read whole runs or logs: a diff, a distribution,
     the audit chain's check); a preview evaluates a period, a sign-in hashes a password.
-    Static files pass straight through."""
+    Static files and streams (`is_stream`: a live screen's Server-Sent Events, open for as
+    long as someone watches, holding no thread or connection between pushes) pass straight
+    through."""
 
     def __init__(
         self,
@@ -89,14 +91,16 @@ class Admission:
         reads: int,
         operations: int,
         is_operation: Callable[[Scope], bool],
+        is_stream: Callable[[Scope], bool] = lambda scope: False,
     ) -> None:
         self.app = app
+        self.is_stream = is_stream
         self.limits = {"reads": reads, "operations": operations}
         self.is_operation = is_operation
         self._lanes: dict[str, anyio.Semaphore] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(STATIC):
+        if scope["type"] != "http" or scope["path"].startswith(STATIC) or self.is_stream(scope):
             await self.app(scope, receive, send)
             return
         quick = scope["method"] in READS and not self.is_operation(scope)

@@ -31,6 +31,8 @@ from tierwise.projection import pages as projection_pages
 from tierwise.reports import pages as reports_pages
 from tierwise.runs import endpoints as runs_api
 from tierwise.runs import pages as runs_pages
+from tierwise.screen import endpoints as screen_api
+from tierwise.screen import pages as screen_pages
 from tierwise.web.guard import api_guard, csrf_guard, page_guard
 from tierwise.web.problems import responses
 
@@ -52,6 +54,7 @@ for module in (
     badges_api,
     projection_api,
     live_api,
+    screen_api,
 ):
     api.include_router(module.router)
 
@@ -70,5 +73,6 @@ for module in (
     badges_pages,
     projection_pages,
     reports_pages,
+    screen_pages,
 ):
     pages.include_router(module.router)

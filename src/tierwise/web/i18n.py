@@ -502,6 +502,49 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "compass_exposure": "Exposure",
         "compass_clicks": "Clicks",
         "compass_none": "Nothing to show.",
+        "compass_live_now": "Live now",
+        "compass_live_now_intro": (
+            "Your creators who are live now. Numbers show only "
+            "for creators whose authorization has been in "
+            "force since before today; tick up to five for the "
+            "live screen."
+        ),
+        "compass_live_none": "None of your creators is live now.",
+        "compass_live_online": "Online viewers",
+        "compass_live_gmv": "Transactions",
+        "compass_live_orders": "Paid orders",
+        "compass_live_clicks": "Product clicks",
+        "compass_live_no_access": "Today's numbers need the creator's authorization.",
+        "compass_live_request": "Request access",
+        "compass_live_open_screen": "Open the live screen (at most {n})",
+        "compass_live_choose": (
+            "Tick at least one live creator (at most {n}) for the live screen."
+        ),
+        "compass_live_screen": "Live screen",
+        "compass_live_screen_intro": (
+            "Each creator's latest minute against the mean of "
+            "the previous five minutes that have arrived; "
+            "updates as events come in."
+        ),
+        "compass_live_running": "Live",
+        "compass_live_ended": "Ended",
+        "compass_live_not_live": "Not live now",
+        "compass_live_latest_minute": "Latest minute ({minute})",
+        "compass_live_mean5": "Mean of the previous 5 minutes ({n} arrived)",
+        "compass_live_fig_online_viewers": "Online viewers",
+        "compass_live_fig_views": "Entries",
+        "compass_live_fig_product_clicks": "Product clicks",
+        "compass_live_fig_orders": "Paid orders",
+        "compass_live_fig_gmv": "GMV",
+        "compass_live_fig_likes": "Likes",
+        "compass_live_fig_comments": "Comments",
+        "compass_live_fig_new_followers": "New followers",
+        "compass_live_products": "Products during the live",
+        "compass_live_stock": "Stock",
+        "compass_live_low_stock": (
+            "Attention: the product {product} is low in stock ({stock} left)."
+        ),
+        "compass_live_no_violations": "No violation notices during this live.",
         "compass_minute_trend": "Viewers, clicks and new followers minute by minute",
         "compass_online_viewers": "Online viewers",
         "compass_product_clicks": "Product clicks",
@@ -1097,6 +1140,40 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "compass_exposure": "曝光",
         "compass_clicks": "点击",
         "compass_none": "暂无数据。",
+        "compass_live_now": "正在直播",
+        "compass_live_now_intro": (
+            "您旗下正在直播的达人。仅对今天之前已生效授权的达人显示数据；最多勾选五位进入直播大屏。"
+        ),
+        "compass_live_none": "目前没有达人在直播。",
+        "compass_live_online": "在线人数",
+        "compass_live_gmv": "成交金额",
+        "compass_live_orders": "支付订单",
+        "compass_live_clicks": "商品点击",
+        "compass_live_no_access": "查看今日数据需要达人授权。",
+        "compass_live_request": "申请授权",
+        "compass_live_open_screen": "打开直播大屏（最多 {n} 位）",
+        "compass_live_choose": "请至少勾选一位正在直播的达人（最多 {n} 位）。",
+        "compass_live_screen": "直播大屏",
+        "compass_live_screen_intro": (
+            "每位达人最新一分钟与此前已到达的五分钟均值对比；数据随事件实时更新。"
+        ),
+        "compass_live_running": "直播中",
+        "compass_live_ended": "已结束",
+        "compass_live_not_live": "未在直播",
+        "compass_live_latest_minute": "最新一分钟（{minute}）",
+        "compass_live_mean5": "前 5 分钟均值（已到达 {n} 分钟）",
+        "compass_live_fig_online_viewers": "在线人数",
+        "compass_live_fig_views": "进入人次",
+        "compass_live_fig_product_clicks": "商品点击",
+        "compass_live_fig_orders": "支付订单",
+        "compass_live_fig_gmv": "成交金额",
+        "compass_live_fig_likes": "点赞",
+        "compass_live_fig_comments": "评论",
+        "compass_live_fig_new_followers": "新增粉丝",
+        "compass_live_products": "本场直播商品",
+        "compass_live_stock": "库存",
+        "compass_live_low_stock": "注意：商品 {product} 库存不足（剩余 {stock}）。",
+        "compass_live_no_violations": "本场直播无违规通知。",
         "compass_minute_trend": "每分钟的在线人数、点击与新增粉丝",
         "compass_online_viewers": "在线人数",
         "compass_product_clicks": "商品点击",
@@ -1386,6 +1463,42 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "compass_exposure": "การมองเห็น",
         "compass_clicks": "คลิก",
         "compass_none": "ไม่มีข้อมูล",
+        "compass_live_now": "กำลังไลฟ์",
+        "compass_live_now_intro": (
+            "ครีเอเตอร์ของคุณที่กำลังไลฟ์อยู่ "
+            "แสดงตัวเลขเฉพาะครีเอเตอร์ที่อนุญาตไว้ก่อนวันนี้ "
+            "เลือกได้สูงสุดห้าคนสำหรับหน้าจอไลฟ์"
+        ),
+        "compass_live_none": "ตอนนี้ไม่มีครีเอเตอร์ของคุณกำลังไลฟ์",
+        "compass_live_online": "ผู้ชมออนไลน์",
+        "compass_live_gmv": "ยอดขาย",
+        "compass_live_orders": "คำสั่งซื้อที่ชำระแล้ว",
+        "compass_live_clicks": "คลิกสินค้า",
+        "compass_live_no_access": "ต้องได้รับอนุญาตจากครีเอเตอร์จึงจะดูตัวเลขของวันนี้ได้",
+        "compass_live_request": "ขอสิทธิ์เข้าถึง",
+        "compass_live_open_screen": "เปิดหน้าจอไลฟ์ (สูงสุด {n} คน)",
+        "compass_live_choose": "เลือกครีเอเตอร์ที่กำลังไลฟ์อย่างน้อยหนึ่งคน (สูงสุด {n} คน)",
+        "compass_live_screen": "หน้าจอไลฟ์",
+        "compass_live_screen_intro": (
+            "นาทีล่าสุดของครีเอเตอร์แต่ละคนเทียบกับค่าเฉลี่ยของห้านาทีก่อนหน้าที่ได้รับแล้ว อัปเดตตามเหตุการณ์"
+        ),
+        "compass_live_running": "กำลังไลฟ์",
+        "compass_live_ended": "จบแล้ว",
+        "compass_live_not_live": "ไม่ได้ไลฟ์อยู่",
+        "compass_live_latest_minute": "นาทีล่าสุด ({minute})",
+        "compass_live_mean5": "ค่าเฉลี่ย 5 นาทีก่อนหน้า (ได้รับ {n} นาที)",
+        "compass_live_fig_online_viewers": "ผู้ชมออนไลน์",
+        "compass_live_fig_views": "การเข้าชม",
+        "compass_live_fig_product_clicks": "คลิกสินค้า",
+        "compass_live_fig_orders": "คำสั่งซื้อที่ชำระแล้ว",
+        "compass_live_fig_gmv": "ยอดขาย",
+        "compass_live_fig_likes": "ถูกใจ",
+        "compass_live_fig_comments": "ความคิดเห็น",
+        "compass_live_fig_new_followers": "ผู้ติดตามใหม่",
+        "compass_live_products": "สินค้าระหว่างไลฟ์",
+        "compass_live_stock": "สต็อก",
+        "compass_live_low_stock": "โปรดทราบ: สินค้า {product} ใกล้หมดสต็อก (เหลือ {stock})",
+        "compass_live_no_violations": "ไม่มีการแจ้งเตือนการละเมิดระหว่างไลฟ์นี้",
         "compass_minute_trend": "ผู้ชม คลิก และผู้ติดตามใหม่รายนาที",
         "compass_online_viewers": "ผู้ชมออนไลน์",
         "compass_product_clicks": "คลิกสินค้า",

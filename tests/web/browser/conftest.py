@@ -13,6 +13,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
+from tests.web.conftest import LiveServer
+from tierwise.server.app import create_app
+from tierwise.testing.compass import CompassSetup, build_compass_portal, open_compass_portal
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "test-results" / "screenshots"
@@ -65,3 +69,15 @@ def _expect_timeout() -> None:
     """`expect(...)` waits as long as the page's actions do (its own default is 5 s, short
     for a loaded 2-core machine)."""
     expect.set_options(timeout=10_000)
+
+
+@pytest.fixture()
+def compass_server(tmp_path: Path) -> Iterator[tuple[LiveServer, CompassSetup]]:
+    """The Data Compass world (`tierwise.testing.compass`, SQLite state) served for real."""
+    setup = build_compass_portal(tmp_path, f"sqlite:///{tmp_path / 'state.db'}")
+    application = create_app(open_compass_portal(setup), close_portal=True)
+    try:
+        with LiveServer(application) as server:
+            yield server, setup
+    finally:
+        application.state.portal.close()

@@ -6,27 +6,11 @@ numbers are gone the day after; a 31-day custom range is refused in the page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.web.browser.support import Watch, fill_login_form
 from tests.web.conftest import LiveServer
-from tierwise.server.app import create_app
-from tierwise.testing.compass import CompassSetup, build_compass_portal, open_compass_portal
-
-
-@pytest.fixture()
-def compass_server(tmp_path: Path) -> Iterator[tuple[LiveServer, CompassSetup]]:
-    setup = build_compass_portal(tmp_path, f"sqlite:///{tmp_path / 'state.db'}")
-    application = create_app(open_compass_portal(setup), close_portal=True)
-    try:
-        with LiveServer(application) as server:
-            yield server, setup
-    finally:
-        application.state.portal.close()
+from tierwise.testing.compass import CompassSetup
 
 
 def signed_in(browser: Browser, base: str, login: str) -> Page:
