@@ -33,7 +33,7 @@ from tierwise.db.models import RUN_KINDS, Publication, Restatement, Run, RunAwar
 from tierwise.evaluation.documents import ResultDocument
 from tierwise.lifecycle import Award, Standing
 
-RunKind = Literal["run", "whatif", "restatement"]
+RunKind = Literal["run", "whatif", "restatement", "scores"]
 RunStatus = Literal["preview", "published", "superseded"]
 
 #: The status moves a run may make. Publishing a superseded run puts it back (a rollback).
