@@ -141,7 +141,10 @@ def program_card(
     when the partner has no published result for that period)."""
     if period is None:
         return _cards(session, [program], partner_id, today)[0]
-    rows = PublishedResults(session).of_partner_until(partner_id, program.id, period.start)
+    scores = period.kind != program.period_kind  # a month of a quarterly program (TSP)
+    rows = PublishedResults(session).of_partner_until(
+        partner_id, program.id, period.start, scores=scores
+    )
     if not rows or rows[-1].period != str(period):
         return Card(program.id, _text(program.title), partner_id, None, None)
     return _card(program, partner_id, rows, today or date.today())

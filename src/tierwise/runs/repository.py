@@ -467,21 +467,27 @@ class Runs:
         return None if publication is None else self.get(publication.run_id)
 
     def latest_published(self, program_id: str) -> Run | None:
-        """The published run of the program's latest published period."""
+        """The published run of the program's latest published period (of its own period
+        kind: monthly scores runs are not standings)."""
         return self.session.scalars(
             sa.select(Run)
             .join(Publication, Publication.run_id == Run.id)
-            .where(Publication.program_id == program_id)
+            .where(Publication.program_id == program_id, Run.kind != "scores")
             .order_by(Run.period_start.desc())
             .limit(1)
         ).first()
 
-    def published_before(self, program_id: str, start: date) -> Run | None:
-        """The published run of the latest period that starts before `start`."""
+    def published_before(self, program_id: str, start: date, *, scores: bool = False) -> Run | None:
+        """The published run of the latest period that starts before `start`: of the
+        program's own period kind, or with `scores` of the scores runs (TSP months)."""
         return self.session.scalars(
             sa.select(Run)
             .join(Publication, Publication.run_id == Run.id)
-            .where(Publication.program_id == program_id, Run.period_start < start)
+            .where(
+                Publication.program_id == program_id,
+                Run.period_start < start,
+                (Run.kind == "scores") if scores else (Run.kind != "scores"),
+            )
             .order_by(Run.period_start.desc())
             .limit(1)
         ).first()
@@ -497,6 +503,7 @@ class Runs:
             .where(
                 Publication.program_id == program_id,
                 Run.period_start < start,
+                Run.kind != "scores",
                 RunResult.standing.is_not(None),
             )
             .order_by(Run.period_start, RunResult.partner_id)
@@ -507,12 +514,16 @@ class Runs:
         return {pid: Standing.from_dict(data) for pid, data in sorted(latest.items())}
 
     def history(self, program_id: str, partner_id: str) -> builtins.list[HistoryEntry]:
-        """A partner's published results, oldest period first."""
+        """A partner's published results of the program's own periods, oldest first."""
         rows = self.session.execute(
             sa.select(RunResult, Run.period, Publication.published_at)
             .join(Run, Run.id == RunResult.run_id)
             .join(Publication, Publication.run_id == Run.id)
-            .where(Publication.program_id == program_id, RunResult.partner_id == partner_id)
+            .where(
+                Publication.program_id == program_id,
+                RunResult.partner_id == partner_id,
+                Run.kind != "scores",
+            )
             .order_by(Run.period_start)
         )
         return [

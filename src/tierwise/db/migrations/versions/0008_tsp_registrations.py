@@ -91,7 +91,9 @@ def downgrade() -> None:
     op.drop_table("sanctions")
     op.drop_index("ix_registrations_program_period", table_name="registrations")
     op.drop_table("registrations")
-    op.execute("DELETE FROM publications WHERE run_id IN (SELECT id FROM runs WHERE kind = 'scores')")
+    op.execute(
+        "DELETE FROM publications WHERE run_id IN (SELECT id FROM runs WHERE kind = 'scores')"
+    )
     op.execute(
         "DELETE FROM run_results WHERE run_id IN (SELECT id FROM runs WHERE kind = 'scores')"
     )
