@@ -160,9 +160,8 @@ def test_0008_keeps_the_stored_runs_and_admits_score_runs(empty_url: str) -> Non
         with store.session() as session:
             run = Runs(session).add(_run())
             Runs(session).publish(run.id, "ops", "first")
-        with pytest.raises(sa.exc.IntegrityError):
-            with store.session() as session:
-                Runs(session).add(replace(_run(), kind="scores", period="2024-08"))
+        with pytest.raises(sa.exc.IntegrityError), store.session() as session:
+            Runs(session).add(replace(_run(), kind="scores", period="2024-08"))
         store.migrate()
         assert store.revision() == "0008"
         with store.session() as session:

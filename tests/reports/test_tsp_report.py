@@ -38,9 +38,8 @@ from tierwise.core.errors import ReportError
 from tierwise.core.periods import Period
 from tierwise.db.engine import StateStore
 from tierwise.definitions.registry import load_program
-from tierwise.reports import partner_file, partner_report
 from tierwise.registrations.repository import Registrations
-from tierwise.reports import program_report
+from tierwise.reports import partner_file, partner_report, program_report
 from tierwise.runs.repository import Runs
 from tierwise.runs.service import record_run, record_scores
 from tierwise.store import EventStore

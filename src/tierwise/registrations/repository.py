@@ -18,6 +18,7 @@ from tierwise.db.models import Registration, Sanction
 from tierwise.definitions.model import Program
 from tierwise.lifecycle import Award, Notice
 from tierwise.outbox.repository import Outbox
+from tierwise.runs.repository import Runs
 from tierwise.registrations.service import (
     Entitlement,
     RegistrationError,
@@ -113,6 +114,37 @@ class Registrations:
             actor, "register", f"{program.id}/{partner_id}/{period}", after=record.to_dict()
         )
         return record
+
+    def exclude(
+        self,
+        program: Program,
+        partner_id: str,
+        period: Period,
+        *,
+        reason: str,
+        actor: str,
+        on: date,
+        markets: Mapping[str, str] | None = None,
+    ) -> SanctionRecord:
+        """Exclude the TSP from the program from `period` on (no award from then)."""
+        record = SanctionRecord("exclude", program.id, partner_id, period, reason, on, actor)
+        return self.sanction(program, record, awards=[], markets=markets)
+
+    def forfeit(
+        self,
+        program: Program,
+        partner_id: str,
+        period: Period,
+        *,
+        reason: str,
+        actor: str,
+        on: date,
+        markets: Mapping[str, str] | None = None,
+    ) -> SanctionRecord:
+        """Forfeit the award given to the TSP for `period` (a published award)."""
+        record = SanctionRecord("forfeit", program.id, partner_id, period, reason, on, actor)
+        awards = Runs(self.session).published_awards(program.id, partner_id)
+        return self.sanction(program, record, awards=awards, markets=markets)
 
     def sanction(
         self,
