@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from tierwise.db.models import Publication, Run, RunAward, RunResult
+from tierwise.db.models import Publication, Run, RunAward, RunResult, Sanction
 
 #: The latest published period of each program, beside every row of it.
 _LATEST = sa.func.max(Run.period_start).over(partition_by=Publication.program_id)
@@ -113,8 +113,24 @@ class PublishedResults:
                     Run.kind != "whatif",
                     RunAward.valid_from <= on,
                     RunAward.valid_to >= on,
+                    ~sa.exists().where(  # an award forfeited for a false declaration
+                        Sanction.kind == "forfeit",
+                        Sanction.program_id == RunAward.program_id,
+                        Sanction.partner_id == RunAward.partner_id,
+                        Sanction.period == RunAward.for_period,
+                    ),
                 )
                 .order_by(RunAward.partner_id, RunAward.valid_from)
+            )
+        )
+
+    def sanctions(self, partner_id: str, program_ids: Sequence[str]) -> list[Sanction]:
+        """The partner's exclusions and forfeits in these programs, oldest first."""
+        return list(
+            self.session.scalars(
+                sa.select(Sanction)
+                .where(Sanction.partner_id == partner_id, Sanction.program_id.in_(program_ids))
+                .order_by(Sanction.id)
             )
         )
 
