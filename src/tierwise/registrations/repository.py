@@ -18,7 +18,6 @@ from tierwise.db.models import Registration, Sanction
 from tierwise.definitions.model import Program
 from tierwise.lifecycle import Award, Notice
 from tierwise.outbox.repository import Outbox
-from tierwise.runs.repository import Runs
 from tierwise.registrations.service import (
     Entitlement,
     RegistrationError,
@@ -28,6 +27,7 @@ from tierwise.registrations.service import (
     check_registration,
     check_sanction,
 )
+from tierwise.runs.repository import Runs
 
 
 def _registration(row: Registration) -> RegistrationRecord:
