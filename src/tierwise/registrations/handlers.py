@@ -77,6 +77,7 @@ def listing(portal: Portal, partner_id: str | None = None) -> RegistrationsOut:
     with portal.state.reading() as session:
         desk = Registrations(session)
         return RegistrationsOut(
+            partner_id=partner_id,
             registrations=[
                 RegistrationOut(**r.to_dict()) for r in desk.registrations(partner_id=partner_id)
             ],

@@ -50,5 +50,7 @@ class SanctionOut(BaseModel):
 
 
 class RegistrationsOut(BaseModel):
+    #: The partner listed (None: every partner, the operators' list).
+    partner_id: str | None = None
     registrations: list[RegistrationOut]
     sanctions: list[SanctionOut]
