@@ -87,9 +87,9 @@ class Registrations:
     def register(
         self, program: Program, partner_id: str, period: Period, on: date, actor: str
     ) -> RegistrationRecord:
-        """Record the TSP's application for the period; registering again is a no-op."""
+        """Record the TSP's application for the period; registering again is a no-op (the
+        registration made first comes back)."""
         hold_until_commit(self.session, "registration", program.id, partner_id)
-        check_registration(program, partner_id, period, on, self.sanctions(program.id, partner_id))
         existing = self.session.scalars(
             sa.select(Registration).where(
                 Registration.program_id == program.id,
@@ -99,6 +99,7 @@ class Registrations:
         ).one_or_none()
         if existing is not None:
             return _registration(existing)
+        check_registration(program, partner_id, period, on, self.sanctions(program.id, partner_id))
         row = Registration(
             program_id=program.id,
             partner_id=partner_id,
