@@ -14,10 +14,12 @@ from rich.console import Console
 
 from tierwise.cli.app import app
 from tierwise.cli.evaluate import _as_of, _period
-from tierwise.cli.source import fail
+from tierwise.cli.source import DbOption, default_db, fail
 from tierwise.cli.state import ActorOption, StateOption, open_state
 from tierwise.core.errors import TierwiseError
+from tierwise.core.periods import periods_between
 from tierwise.definitions.registry import load_program
+from tierwise.partners.catalog import Catalog
 from tierwise.registrations.repository import Registrations
 
 tsp_app = typer.Typer(
@@ -133,6 +135,52 @@ def forfeit_command(
     """Forfeit the award a TSP was given for a quarter (a false declaration): no longer in
     force from the next run on."""
     _sanction("forfeit", partner, program, period, reason, on, actor, output, state)
+
+
+@tsp_app.command("register-all")
+def register_all_command(
+    program: ProgramOption,
+    first: Annotated[str, typer.Option("--from", help="First quarter, e.g. 2025Q4.")],
+    last: Annotated[str, typer.Option("--to", help="Last quarter (inclusive).")],
+    leave_out: Annotated[
+        list[str] | None,
+        typer.Option("--except", help="A TSP that does not register (repeatable)."),
+    ] = None,
+    db: DbOption = None,
+    actor: ActorOption = "cli",
+    state: StateOption = None,
+) -> None:
+    """Register every partner the program grades in the event store (its kind and
+    market) for each quarter from --from to --to, on the quarter's first day, except
+    those named: the registration forms an account manager collected (the demo)."""
+    p1, p2 = _period(first), _period(last)
+    path = db or default_db()
+    if not path.exists():
+        fail(f"{path}: no such store (load data first)")
+    try:
+        definition = load_program(program)
+        partners = Catalog.from_file(path).partners
+        graded = sorted(
+            pid
+            for pid, info in partners.items()
+            if info.kind == definition.subject_kind and info.market in definition.markets
+        )
+        skipped = set(leave_out or ())
+        unknown = sorted(skipped - set(graded))
+        if unknown:
+            fail(f"--except names no {definition.subject_kind} of {program}: {', '.join(unknown)}")
+        with open_state(state) as st, st.session() as session:
+            desk = Registrations(session)
+            count = 0
+            for period in periods_between(p1, p2):
+                for pid in graded:
+                    if pid not in skipped:
+                        desk.register(definition, pid, period, period.start, actor)
+                        count += 1
+    except TierwiseError as exc:
+        fail(str(exc))
+    left = f", not {', '.join(sorted(skipped))}" if skipped else ""
+    console.print(f"{count} registrations for {program} {p1} → {p2}{left}")
 
 
 @tsp_app.command("list")
