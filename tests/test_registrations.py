@@ -153,7 +153,8 @@ def test_registrations_and_sanctions_are_audited_and_told(state_url: str) -> Non
                 desk.register(SHOP, "T2", Q("2024-08"), date(2024, 8, 1), "tsp@T2")
             with pytest.raises(RegistrationError, match="takes no registrations"):
                 desk.register(BUYIN, "T2", Q("2024-08"), date(2024, 8, 1), "x")
-            desk.exclude(
+            desk.impose(
+                "exclude",
                 SHOP,
                 "T1",
                 Q4,
@@ -164,9 +165,13 @@ def test_registrations_and_sanctions_are_audited_and_told(state_url: str) -> Non
             with pytest.raises(RegistrationError, match="excluded from tts-th-tsp-shop"):
                 desk.register(SHOP, "T1", Q4, date(2024, 10, 2), "tsp@T1")
             with pytest.raises(RegistrationError, match="no award was given for 2024Q2"):
-                desk.forfeit(SHOP, "T1", Q2, reason="false", actor="ops", on=date(2024, 9, 20))
+                desk.impose(
+                    "forfeit", SHOP, "T1", Q2, reason="false", actor="ops", on=date(2024, 9, 20)
+                )
             with pytest.raises(RegistrationError, match="a reason is required"):
-                desk.exclude(SHOP, "T3", Q4, reason=" ", actor="ops", on=date(2024, 9, 20))
+                desk.impose(
+                    "exclude", SHOP, "T3", Q4, reason=" ", actor="ops", on=date(2024, 9, 20)
+                )
         with store.session() as session:
             audit = AuditLog(session)
             actions = [(e.action, e.object) for e in audit.entries()]
@@ -224,7 +229,8 @@ def test_only_registered_tsps_are_awarded_and_a_forfeit_is_shown(
             assert "2024Q3" in told[0].subject
             assert [a.award for a in Runs(session).published_awards(SHOP.id, "P")] == ["Premier"]
         with store.session() as session:
-            Registrations(session).forfeit(
+            Registrations(session).impose(
+                "forfeit",
                 SHOP,
                 "P",
                 Q3,

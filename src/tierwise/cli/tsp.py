@@ -21,6 +21,7 @@ from tierwise.core.periods import periods_between
 from tierwise.definitions.registry import load_program
 from tierwise.partners.catalog import Catalog
 from tierwise.registrations.repository import Registrations
+from tierwise.registrations.service import SanctionKind
 
 tsp_app = typer.Typer(
     help="TSP registrations and sanctions (exclude, forfeit).", no_args_is_help=True
@@ -75,7 +76,7 @@ def register_command(
 
 
 def _sanction(
-    kind: str,
+    kind: SanctionKind,
     partner: str,
     program: str,
     period: str,
@@ -88,9 +89,8 @@ def _sanction(
     try:
         definition = load_program(program)
         with open_state(state) as st, st.session() as session:
-            registrations = Registrations(session)
-            act = registrations.exclude if kind == "exclude" else registrations.forfeit
-            record = act(
+            record = Registrations(session).impose(
+                kind,
                 definition,
                 partner,
                 _period(period),

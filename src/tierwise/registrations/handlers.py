@@ -56,9 +56,8 @@ def sanction(portal: Portal, body: SanctionIn, actor: str) -> SanctionOut:
     info = portal.catalog.partners[body.partner_id]
     try:
         with portal.state.session() as session:
-            desk = Registrations(session)
-            act = desk.exclude if body.kind == "exclude" else desk.forfeit
-            record = act(
+            record = Registrations(session).impose(
+                body.kind,
                 program,
                 body.partner_id,
                 Period.parse(body.period),

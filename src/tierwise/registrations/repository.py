@@ -116,8 +116,9 @@ class Registrations:
         )
         return record
 
-    def exclude(
+    def impose(
         self,
+        kind: SanctionKind,
         program: Program,
         partner_id: str,
         period: Period,
@@ -127,23 +128,9 @@ class Registrations:
         on: date,
         markets: Mapping[str, str] | None = None,
     ) -> SanctionRecord:
-        """Exclude the TSP from the program from `period` on (no award from then)."""
-        record = SanctionRecord("exclude", program.id, partner_id, period, reason, on, actor)
-        return self.sanction(program, record, awards=[], markets=markets)
-
-    def forfeit(
-        self,
-        program: Program,
-        partner_id: str,
-        period: Period,
-        *,
-        reason: str,
-        actor: str,
-        on: date,
-        markets: Mapping[str, str] | None = None,
-    ) -> SanctionRecord:
-        """Forfeit the award given to the TSP for `period` (a published award)."""
-        record = SanctionRecord("forfeit", program.id, partner_id, period, reason, on, actor)
+        """Exclude the TSP from the program from `period` on (no award from then), or
+        forfeit the award given to it for `period` (one of its published awards)."""
+        record = SanctionRecord(kind, program.id, partner_id, period, reason, on, actor)
         awards = Runs(self.session).published_awards(program.id, partner_id)
         return self.sanction(program, record, awards=awards, markets=markets)
 

@@ -31,7 +31,7 @@ from tierwise.outbox.repository import Outbox
 from tierwise.registrations.repository import Registrations
 from tierwise.runs.fingerprint import RunFingerprint
 from tierwise.runs.history import History, PeriodRun, run_history, score_history
-from tierwise.runs.repository import NewResult, NewRun, Runs, read_document
+from tierwise.runs.repository import NewResult, NewRun, RunKind, Runs, read_document
 from tierwise.store.queries import data_fingerprint, partner_markets
 
 #: A partner within this share of a threshold is reported as close to it by `diff`.
@@ -45,7 +45,7 @@ def _new_run(
     fingerprint: RunFingerprint,
     pr: PeriodRun,
     actor: str,
-    kind: str = "run",
+    kind: RunKind = "run",
     restates: str | None = None,
     reason: str | None = None,
 ) -> NewRun:
@@ -80,7 +80,7 @@ def _new_run(
         actor=actor,
         results=results,
         awards=[] if scores else [a for s in pr.steps for a in s.awards],
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         gate_ok=pr.gate.ok,
         gate_report=pr.gate.to_dict(),
         restates=restates,
@@ -151,12 +151,27 @@ def record_run(
         program_for=program_for,
         entitlement=entitlement,
     )
-    ids: list[str] = []
     markets = partner_markets(con, program.subject_kind)
+    return _store(state, program, history, fingerprint, actor, publish, "run", markets)
+
+
+def _store(
+    state: StateStore,
+    program: Program,
+    history: History,
+    fingerprint: RunFingerprint,
+    actor: str,
+    publish: bool,
+    kind: RunKind,
+    markets: Mapping[str, str],
+) -> RecordedHistory:
+    """Store each period as a run of `kind` and publish on request, up to the first period
+    whose data gate fails (the published chain has no gap), queuing its notices."""
+    ids: list[str] = []
     with state.session() as session:
         runs = Runs(session)
         for pr in history.periods:
-            run = runs.add(_new_run(fingerprint, pr, actor))
+            run = runs.add(_new_run(fingerprint, pr, actor, kind=kind))
             ids.append(run.id)
             publish = publish and pr.gate.ok
             if publish and run.status != "published":
@@ -189,16 +204,8 @@ def record_scores(
     # Scores carry nothing from period to period: the data alone identifies the run.
     fingerprint = RunFingerprint(data=data_fingerprint(con, program))
     history = score_history(con, program, first, last, as_of=as_of, program_for=program_for)
-    ids: list[str] = []
-    with state.session() as session:
-        runs = Runs(session)
-        for pr in history.periods:
-            run = runs.add(_new_run(fingerprint, pr, actor, kind="scores"))
-            ids.append(run.id)
-            publish = publish and pr.gate.ok
-            if publish and run.status != "published":
-                runs.publish(run.id, actor, "published with the run")
-    return RecordedHistory(history, tuple(ids))
+    # No lifecycle: no notice to queue, so no partner's market to read.
+    return _store(state, program, history, fingerprint, actor, publish, "scores", {})
 
 
 def _notices(pr: PeriodRun) -> list[Notice]:
