@@ -360,3 +360,19 @@ def test_a_tsp_registers_itself_and_an_operator_excludes_it(api: Api) -> None:
     told = [m for m in outbox if m["kind"] == "excluded"]
     assert len(told) == 1 and told[0]["language"] == "th"
     assert "shops declared without a binding" in told[0]["body"]
+
+
+def test_a_month_of_a_tsp_program_previews_as_a_scores_run(api: Api) -> None:
+    """The TSP programs also score months: a month's preview is a `scores` run (no award);
+    a half-year, which they do not score, is refused naming what they score by."""
+    body = {"program_id": "tts-th-tsp-shop", "period": "2024-08"}
+    made = api.client.post("/api/v1/runs", json=body, headers=api.as_("op"))
+    assert made.status_code == 201, made.text
+    assert (made.json()["kind"], made.json()["period"], made.json()["status"]) == (
+        "scores",
+        "2024-08",
+        "preview",
+    )
+    half = api.client.post("/api/v1/runs", json={**body, "period": "2024H2"}, headers=api.as_("op"))
+    assert half.status_code == 422
+    assert "runs by quarter (also scored by month), not half" in half.text
