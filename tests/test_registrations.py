@@ -243,6 +243,11 @@ def test_only_registered_tsps_are_awarded_and_a_forfeit_is_shown(
             assert [
                 a.partner_id for a in PublishedResults(session).awards_in_force(SHOP.id, on)
             ] == []
+            runs = Runs(session)  # badges read these: a forfeited award's badge is withdrawn
+            assert runs.published_awards(SHOP.id, "P") == []
+            assert [a.award for a in runs.published_awards(SHOP.id, "P", forfeited=True)] == [
+                "Premier"
+            ]
             info = PartnerInfo("P", "P", "tsp", "TH", None)
             (card,) = [c for c in dashboard(session, [SHOP], info, on) if c.program_id == SHOP.id]
             assert [(a["award"], a["in_force"], a.get("forfeited")) for a in card.awards] == [

@@ -634,7 +634,7 @@ def test_the_matrix_is_complete() -> None:
     """Each route × each caller, and for partner routes each target: the generated cases."""
     generated = combinations()
     partner_routes = [n for n, r in ROUTES.items() if "{partner_id}" in r.path]
-    assert len(partner_routes) == 12
+    assert len(partner_routes) == 14
     per_caller = len(ROUTES) - len(partner_routes) + len(TARGETS) * len(partner_routes)
     assert len(generated) == len(set(generated)) == len(CALLERS) * per_caller
     # Every status the matrix expects occurs: the table is not trivially all-allowed.

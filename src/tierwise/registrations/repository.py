@@ -131,7 +131,7 @@ class Registrations:
         """Exclude the TSP from the program from `period` on (no award from then), or
         forfeit the award given to it for `period` (one of its published awards)."""
         record = SanctionRecord(kind, program.id, partner_id, period, reason, on, actor)
-        awards = Runs(self.session).published_awards(program.id, partner_id)
+        awards = Runs(self.session).published_awards(program.id, partner_id, forfeited=True)
         return self.sanction(program, record, awards=awards, markets=markets)
 
     def sanction(

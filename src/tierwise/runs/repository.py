@@ -29,7 +29,15 @@ from tierwise.core.periods import Period, PeriodError
 from tierwise.db.audit import AuditLog
 from tierwise.db.engine import hold_until_commit, now
 from tierwise.db.errors import ImmutableRun, PublishRefused, RunNotFound
-from tierwise.db.models import RUN_KINDS, Publication, Restatement, Run, RunAward, RunResult
+from tierwise.db.models import (
+    RUN_KINDS,
+    Publication,
+    Restatement,
+    Run,
+    RunAward,
+    RunResult,
+    Sanction,
+)
 from tierwise.evaluation.documents import ResultDocument
 from tierwise.lifecycle import Award, Standing
 
@@ -542,15 +550,26 @@ class Runs:
         ]
 
     def published_awards(
-        self, program_id: str, partner_id: str | None = None
+        self, program_id: str, partner_id: str | None = None, *, forfeited: bool = False
     ) -> builtins.list[Award]:
-        """Awards granted by published (or since superseded) runs: an award is final."""
+        """Awards granted by published (or since superseded) runs: an award is final — but
+        for one an operator forfeited (a TSP's false declaration), left out unless
+        `forfeited` asks for them too."""
         query = (
             sa.select(RunAward)
             .join(Run, Run.id == RunAward.run_id)
             .where(RunAward.program_id == program_id, Run.status != "preview", Run.kind != "whatif")
             .order_by(RunAward.partner_id, RunAward.for_period, RunAward.award)
         )
+        if not forfeited:
+            query = query.where(
+                ~sa.exists().where(
+                    Sanction.kind == "forfeit",
+                    Sanction.program_id == RunAward.program_id,
+                    Sanction.partner_id == RunAward.partner_id,
+                    Sanction.period == RunAward.for_period,
+                )
+            )
         if partner_id is not None:
             query = query.where(RunAward.partner_id == partner_id)
         seen: dict[tuple[str, str, str], Award] = {}
