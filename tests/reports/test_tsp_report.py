@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from tests.reports.conftest import numbers_after, pdf_text
 from tests.test_program_tsp import build_shop
+from tierwise.appeals.service import apply_appeals
 from tierwise.core.errors import ReportError
 from tierwise.core.periods import Period
 from tierwise.db.engine import StateStore
@@ -172,3 +173,17 @@ def test_a_month_without_published_scores_is_refused_with_the_command(
     assert "tierwise run tts-th-tsp-shop --from 2024-06 --to 2024-06 --publish" in str(
         refused.value
     )
+
+
+def test_appeals_leave_the_months_alone(tsp_state: str, tmp_path: Path) -> None:
+    """Changed data (one more order, of a seller bound to nobody) makes every published
+    period stale; appeals re-evaluate the quarter — nobody's score moves, so nothing is
+    restated — and never the months, which have no level to restate."""
+    w = build_shop()
+    w.seller("y", market="TH")
+    w.order(datetime(2024, 9, 3, 6, tzinfo=UTC), "1", seller_id="y")
+    db = tmp_path / "changed.duckdb"
+    with EventStore.open(db) as store:
+        store.load(export(w, tmp_path / "data"))
+    with StateStore.open(tsp_state) as state, EventStore.open(db, read_only=True) as events:
+        assert apply_appeals(state, events.con, SHOP, actor="test", reason="appeal") == []
