@@ -75,8 +75,13 @@ run: install
 	$(BIN)/tierwise run buyin-mcn --from 2025-10 --to 2026-09 --publish --actor demo > /dev/null
 	$(BIN)/tierwise run douyin-jixing-mcn --from 2025-10 --to 2026-09 --publish --actor demo > /dev/null
 	$(BIN)/tierwise run tts-sea-isv --from 2025Q4 --to 2026Q3 --publish --actor demo > /dev/null
+	# Every Thai TSP registers for both categories but tsp-th-0001: it is scored, not awarded.
+	$(BIN)/tierwise tsp register-all --program tts-th-tsp-shop --from 2025Q4 --to 2026Q3 --except tsp-th-0001 --actor demo
+	$(BIN)/tierwise tsp register-all --program tts-th-tsp-content --from 2025Q4 --to 2026Q3 --except tsp-th-0001 --actor demo
 	$(BIN)/tierwise run tts-th-tsp-shop --from 2025Q4 --to 2026Q3 --publish --actor demo > /dev/null
 	$(BIN)/tierwise run tts-th-tsp-content --from 2025Q4 --to 2026Q3 --publish --actor demo > /dev/null
+	$(BIN)/tierwise run tts-th-tsp-shop --from 2025-10 --to 2026-09 --publish --actor demo > /dev/null
+	$(BIN)/tierwise run tts-th-tsp-content --from 2025-10 --to 2026-09 --publish --actor demo > /dev/null
 	$(BIN)/tierwise levels
 	$(BIN)/tierwise users demo
 	$(BIN)/tierwise serve --host 127.0.0.1 --port $(PORT)

@@ -170,3 +170,22 @@ def test_program_is_frozen() -> None:
     p = load_program("buyin-mcn")
     with pytest.raises(ValueError, match="frozen"):
         p.currency = "USD"  # type: ignore[misc]
+
+
+def test_also_scored_names_shorter_periods_once() -> None:
+    """Scores of other period kinds nest in the evaluated one (TSP: months in a quarter)."""
+    from pydantic import ValidationError
+
+    from tierwise.definitions.model import PeriodRule
+
+    assert PeriodRule(kind="quarter", also_scored=("month",)).also_scored == ("month",)
+    assert PeriodRule(kind="year", also_scored=("month", "quarter")).also_scored == (
+        "month",
+        "quarter",
+    )
+    with pytest.raises(ValidationError, match="must be shorter than the evaluated quarter"):
+        PeriodRule(kind="quarter", also_scored=("quarter",))
+    with pytest.raises(ValidationError, match="must be shorter than the evaluated quarter"):
+        PeriodRule(kind="quarter", also_scored=("year",))
+    with pytest.raises(ValidationError, match="names a period kind twice"):
+        PeriodRule(kind="quarter", also_scored=("month", "month"))

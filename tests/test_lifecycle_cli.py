@@ -261,6 +261,23 @@ def _remind(on: str, state_url: str, env: dict[str, str]) -> Any:
 
 
 def _run_tsp(data: Path, state_url: str, env: dict[str, str], *extra: str) -> Any:
+    """T1 registers for 2024Q1 (only registered TSPs are awarded; again is a no-op), then
+    the quarter runs."""
+    registered = cli(
+        "tsp",
+        "register",
+        "T1",
+        "--program",
+        "tts-th-tsp-shop",
+        "--period",
+        "2024Q1",
+        "--on",
+        "2024-01-05",
+        "--state",
+        state_url,
+        env=env,
+    )
+    assert registered.exit_code == 0, registered.output
     return cli(
         "run",
         "tts-th-tsp-shop",
@@ -399,6 +416,48 @@ def test_award_expiry_reminders_are_queued_once(
         ).stdout
     )
     assert {m["language"] for m in messages} == {"th"}
+
+
+def test_tsp_registration_and_sanctions_from_the_cli(
+    tmp_path: Path, state_url: str, env: dict[str, str]
+) -> None:
+    """T1 registers and is awarded Certified for 2024Q1; an operator forfeits it and
+    excludes T1 from 2024Q2: both listed, with their reasons; a second forfeit is refused."""
+    w = _tsp_world()
+    _daily_orders_q1(w)
+    run = _run_tsp(export(w, tmp_path / "data"), state_url, env, "--publish")
+    assert [a["award"] for a in json.loads(run.stdout)["awards"]] == ["Certified"]
+    common = ("--program", "tts-th-tsp-shop", "--state", state_url)
+    forfeit = ("tsp", "forfeit", "T1", "--period", "2024Q1", "--reason", "false declaration")
+    done = cli(*forfeit, "--on", "2024-04-10", *common, env=env)
+    assert done.exit_code == 0, done.output
+    assert "forfeits its award of tts-th-tsp-shop 2024Q1" in done.output
+    again = cli(*forfeit, "--on", "2024-04-11", *common, env=env)
+    assert again.exit_code == 1 and "recorded already" in again.output
+    excluded = cli(
+        "tsp",
+        "exclude",
+        "T1",
+        "--from",
+        "2024Q2",
+        "--reason",
+        "no binding",
+        "--on",
+        "2024-04-20",
+        *common,
+        env=env,
+    )
+    assert excluded.exit_code == 0, excluded.output
+    listed = json.loads(cli("tsp", "list", *common, "--format", "json", env=env).stdout)
+    assert [(r["partner_id"], r["period"]) for r in listed["registrations"]] == [("T1", "2024Q1")]
+    assert [(s["kind"], s["period"], s["reason"]) for s in listed["sanctions"]] == [
+        ("forfeit", "2024Q1", "false declaration"),
+        ("exclude", "2024Q2", "no binding"),
+    ]
+    refused = cli(
+        "tsp", "register", "T1", "--period", "2024Q2", "--on", "2024-05-01", *common, env=env
+    )
+    assert refused.exit_code == 1 and "excluded" in refused.output
 
 
 def test_runs_over_overlapping_ranges_and_appeals_twice(

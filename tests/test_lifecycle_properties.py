@@ -69,6 +69,12 @@ def test_award_table() -> None:
         ("Premier", "Certified", "award_granted"),
         ("Certified", None, "award_expired"),
         ("Premier", None, "award_expired"),
+        # an operator forfeits the award in force (a false declaration): another award
+        # for a later period may still be in force, or none
+        ("Certified", "Premier", "award_forfeited"),
+        ("Premier", "Certified", "award_forfeited"),
+        ("Certified", None, "award_forfeited"),
+        ("Premier", None, "award_forfeited"),
     }
 
 

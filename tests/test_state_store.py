@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -34,6 +35,8 @@ TABLES = {
     "signing_keys",
     "live_events",
     "live_day_marks",
+    "registrations",
+    "sanctions",
 }
 
 
@@ -42,7 +45,7 @@ def test_migrations_create_the_schema_from_empty(empty_url: str) -> None:
     assert sa.inspect(engine).get_table_names() == []
     engine.dispose()
     with StateStore.open(empty_url) as store:
-        assert store.revision() == head_revision() == "0007"
+        assert store.revision() == head_revision() == "0008"
         names = set(sa.inspect(store.engine).get_table_names())
         assert names == TABLES | {"alembic_version"}
         with store.session() as session:
@@ -67,7 +70,7 @@ def test_downgrade_to_base_and_back(empty_url: str) -> None:
         assert set(sa.inspect(store.engine).get_table_names()) <= {"alembic_version"}
         assert store.revision() is None
         store.migrate()
-        assert store.revision() == "0007"
+        assert store.revision() == "0008"
 
 
 def test_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -89,7 +92,7 @@ def test_default_store_is_a_file_in_the_working_directory(
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TIERWISE_STATE_URL", raising=False)
     with StateStore.open() as store:
-        assert store.revision() == "0007"
+        assert store.revision() == "0008"
     assert (tmp_path / "tierwise-state.db").is_file()
 
 
@@ -143,3 +146,32 @@ def test_a_first_read_while_a_writer_holds_the_lock_is_served(tmp_path: Path) ->
                 assert reading.execute(sa.text("SELECT count(*) FROM runs")).scalar() == 0
     finally:
         store.close()
+
+
+def test_0008_keeps_the_stored_runs_and_admits_score_runs(empty_url: str) -> None:
+    """0008 rebuilds `runs` on SQLite to admit the `scores` kind: a store at 0007 with a
+    published run and its results upgrades with them intact, and a scores run is refused
+    at 0007 but stored at 0008; downgrading drops the scores runs only."""
+    with StateStore.open(empty_url) as store:
+        config = alembic_config(store.url)
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0007")
+        with store.session() as session:
+            run = Runs(session).add(_run())
+            Runs(session).publish(run.id, "ops", "first")
+        with pytest.raises(sa.exc.IntegrityError), store.session() as session:
+            Runs(session).add(replace(_run(), kind="scores", period="2024-08"))
+        store.migrate()
+        assert store.revision() == "0008"
+        with store.session() as session:
+            runs = Runs(session)
+            assert [r.status for r in runs.list("buyin-mcn")] == ["published"]
+            scores = runs.add(replace(_run(), kind="scores", period="2024-08"))
+            assert scores.kind == "scores"
+            assert [r.period for r in runs.list("buyin-mcn")] == ["2024-08", "2024-09"]
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0007")
+        with store.session() as session:
+            assert [r.period for r in Runs(session).list("buyin-mcn")] == ["2024-09"]

@@ -6,6 +6,20 @@ C: 5 sellers → [5, 15) → 10 points; 12,000 USD / 5 = 2,400 → 10; cancellat
    late dispatch 2/124 = 1.613% → 7.5; returns, reviews and IPR clean → 10 + 10 + 10:
    65 → Certified, 15 points short of Premier (80); the award is valid the next quarter.
 P: 15 sellers, 32,040 USD per seller, nothing bad → 100 → Premier.
+Both registered for 2024Q3 (only registered TSPs are awarded).
+
+The months July to September are also scored and published (`also_scored: [month]`):
+September ends on the quarter's last day, so its windows and generation date are the
+quarter's: C 65, P 100. August (past 30 days 08-02..08-31, past 90 days 06-03..08-31,
+generated 2024-09-01):
+C: 5 sellers → 10; no Shop Tab order in the window (c1's are live) → 0 USD → 0; only c1
+   has orders: cancellation 1/125 = 0.8% → 0, late dispatch 4/124 = 3.2% → 0; returns,
+   reviews clean → 10 + 10; c2's IPR violation occurred 09-01, after the window → 10:
+   40 → no level.
+P: 15 sellers → 20; p04's 400,000 USD Shop Tab order on 08-31 23:30 → 26,666.67 per seller
+   → [2,400, 30,000) → 10; p04's one order is clean → 15 + 15 + 10 + 10; p01's severe IPR
+   violation of 08-01 was revoked on 09-20, after August's generation date → counts → 0:
+   80 → Premier reached (no award: months are scores only).
 """
 
 from __future__ import annotations
@@ -20,12 +34,15 @@ from sqlalchemy.orm import Session
 
 from tests.reports.conftest import numbers_after, pdf_text
 from tests.test_program_tsp import build_shop
+from tierwise.appeals.service import apply_appeals
 from tierwise.core.errors import ReportError
 from tierwise.core.periods import Period
 from tierwise.db.engine import StateStore
 from tierwise.definitions.registry import load_program
-from tierwise.reports import partner_file, partner_report
-from tierwise.runs.service import record_run
+from tierwise.registrations.repository import Registrations
+from tierwise.reports import partner_file, partner_report, program_report
+from tierwise.runs.repository import Runs
+from tierwise.runs.service import record_run, record_scores
 from tierwise.store import EventStore
 from tierwise.testing.scenarios import export
 
@@ -47,8 +64,21 @@ def tsp_state(tmp_path_factory: pytest.TempPathFactory) -> str:
         store.load(export(w, folder / "data"))
     url = f"sqlite:///{folder / 'state.db'}"
     with StateStore.open(url) as state, EventStore.open(db, read_only=True) as events:
+        with state.session() as session:
+            for pid in ("C", "P"):
+                Registrations(session).register(SHOP, pid, Q3, date(2024, 7, 1), "test")
         recorded = record_run(state, events.con, SHOP, Q3, Q3, actor="test", publish=True)
+        months = record_scores(
+            state,
+            events.con,
+            SHOP,
+            Period.parse("2024-07"),
+            Period.parse("2024-09"),
+            actor="test",
+            publish=True,
+        )
     assert recorded.history.periods[0].gate.ok
+    assert all(p.gate.ok for p in months.history.periods)
     return url
 
 
@@ -84,9 +114,76 @@ def test_a_premier_tsp_holds_the_highest_level(tsp_session: Session, tmp_path: P
     assert numbers_after(text, "提供履约服务的商家数") == ["15", "15", "20"]
 
 
-def test_a_month_of_a_quarterly_program_is_refused_with_the_reason(tsp_session: Session) -> None:
-    """The TSP definitions also score months (`also_scored: [month]`), but runs are stored by
-    quarter: a monthly report would have to evaluate again, which a report never does."""
-    with pytest.raises(ReportError, match="run and published by quarter") as refused:
-        partner_report(tsp_session, SHOP, "C", Period.parse("2024-08"), "en")
-    assert "tierwise evaluate tts-th-tsp-shop --period 2024-08" in str(refused.value)
+def test_monthly_scores_are_stored_and_published_without_awards(tsp_session: Session) -> None:
+    runs = Runs(tsp_session)
+    august = runs.published_run("tts-th-tsp-shop", "2024-08")
+    september = runs.published_run("tts-th-tsp-shop", "2024-09")
+    assert august is not None and september is not None
+    assert (august.kind, september.kind) == ("scores", "scores")
+    scored = {(r.partner_id, r.score, r.computed_level, r.level) for r in runs.results(august.id)}
+    assert ("C", "40", None, None) in scored
+    assert ("P", "80", "Premier", None) in scored
+    assert {(r.partner_id, r.score) for r in runs.results(september.id)} >= {
+        ("C", "65"),
+        ("P", "100"),
+    }
+    assert runs.awards(august.id) == [] and runs.awards(september.id) == []
+    # The quarter stays what the lifecycle, the dashboard and the awards read.
+    latest = runs.latest_published("tts-th-tsp-shop")
+    assert latest is not None and latest.period == "2024Q3"
+    assert runs.published_before("tts-th-tsp-shop", date(2024, 10, 1)) == latest
+    assert {
+        pid: s.period
+        for pid, s in runs.published_standings("tts-th-tsp-shop", "2024Q4").items()
+        if pid in ("C", "P")
+    } == {"C": Q3, "P": Q3}
+    assert [h.period for h in runs.history("tts-th-tsp-shop", "C")] == ["2024Q3"]
+
+
+def test_the_monthly_report_reads_the_published_scores_of_the_month(
+    tsp_session: Session, tmp_path: Path
+) -> None:
+    report = partner_report(tsp_session, SHOP, "C", Period.parse("2024-09"), "en")
+    assert (report.card.score, report.card.computed_level, report.card.level) == (
+        "65",
+        "Certified",
+        None,
+    )
+    assert report.previous_period == "2024-08"
+    assert [h["period"] for h in report.card.history] == ["2024-07", "2024-08", "2024-09"]
+    rows = {r.metric: r for r in report.rows}
+    assert (rows["avg_gmv_per_seller"].points, rows["avg_gmv_per_seller"].previous_points) == (
+        10,
+        0,
+    )
+    text = pdf_text(partner_file(report, "pdf"), tmp_path)
+    assert "C · Period 2024-09" in text
+    whole = program_report(tsp_session, SHOP, Period.parse("2024-08"), "en")
+    assert whole.previous_period == "2024-07"
+    counts = {level: after for level, _, after in whole.levels}
+    assert counts["Premier"] >= 1 and counts[None] >= 1
+
+
+def test_a_month_without_published_scores_is_refused_with_the_command(
+    tsp_session: Session,
+) -> None:
+    """No scores run was stored for 2024-06: the report says how to store and publish one."""
+    with pytest.raises(ReportError, match="no published scores for 2024-06") as refused:
+        partner_report(tsp_session, SHOP, "C", Period.parse("2024-06"), "en")
+    assert "tierwise run tts-th-tsp-shop --from 2024-06 --to 2024-06 --publish" in str(
+        refused.value
+    )
+
+
+def test_appeals_leave_the_months_alone(tsp_state: str, tmp_path: Path) -> None:
+    """Changed data (one more order, of a seller bound to nobody) makes every published
+    period stale; appeals re-evaluate the quarter — nobody's score moves, so nothing is
+    restated — and never the months, which have no level to restate."""
+    w = build_shop()
+    w.seller("y", market="TH")
+    w.order(datetime(2024, 9, 3, 6, tzinfo=UTC), "1", seller_id="y")
+    db = tmp_path / "changed.duckdb"
+    with EventStore.open(db) as store:
+        store.load(export(w, tmp_path / "data"))
+    with StateStore.open(tsp_state) as state, EventStore.open(db, read_only=True) as events:
+        assert apply_appeals(state, events.con, SHOP, actor="test", reason="appeal") == []

@@ -71,6 +71,13 @@ OVERRIDE = {
     "level": "V2",
     "mode": "floor",
 }
+#: The Thai TSP T excluded (each route its own quarter: the same sanction twice is refused).
+EXCLUDE_T = {
+    "kind": "exclude",
+    "program_id": "tts-th-tsp-shop",
+    "partner_id": "T",
+    "reason": "matrix",
+}
 NEW_PASSWORD = {"new_password": "a new password", "confirm_password": "a new password"}
 WRONG_CURRENT = {
     "current_password": "not the password",
@@ -167,6 +174,19 @@ ROUTES: dict[str, Route] = {
         "own",
         query="?period=2024-08",
     ),
+    "api.partners.registrations": Route(
+        "GET", "/api/v1/partners/{partner_id}/registrations", OPERATOR_AND_PARTNER, "own"
+    ),
+    # A and B are agencies, which the TSP programs do not grade: refused (409) for every
+    # caller that may register them, before anything is written
+    "api.partners.registrations.create": Route(
+        "POST",
+        "/api/v1/partners/{partner_id}/registrations",
+        OPERATOR_AND_PARTNER,
+        "own",
+        ok=409,
+        body={"program_id": "tts-th-tsp-shop", "period": "2024Q3"},
+    ),
     # -- creators ---------------------------------------------------------------------------
     "page.creator": Route("GET", "/creator", CREATOR),
     # -- operators --------------------------------------------------------------------------
@@ -229,6 +249,14 @@ ROUTES: dict[str, Route] = {
     "page.operator.decisions": Route("GET", "/operator/decisions", OPERATOR),
     "page.operator.decisions.add": Route(
         "POST", "/operator/decisions", OPERATOR, ok=303, body=OVERRIDE
+    ),
+    "api.registrations.list": Route("GET", "/api/v1/registrations", OPERATOR),
+    "api.sanctions.create": Route(
+        "POST", "/api/v1/sanctions", OPERATOR, ok=201, body={**EXCLUDE_T, "period": "2024Q3"}
+    ),
+    "page.operator.registrations": Route("GET", "/operator/registrations", OPERATOR),
+    "page.operator.registrations.sanction": Route(
+        "POST", "/operator/registrations", OPERATOR, ok=303, body={**EXCLUDE_T, "period": "2024Q4"}
     ),
     "page.operator.appeals": Route("GET", "/operator/appeals", OPERATOR),
     "page.operator.appeals.apply": Route(
@@ -636,7 +664,7 @@ def test_the_matrix_is_complete() -> None:
     """Each route × each caller, and for partner routes each target: the generated cases."""
     generated = combinations()
     partner_routes = [n for n, r in ROUTES.items() if "{partner_id}" in r.path]
-    assert len(partner_routes) == 12
+    assert len(partner_routes) == 14
     per_caller = len(ROUTES) - len(partner_routes) + len(TARGETS) * len(partner_routes)
     assert len(generated) == len(set(generated)) == len(CALLERS) * per_caller
     # Every status the matrix expects occurs: the table is not trivially all-allowed.

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import TokenFor, make_app
-from tierwise.testing.portal import PortalSetup
+from tierwise.testing.portal import PASSWORD, PortalSetup
 
 PROBLEM = "application/problem+json"
 
@@ -307,3 +307,72 @@ def test_unknown_objects_are_404_problems(client: TestClient, token_for: TokenFo
         reply = client.get(path, headers=op)
         assert reply.status_code == 404, path
         assert reply.headers["content-type"] == PROBLEM
+
+
+def test_a_tsp_registers_itself_and_an_operator_excludes_it(api: Api) -> None:
+    """T (the Thai TSP of the portal world) registers for 2024Q3 through the API; agency A
+    may not register for a TSP program (409); the operator excludes T from 2024Q4 with a
+    reason, which T reads back in its list and its outbox (Thai, T's market)."""
+    from tierwise.accounts.service import Accounts, NewUser
+    from tierwise.db.engine import StateStore
+
+    with StateStore.open(api.setup.state_url) as store, store.session() as session:
+        Accounts(session).add(NewUser("tsp-t", "TSP T user", "partner", partner_id="T"), PASSWORD)
+    body = {"program_id": "tts-th-tsp-shop", "period": "2024Q3", "registered_on": "2024-07-02"}
+    made = api.client.post("/api/v1/partners/T/registrations", json=body, headers=api.as_("tsp-t"))
+    assert made.status_code == 201, made.text
+    assert made.json() == {
+        "program_id": "tts-th-tsp-shop",
+        "partner_id": "T",
+        "period": "2024Q3",
+        "registered_on": "2024-07-02",
+        "actor": "tsp-t",
+    }
+    agency = api.client.post(
+        "/api/v1/partners/A/registrations", json=body, headers=api.as_("agency-a")
+    )
+    assert agency.status_code == 409 and "grades tsps of TH" in agency.json()["detail"]
+    late = {**body, "registered_on": "2024-10-01"}
+    closed = api.client.post("/api/v1/partners/T/registrations", json=late, headers=api.as_("op"))
+    assert closed.status_code == 201  # registered already: the same registration comes back
+    exclusion = {
+        "kind": "exclude",
+        "program_id": "tts-th-tsp-shop",
+        "partner_id": "T",
+        "period": "2024Q4",
+        "reason": "shops declared without a binding",
+        "decided_on": "2024-09-20",
+    }
+    refused = api.client.post("/api/v1/sanctions", json=exclusion, headers=api.as_("tsp-t"))
+    assert refused.status_code == 403
+    done = api.client.post("/api/v1/sanctions", json=exclusion, headers=api.as_("op"))
+    assert done.status_code == 201, done.text
+    mine = api.client.get("/api/v1/partners/T/registrations", headers=api.as_("tsp-t")).json()
+    assert [(s["kind"], s["reason"]) for s in mine["sanctions"]] == [
+        ("exclude", "shops declared without a binding")
+    ]
+    q4 = {**body, "period": "2024Q4", "registered_on": "2024-10-02"}
+    excluded = api.client.post(
+        "/api/v1/partners/T/registrations", json=q4, headers=api.as_("tsp-t")
+    )
+    assert excluded.status_code == 409 and "excluded" in excluded.json()["detail"]
+    outbox = api.client.get("/api/v1/partners/T/outbox", headers=api.as_("tsp-t")).json()["items"]
+    told = [m for m in outbox if m["kind"] == "excluded"]
+    assert len(told) == 1 and told[0]["language"] == "th"
+    assert "shops declared without a binding" in told[0]["body"]
+
+
+def test_a_month_of_a_tsp_program_previews_as_a_scores_run(api: Api) -> None:
+    """The TSP programs also score months: a month's preview is a `scores` run (no award);
+    a half-year, which they do not score, is refused naming what they score by."""
+    body = {"program_id": "tts-th-tsp-shop", "period": "2024-08"}
+    made = api.client.post("/api/v1/runs", json=body, headers=api.as_("op"))
+    assert made.status_code == 201, made.text
+    assert (made.json()["kind"], made.json()["period"], made.json()["status"]) == (
+        "scores",
+        "2024-08",
+        "preview",
+    )
+    half = api.client.post("/api/v1/runs", json={**body, "period": "2024H2"}, headers=api.as_("op"))
+    assert half.status_code == 422
+    assert "runs by quarter (also scored by month), not half" in half.text

@@ -386,6 +386,7 @@ def test_the_operator_pages_answer_for_operators_only(browser: Browser) -> None:
         "/operator",
         "/operator/programs/buyin-mcn",
         "/operator/decisions",
+        "/operator/registrations",
         "/operator/appeals",
         "/operator/audit",
         "/operator/outbox",
@@ -662,7 +663,8 @@ DYNAMIC = {
     "role_": ["operator", "partner", "creator", "seller"],
     "period_kind_": ["month", "quarter", "half", "year"],
     "run_status_": ["preview", "published", "superseded"],
-    "run_kind_": ["run", "restatement", "whatif"],
+    "run_kind_": ["run", "restatement", "whatif", "scores"],
+    "sanction_": ["exclude", "forfeit"],
     "trace_": ["total", "rounding", "rank", "level"],
     "move_": ["up", "down", "new", "lost"],
     "decision_": ["invite", "downgrade", "remove", "continue_invitation", "override"],
@@ -751,3 +753,52 @@ def test_pages_load_nothing_from_elsewhere_and_run_no_inline_code() -> None:
     assert '"allowEval": false' in base and '"includeIndicatorStyles": false' in base
     for vendored in ("vendor/htmx.min.js", "app.js"):
         assert f"static_url('{vendored}')" in base
+
+
+def test_sanctions_are_recorded_or_refused_on_the_registrations_page(
+    fresh_portal: PortalSetup, as_: Callable[[FastAPI, str], TestClient]
+) -> None:
+    """T registered for 2024Q3 is listed; forfeiting an award T never got is refused with
+    the reason, the form keeping its values; excluding T from 2024Q4 is recorded, listed
+    with its reason, and shown on T's dashboard (as an operator reads it)."""
+    from datetime import date
+
+    from tierwise.core.periods import Period
+    from tierwise.db.engine import StateStore
+    from tierwise.definitions.registry import load_program
+    from tierwise.registrations.repository import Registrations
+
+    with StateStore.open(fresh_portal.state_url) as store, store.session() as session:
+        shop = load_program("tts-th-tsp-shop")
+        Registrations(session).register(shop, "T", Period.parse("2024Q3"), date(2024, 7, 1), "T")
+    app = make_app(fresh_portal)
+    try:
+        op = as_(app, "op")
+        page = page_of(op, "/operator/registrations")
+        assert page.has("registration-tts-th-tsp-shop-2024Q3-T")
+        assert page.has("no-sanctions")
+        token = hidden(op.get("/operator/registrations").text, "csrf_token")
+        base = {"csrf_token": token, "program_id": "tts-th-tsp-shop", "partner_id": "T"}
+        refused = op.post(
+            "/operator/registrations",
+            data={**base, "kind": "forfeit", "period": "2024Q3", "reason": "false"},
+        )
+        assert refused.status_code == 409
+        assert "no award was given for 2024Q3" in parse(refused.text).one("form-error").text()
+        made = op.post(
+            "/operator/registrations",
+            data={**base, "kind": "exclude", "period": "2024Q4", "reason": "no binding record"},
+            follow_redirects=False,
+        )
+        assert (made.status_code, made.headers["location"]) == (
+            303,
+            "/operator/registrations?flash=sanctioned",
+        )
+        page = page_of(op, made.headers["location"])
+        assert page.one("flash").text() == "Recorded; the partner is told the reason."
+        row = page.one("sanction-exclude-T-2024Q4").text()
+        assert "no binding record" in row and "Exclude from this quarter on" in row
+        dashboard = op.get("/partners/T/dashboard").text
+        assert "no binding record" in dashboard
+    finally:
+        app.state.portal.close()

@@ -286,6 +286,7 @@ def test_every_page_post_needs_the_sessions_csrf_token(world: World) -> None:
         "page.operator.preview",
         "page.operator.publish",
         "page.operator.decisions.add",
+        "page.operator.registrations.sanction",
         "page.operator.appeals.apply",
         "page.operator.outbox.retry",
         "page.operator.users.reset",

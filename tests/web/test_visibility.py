@@ -32,6 +32,7 @@ from tierwise.accounts import Accounts, NewUser
 from tierwise.core.periods import Period
 from tierwise.db.engine import StateStore
 from tierwise.definitions.registry import load_program
+from tierwise.registrations.repository import Registrations
 from tierwise.runs.service import record_run
 from tierwise.store import EventStore
 from tierwise.testing.portal import PASSWORD, USERS, PortalSetup, portal_world
@@ -86,6 +87,10 @@ def build(folder: Path) -> PortalSetup:
         (TSP, "2024Q3", "2024Q3"),
     ]
     with StateStore.open(url) as state:
+        with state.session() as session:  # only a registered TSP is awarded
+            Registrations(session).register(
+                load_program(TSP), "T", Period.parse("2024Q3"), date(2024, 7, 1), "setup"
+            )
         with EventStore.open(db, read_only=True) as events:
             for program_id, first, last in ranges:
                 recorded = record_run(

@@ -89,6 +89,9 @@ ACCESS: Mapping[str, Rule] = {
     "page.partner.projection": _own(),
     "page.partner.dashboard": _own(),
     "page.partner.report": _own(),
+    # a TSP registers itself (an operator may for it, as its account manager)
+    "api.partners.registrations": _own(),
+    "api.partners.registrations.create": _own(),
     # -- creators ----------------------------------------------------------------------
     "page.creator": Rule(frozenset({"creator"})),
     # -- Data Compass: consent and the access log (ownership checked per request: another
@@ -173,6 +176,10 @@ ACCESS: Mapping[str, Rule] = {
     "page.operator.audit": _operator(),
     "page.operator.outbox": _operator(),
     "page.operator.outbox.retry": _operator(),
+    "api.registrations.list": _operator(),
+    "api.sanctions.create": _operator(),
+    "page.operator.registrations": _operator(),
+    "page.operator.registrations.sanction": _operator(),
 }
 
 

@@ -16,6 +16,7 @@ from tierwise.decisions.repository import Decisions
 from tierwise.definitions.model import Program, definition_hash
 from tierwise.evaluation.documents import ResultDocument
 from tierwise.lifecycle import Decision, Standing
+from tierwise.registrations.repository import Registrations
 from tierwise.runs.fingerprint import RunFingerprint
 from tierwise.runs.history import PeriodRun, run_history
 from tierwise.runs.repository import Runs
@@ -46,7 +47,10 @@ def _stale_periods(
 ) -> list[_Stale]:
     """The published periods, oldest first, whose data changed since and that this data
     has not restated yet."""
-    published = [r for r in runs.list(program.id, status="published") if r.kind != "whatif"]
+    # Scores runs (TSP months) carry no level to restate: an award reads the quarter.
+    published = [
+        r for r in runs.list(program.id, status="published") if r.kind not in ("whatif", "scores")
+    ]
     stale: list[_Stale] = []
     for run in sorted(published, key=lambda r: r.period_start):
         if RunFingerprint.parse(run.data_fingerprint).reads(fingerprint):
@@ -113,6 +117,7 @@ def apply_appeals(
     fingerprint = data_fingerprint(con, program)
     with state.session() as session:
         stale = _stale_periods(Runs(session), Decisions(session), program, fingerprint, program_for)
+        entitlement = Registrations(session).entitlement(program)
     out: list[dict[str, Any]] = []
     for item in stale:
         history = run_history(
@@ -124,6 +129,7 @@ def apply_appeals(
             decisions=item.decisions,
             as_of=item.generated_on,
             program_for=program_for,
+            entitlement=entitlement,
         )
         pr = history.periods[0]
         changes = _changes(item, pr)

@@ -91,6 +91,7 @@ COMMANDS: dict[str, Lazy] = {
     "outbox": Lazy(_OPERATE, "Notifications waiting for a mailer."),
     "appeals": Lazy(_OPERATE, "Restate periods after appeals."),
     "decisions": Lazy(_OPERATE, "Operator decisions."),
+    "tsp": Lazy(("tierwise.cli.tsp",), "TSP registrations and sanctions (exclude, forfeit)."),
     "users": Lazy(("tierwise.cli.users",), "Accounts for the portal and the API."),
     "events": Lazy(
         ("tierwise.cli.events",),

@@ -28,8 +28,10 @@ from tierwise.core.errors import TierwiseError
 from tierwise.core.periods import Period
 from tierwise.definitions.model import Program
 from tierwise.definitions.registry import load_program, programs_in_force
-from tierwise.runs.history import History, run_history
-from tierwise.runs.service import record_run
+from tierwise.registrations.repository import Registrations
+from tierwise.registrations.service import takes_registration
+from tierwise.runs.history import History, run_history, score_history
+from tierwise.runs.service import record_run, record_scores
 
 err = Console(stderr=True)
 
@@ -68,6 +70,10 @@ def run_command(
 ) -> None:
     """Evaluate every period from --from to --to in order and apply the level lifecycle.
 
+    Periods of a kind the program also scores (`also_scored`, TSP months) are scored
+    only — no lifecycle, no award, no notice — and stored as `scores` runs, published
+    like the others for the monthly report.
+
     Stored runs continue from the published levels before --from; the same inputs reuse
     the stored run (on the same engine: each engine digests the data its own way). Spark
     gives the same results, so the same result hashes."""
@@ -82,15 +88,21 @@ def run_command(
     try:
         definition = load_program(program_file or program)
         in_force = versions_in_force(program, program_file)
-        if p1.kind != definition.period_kind:
+        scores = p1.kind in definition.period.also_scored
+        if p1.kind != definition.period_kind and not scores:
+            also = "".join(f" (also scored by {k})" for k in definition.period.also_scored)
             raise typer.BadParameter(
-                f"{definition.id} runs by {definition.period_kind}, not {p1.kind}",
+                f"{definition.id} runs by {definition.period_kind}{also}, not {p1.kind}",
                 param_hint="--from",
             )
+        record = record_scores if scores else record_run
         with event_engine(engine, data, db, lake, spark_master) as con:
-            if store:
+            if scores and not store:
+                history = score_history(con, definition, p1, p2, as_of=day, program_for=in_force)
+                doc = history.to_dict()
+            elif store:
                 with open_state(state) as st:
-                    recorded = record_run(
+                    recorded = record(
                         st,
                         con,
                         definition,
@@ -103,7 +115,19 @@ def run_command(
                     )
                 history, doc = recorded.history, recorded.to_dict()
             else:
-                history = run_history(con, definition, p1, p2, as_of=day, program_for=in_force)
+                entitlement = None
+                if takes_registration(definition):  # who registered is in the state store
+                    with open_state(state) as st, st.session() as session:
+                        entitlement = Registrations(session).entitlement(definition)
+                history = run_history(
+                    con,
+                    definition,
+                    p1,
+                    p2,
+                    as_of=day,
+                    program_for=in_force,
+                    entitlement=entitlement,
+                )
                 doc = history.to_dict()
     except TierwiseError as exc:
         fail(str(exc))

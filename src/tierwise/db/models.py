@@ -29,7 +29,9 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-RUN_KINDS = ("run", "whatif", "restatement")
+#: `scores`: a period of a kind the program also scores (TSP months): scores only, no
+#: lifecycle and no award; published for the monthly report.
+RUN_KINDS = ("run", "whatif", "restatement", "scores")
 RUN_STATUSES = ("preview", "published", "superseded")
 DECISION_KINDS = ("invite", "downgrade", "remove", "continue_invitation", "override")
 OVERRIDE_MODES = ("floor", "fixed")
@@ -374,6 +376,53 @@ class OutboxDelivery(Base):
     claimed_by: Mapped[str | None] = mapped_column(sa.String(200))
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# -- TSP registrations ---------------------------------------------------------------------
+
+#: What an operator may do to a TSP (seed 001, FAQ 2: a false declaration of shops).
+SANCTION_KINDS = ("exclude", "forfeit")
+
+
+class Registration(Base):
+    """A TSP's application (opt-in) to one certification category for one quarter."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        sa.UniqueConstraint("program_id", "partner_id", "period", name="uq_registrations_quarter"),
+        sa.Index("ix_registrations_program_period", "program_id", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[str] = mapped_column(sa.String)
+    partner_id: Mapped[str] = mapped_column(sa.String)
+    period: Mapped[str] = mapped_column(sa.String(16))
+    registered_on: Mapped[date]
+    actor: Mapped[str] = mapped_column(sa.String)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Sanction(Base):
+    """An operator's exclusion of a TSP from a category (from a quarter on), or the
+    forfeit of the award given for one quarter; the reason is shown to the partner."""
+
+    __tablename__ = "sanctions"
+    __table_args__ = (
+        sa.CheckConstraint(_one_of("kind", SANCTION_KINDS), name="kind"),
+        sa.UniqueConstraint("kind", "program_id", "partner_id", "period", name="uq_sanctions_once"),
+        sa.Index("ix_sanctions_program_partner", "program_id", "partner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    program_id: Mapped[str] = mapped_column(sa.String)
+    partner_id: Mapped[str] = mapped_column(sa.String)
+    #: exclude: the first quarter excluded; forfeit: the quarter the award was given for.
+    period: Mapped[str] = mapped_column(sa.String(16))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    decided_on: Mapped[date]
+    actor: Mapped[str] = mapped_column(sa.String)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 # -- accounts -------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from pydantic import (
     ValidationError,
     create_model,
     field_validator,
+    model_validator,
 )
 
 from tierwise.core.canonical import sha256_hex
@@ -51,8 +52,22 @@ class PeriodRule(Frozen):
     kind: PeriodKind
     #: Day of the next period's first month on which results are published (Douyin: 3).
     publication_day: int | None = Field(default=None, ge=1, le=28)
-    #: Other period kinds the score is also generated for (TSP: a monthly report).
+    #: Other period kinds the score is also generated for (TSP: a monthly report); each
+    #: shorter than `kind`, so its periods nest in the evaluated one.
     also_scored: tuple[PeriodKind, ...] = ()
+
+    @model_validator(mode="after")
+    def _nested(self) -> PeriodRule:
+        months = {"month": 1, "quarter": 3, "half": 6, "year": 12}
+        if len(set(self.also_scored)) != len(self.also_scored):
+            raise ValueError(f"also_scored names a period kind twice: {list(self.also_scored)}")
+        longer = [k for k in self.also_scored if months[k] >= months[self.kind]]
+        if longer:
+            raise ValueError(
+                f"also_scored {longer} must be shorter than the evaluated {self.kind} "
+                "(scores of periods nested in it)"
+            )
+        return self
 
 
 class ProgramMetric(Frozen):
@@ -161,6 +176,9 @@ class AwardPolicy(Frozen):
     valid_periods: int = Field(default=1, ge=1)
     #: Whether the award itself can be appealed (TSP: final).
     appeal: bool = False
+    #: Whether only partners registered for the period (opt-in, per program and period)
+    #: are awarded; the others are scored, and told why no award (TSP: seed 001).
+    registration: bool = False
 
 
 class ClassReview(Frozen):

@@ -21,6 +21,9 @@ NoticeKind = Literal[
     "observation_warning",  # params: computed_level, baseline, score, reasons
     "award_granted",  # params: award, for_period, valid_from, valid_to
     "award_expiring",  # params: award, for_period, valid_to, days_left
+    "award_withheld",  # params: award, reason (not_registered, excluded), note
+    "award_forfeited",  # params: award, for_period, reason (an operator's, to the partner)
+    "excluded",  # params: from_period, reason (an operator's, to the partner)
     "review_opened",  # params: review, window, level, proposed, decides (to the operator)
     "binding_quota_exceeded",  # params: level, limit, held, on, creators (集星)
 ]

@@ -122,7 +122,12 @@ def award(policy: Policy, standing: Standing, period: Period, result: PeriodResu
     expires; the level held and shown is the award in force once the period is evaluated."""
     rule = _rule(policy, AwardPolicy)
     granted: tuple[Award, ...] = ()
-    if result.status == "assessed" and result.computed_level is not None:
+    earned = result.status == "assessed" and result.computed_level is not None
+    if earned and result.withheld is not None:
+        why = f"{result.computed_level} earned for {period} but not awarded: {result.withheld}" + (
+            f" ({result.withheld_note})" if result.withheld_note else ""
+        )
+    elif earned and result.computed_level is not None:
         valid_to = period.shift(rule.valid_periods).last_day
         new = Award(result.partner_id, result.computed_level, period, period.end, valid_to)
         granted = (new,)
@@ -132,14 +137,21 @@ def award(policy: Policy, standing: Standing, period: Period, result: PeriodResu
         )
     else:
         why = f"no award for {period} (status {result.status})"
-    in_force = award_in_force(standing.awards + granted, period.end)
+    kept = tuple(a for a in standing.awards if a.for_period not in result.forfeited)
+    in_force = award_in_force(kept + granted, period.end)
     held = in_force.award if in_force is not None else None
     notes = [why]
-    if held is None and standing.held is not None:
+    lost = award_in_force(standing.awards, period.end)
+    forfeit = lost is not None and lost.for_period in result.forfeited and not granted
+    if forfeit and lost is not None:
+        notes.append(f"the {lost.award} award for {lost.for_period} was forfeited")
+    elif held is None and standing.held is not None:
         notes.append(f"the {standing.held} award expired; none in force from {period.end}")
     cause: Cause | None = None
     if held != standing.held:
-        cause = "award_granted" if held is not None else "award_expired"
+        cause = "award_granted" if granted and held is not None else None
+        cause = cause or ("award_forfeited" if forfeit else None)
+        cause = cause or ("award_granted" if held is not None else "award_expired")
     return Ruling(held, cause, held, tuple(notes), awards=granted)
 
 

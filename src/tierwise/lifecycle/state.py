@@ -26,6 +26,7 @@ Cause = Literal[
     "computed",  # computed: the level is the computed one
     "award_granted",  # award: a new award is in force
     "award_expired",  # award: no award in force any more
+    "award_forfeited",  # award: an operator forfeited the award in force (false declaration)
     "first_class",  # invited_class: the first class is the standard class
     "invitation",  # invited_class: an operator's invitation (A → S, B → A)
     "downgrade",  # invited_class: an operator's downgrade (A → B)
@@ -50,6 +51,12 @@ class PeriodResult:
     joined_on: date | None = None
     #: Why the status (the observation conditions that hold), for the warning notice.
     reasons: tuple[str, ...] = ()
+    #: award with registration: why no award may be given for the period even if earned
+    #: (`not_registered`, `excluded`), and the operator's reason for an exclusion.
+    withheld: str | None = None
+    withheld_note: str | None = None
+    #: award: the periods whose awards an operator forfeited by the generation date.
+    forfeited: tuple[Period, ...] = ()
 
     @classmethod
     def of(cls, outcome: Outcome, *, joined_on: date | None = None) -> PeriodResult:

@@ -309,6 +309,16 @@ def _notices(policy: Policy, step: Step, result: PeriodResult) -> tuple[Notice, 
                 valid_to=granted.valid_to.isoformat(),
             )
         )
+    if result.withheld is not None and result.status == "assessed" and result.computed_level:
+        out.append(
+            notice(
+                "award_withheld",
+                period,
+                award=result.computed_level,
+                reason=result.withheld,
+                note=result.withheld_note,
+            )
+        )
     told = any(a.award == step.level for a in step.awards)
     if step.change != "unchanged" and not told:
         out.append(

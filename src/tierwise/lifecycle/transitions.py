@@ -71,6 +71,7 @@ def table(policy: Policy) -> frozenset[Transition]:
     elif isinstance(rule, AwardPolicy):
         rows |= {(a, b, "award_granted") for a in with_none for b in levels if a != b}
         rows |= {(a, None, "award_expired") for a in levels}
+        rows |= {(a, b, "award_forfeited") for a in levels for b in with_none if a != b}
     elif isinstance(rule, InvitedClassPolicy):
         rows |= {(None, b, "first_class") for b in levels}
         rows |= {(p.from_, p.to, "invitation") for p in rule.promotions}

@@ -116,6 +116,44 @@ TEMPLATES: Mapping[tuple[str, Language], Template] = {
         "รางวัล {award} ของคุณใน {program} (สำหรับ {for_period}) มีผลถึงวันที่ {valid_to} "
         "เหลืออีก {days_left} วัน",
     ),
+    ("award_withheld", "en"): Template(
+        "{program}: no award for {period}",
+        "Your score in {program} for {period} reaches {award}, but no award is given: {why}.",
+    ),
+    ("award_withheld", "zh"): Template(
+        "{program}：{period}未获颁奖项",
+        "您在{program}中{period}的得分达到{award}，但未获颁奖项：{why}。",
+    ),
+    ("award_withheld", "th"): Template(
+        "{program}: ไม่มีรางวัลสำหรับ {period}",
+        "คะแนนของคุณใน {program} สำหรับ {period} ถึงระดับ {award} แต่ไม่ได้รับรางวัล: {why}",
+    ),
+    ("award_forfeited", "en"): Template(
+        "{program}: your {award} award for {for_period} is forfeited",
+        "Your {award} award in {program} for {for_period} is forfeited and may no longer be "
+        "used: {reason}.",
+    ),
+    ("award_forfeited", "zh"): Template(
+        "{program}：您{for_period}的{award}已被取消",
+        "您在{program}中{for_period}获得的{award}已被取消，不得再使用：{reason}。",
+    ),
+    ("award_forfeited", "th"): Template(
+        "{program}: รางวัล {award} สำหรับ {for_period} ของคุณถูกริบ",
+        "รางวัล {award} ของคุณใน {program} สำหรับ {for_period} ถูกริบและไม่สามารถใช้ได้อีก: {reason}",
+    ),
+    ("excluded", "en"): Template(
+        "{program}: you are excluded from {from_period}",
+        "You are excluded from {program} from {from_period} on: no award is given to you. "
+        "Reason: {reason}.",
+    ),
+    ("excluded", "zh"): Template(
+        "{program}：自{from_period}起您被排除在外",
+        "自{from_period}起您被排除在{program}之外，不再获颁任何奖项。原因：{reason}。",
+    ),
+    ("excluded", "th"): Template(
+        "{program}: คุณถูกตัดสิทธิ์ตั้งแต่ {from_period}",
+        "คุณถูกตัดสิทธิ์จาก {program} ตั้งแต่ {from_period} เป็นต้นไป จะไม่ได้รับรางวัลใด ๆ เหตุผล: {reason}",
+    ),
     ("review_opened", "en"): Template(
         "{program}: {review} opened for {partner_id} ({window})",
         "Review opened in {program}: {review} of {partner_id} ({level}) for {window}; "
@@ -259,6 +297,9 @@ WORDS: Mapping[Language, Mapping[str, str]] = {
         "promotion_proposal": "promotion proposal",
         "invitation_next_year": "whether the invitation continues next year",
         "invitation": "whether to invite",
+        "not_registered": "you did not register for this period (registration is opt-in, "
+        "per category and quarter)",
+        "excluded": "you are excluded from the program",
     },
     "zh": {
         "none": "无",
@@ -274,6 +315,8 @@ WORDS: Mapping[Language, Mapping[str, str]] = {
         "promotion_proposal": "晋升提议",
         "invitation_next_year": "明年是否继续邀请",
         "invitation": "是否邀请",
+        "not_registered": "您未报名参加本期（按类别和季度自愿报名）",
+        "excluded": "您已被排除在本计划之外",
     },
     "th": {
         "none": "ไม่มี",
@@ -289,6 +332,8 @@ WORDS: Mapping[Language, Mapping[str, str]] = {
         "promotion_proposal": "ข้อเสนอเลื่อนระดับ",
         "invitation_next_year": "จะต่อคำเชิญในปีหน้าหรือไม่",
         "invitation": "จะเชิญหรือไม่",
+        "not_registered": "คุณไม่ได้ลงทะเบียนสำหรับช่วงนี้ (ลงทะเบียนโดยสมัครใจ ตามหมวดหมู่และไตรมาส)",
+        "excluded": "คุณถูกตัดสิทธิ์จากโครงการ",
     },
 }
 
@@ -416,6 +461,10 @@ def _kind_fields(program: Program, notice: Notice, language: Language) -> dict[s
         return {"change": _word(language, params.get("change") or "unchanged")}
     if notice.kind == "observation_warning":
         return {"reasons": _reasons(program, params.get("reasons"), language)}
+    if notice.kind == "award_withheld":
+        why = _word(language, params.get("reason") or "not_registered")
+        note = params.get("note")
+        return {"why": f"{why} ({note})" if note else why}
     if notice.kind == "review_opened":
         return {
             "review": _word(language, params.get("review") or "review"),

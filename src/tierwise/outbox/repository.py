@@ -31,6 +31,9 @@ _SAME: Mapping[str, tuple[str, ...]] = {
     "award_expiring": ("award", "valid_to"),
     "review_opened": ("review", "window", "proposed"),
     "binding_quota_exceeded": ("level", "limit", "held"),
+    "award_withheld": ("award", "reason"),
+    "award_forfeited": ("award", "for_period"),
+    "excluded": ("from_period",),
 }
 
 

@@ -124,9 +124,41 @@ def _cards(
         return []
     today = today or date.today()
     published: dict[str, list[Any]] = {p.id: [] for p in programs}
-    for row in PublishedResults(session).of_partner(partner_id, list(published)):
+    reader = PublishedResults(session)
+    for row in reader.of_partner(partner_id, list(published)):
         published[row.program_id].append(row)
-    return [_card(program, partner_id, published[program.id], today) for program in programs]
+    sanctions: dict[str, list[Any]] = {p.id: [] for p in programs}
+    for sanction in reader.sanctions(partner_id, list(published)):
+        sanctions[sanction.program_id].append(sanction)
+    return [
+        _sanctioned(_card(program, partner_id, published[program.id], today), sanctions[program.id])
+        for program in programs
+    ]
+
+
+def _sanctioned(card: Card, sanctions: Sequence[Any]) -> Card:
+    """The card with the operator's sanctions (TSP: a false declaration) shown to the
+    partner with their reasons: an exclusion as a warning, a forfeited award marked and no
+    longer in force."""
+    if not sanctions:
+        return card
+    forfeits = {s.period: s.reason for s in sanctions if s.kind == "forfeit"}
+    awards = [
+        {**a, "in_force": False, "forfeited": forfeits[a["for_period"]]}
+        if a["for_period"] in forfeits
+        else a
+        for a in card.awards
+    ]
+    warnings = list(card.warnings)
+    for s in sanctions:
+        if s.kind == "exclude":
+            params = {"from_period": s.period, "reason": s.reason}
+            warnings.append(CardWarning(kind="excluded", period=s.period, params=params))
+        else:
+            award = next((a["award"] for a in card.awards if a["for_period"] == s.period), None)
+            params = {"award": award, "for_period": s.period, "reason": s.reason}
+            warnings.append(CardWarning(kind="award_forfeited", period=s.period, params=params))
+    return replace(card, awards=awards, warnings=warnings)
 
 
 def program_card(
@@ -141,7 +173,10 @@ def program_card(
     when the partner has no published result for that period)."""
     if period is None:
         return _cards(session, [program], partner_id, today)[0]
-    rows = PublishedResults(session).of_partner_until(partner_id, program.id, period.start)
+    scores = period.kind != program.period_kind  # a month of a quarterly program (TSP)
+    rows = PublishedResults(session).of_partner_until(
+        partner_id, program.id, period.start, scores=scores
+    )
     if not rows or rows[-1].period != str(period):
         return Card(program.id, _text(program.title), partner_id, None, None)
     return _card(program, partner_id, rows, today or date.today())

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from tierwise.db.models import Publication, Run, RunAward, RunResult
+from tierwise.db.models import Publication, Run, RunAward, RunResult, Sanction
 
 #: The latest published period of each program, beside every row of it.
 _LATEST = sa.func.max(Run.period_start).over(partition_by=Publication.program_id)
@@ -19,10 +19,11 @@ _LATEST = sa.func.max(Run.period_start).over(partition_by=Publication.program_id
 _UNTIL = sa.bindparam("until", type_=sa.Date)
 
 
-def _published(body_at: Any) -> sa.Select[Any]:
+def _published(body_at: Any, *, scores: bool = False) -> sa.Select[Any]:
     """A partner's published results in some programs, oldest period first, in one query
     whatever the number of programs: the history needs no JSON documents, so only the
-    result of the period starting at `body_at` carries its body and standing."""
+    result of the period starting at `body_at` carries its body and standing. The
+    program's own periods, or with `scores` its scores runs (TSP months) only."""
     return (
         sa.select(
             Publication.program_id,
@@ -42,6 +43,7 @@ def _published(body_at: Any) -> sa.Select[Any]:
         .where(
             Publication.program_id.in_(sa.bindparam("program_ids", expanding=True)),
             RunResult.partner_id == sa.bindparam("partner_id"),
+            (Run.kind == "scores") if scores else (Run.kind != "scores"),
         )
         .order_by(Run.period_start)
     )
@@ -51,6 +53,8 @@ def _published(body_at: Any) -> sa.Select[Any]:
 _PUBLISHED = _published(_LATEST)
 #: The published periods up to one, that one with its body (a report of a past period).
 _PUBLISHED_UNTIL = _published(_UNTIL).where(Run.period_start <= _UNTIL)
+#: The same over the scores runs (a monthly TSP report).
+_SCORES_UNTIL = _published(_UNTIL, scores=True).where(Run.period_start <= _UNTIL)
 
 #: The publication state (how many, the last when): it changes with every publication.
 _PUBLICATIONS = sa.select(sa.func.count(), sa.func.max(Publication.published_at))
@@ -69,12 +73,15 @@ class PublishedResults:
         params = {"program_ids": list(program_ids), "partner_id": partner_id}
         return list(self.session.execute(_PUBLISHED, params))
 
-    def of_partner_until(self, partner_id: str, program_id: str, until: date) -> list[Any]:
+    def of_partner_until(
+        self, partner_id: str, program_id: str, until: date, *, scores: bool = False
+    ) -> list[Any]:
         """The partner's published results in one program for the periods starting on or
         before `until`, oldest first, as `of_partner`; the one starting on `until` (if
-        any) carries `body` and `standing`."""
+        any) carries `body` and `standing`. With `scores`: of the scores runs."""
         params = {"program_ids": [program_id], "partner_id": partner_id, "until": until}
-        return list(self.session.execute(_PUBLISHED_UNTIL, params))
+        statement = _SCORES_UNTIL if scores else _PUBLISHED_UNTIL
+        return list(self.session.execute(statement, params))
 
     def publication_state(self) -> tuple[int, str]:
         """How many publications there are and when the last was made: a directory built
@@ -87,7 +94,7 @@ class PublishedResults:
         row = self.session.execute(
             sa.select(Run.id, Run.period)
             .join(Publication, Publication.run_id == Run.id)
-            .where(Publication.program_id == program_id)
+            .where(Publication.program_id == program_id, Run.kind != "scores")
             .order_by(Run.period_start.desc())
             .limit(1)
         ).first()
@@ -106,8 +113,24 @@ class PublishedResults:
                     Run.kind != "whatif",
                     RunAward.valid_from <= on,
                     RunAward.valid_to >= on,
+                    ~sa.exists().where(  # an award forfeited for a false declaration
+                        Sanction.kind == "forfeit",
+                        Sanction.program_id == RunAward.program_id,
+                        Sanction.partner_id == RunAward.partner_id,
+                        Sanction.period == RunAward.for_period,
+                    ),
                 )
                 .order_by(RunAward.partner_id, RunAward.valid_from)
+            )
+        )
+
+    def sanctions(self, partner_id: str, program_ids: Sequence[str]) -> list[Sanction]:
+        """The partner's exclusions and forfeits in these programs, oldest first."""
+        return list(
+            self.session.scalars(
+                sa.select(Sanction)
+                .where(Sanction.partner_id == partner_id, Sanction.program_id.in_(program_ids))
+                .order_by(Sanction.id)
             )
         )
 

@@ -41,7 +41,16 @@ def format_number(value: Any) -> str:
 
 #: Notice kinds the outbox renders in the partner's language.
 _NOTICE_KINDS = frozenset(
-    {"level_changed", "observation_warning", "award_granted", "award_expiring", "review_opened"}
+    {
+        "level_changed",
+        "observation_warning",
+        "award_granted",
+        "award_expiring",
+        "review_opened",
+        "award_withheld",
+        "award_forfeited",
+        "excluded",
+    }
 )
 
 
@@ -53,6 +62,9 @@ WARNING_KINDS = frozenset(
         "status_novice",
         "observation_warning",
         "award_expiring",
+        "award_withheld",
+        "award_forfeited",
+        "excluded",
         "pending",
     }
 )

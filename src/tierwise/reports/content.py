@@ -110,9 +110,9 @@ def published_run(runs: Runs, program: Program, period: Period) -> Run:
             )
         if period.kind != program.period_kind:
             raise ReportError(
-                f"{program.id} is run and published by {program.period_kind}: its scores by "
-                f"{period.kind} are not stored as runs, so {period} has no report yet "
-                f"(`tierwise evaluate {program.id} --period {period}` shows them)"
+                f"{program.id} has no published scores for {period}: a {period.kind}'s report "
+                f"reads its published scores run (`tierwise run {program.id} --from {period} "
+                f"--to {period} --publish`)"
             )
         raise ReportError(
             f"{program.id} has no published run for {period}: a report reads the published "
@@ -213,7 +213,7 @@ def program_report(
     before, who moved up or down, who is close to a boundary."""
     runs = Runs(session)
     run = published_run(runs, program, period)
-    before = runs.published_before(program.id, run.period_start)
+    before = runs.published_before(program.id, run.period_start, scores=run.kind == "scores")
     diff = diff_runs(session, program, run.id, before.id if before is not None else None)
     if before is None:  # no period before: the diff's "before" is empty, nobody moved
         diff["moves"] = []

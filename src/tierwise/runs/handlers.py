@@ -28,16 +28,22 @@ def parse_period(program: Program, text: str, field: str = "body.period") -> Per
         period = Period.parse(text)
     except PeriodError as exc:
         raise Problem.field(field, str(exc)) from None
-    if period.kind != program.period_kind:
-        raise Problem.field(field, f"{program.id} runs by {program.period_kind}, not {period.kind}")
+    also = program.period.also_scored
+    if period.kind != program.period_kind and period.kind not in also:
+        scored = "".join(f" (also scored by {k})" for k in also)
+        raise Problem.field(
+            field, f"{program.id} runs by {program.period_kind}{scored}, not {period.kind}"
+        )
     return period
 
 
 def preview(portal: Portal, program: Program, period: Period, actor: str) -> str:
-    """Evaluate one period from the published standings and store it as a preview run."""
+    """Evaluate one period from the published standings and store it as a preview run (a
+    period of a kind the program also scores: a `scores` run)."""
+    record = service.record_run if period.kind == program.period_kind else service.record_scores
     try:
         with portal.events() as con:
-            recorded = service.record_run(
+            recorded = record(
                 portal.state,
                 con,
                 program,

@@ -15,6 +15,7 @@ from tierwise.core.periods import Period, periods_between
 from tierwise.definitions.model import Program
 from tierwise.evaluation.service import Evaluation, Source, evaluate, scope
 from tierwise.lifecycle import Award, Decision, PeriodResult, Policy, Standing, Step, advance
+from tierwise.registrations.service import Entitlement
 from tierwise.store.coverage import GateReport, check
 
 
@@ -76,8 +77,10 @@ def step_period(
     gate: GateReport,
     standings: dict[str, Standing],
     decisions: Sequence[Decision] = (),
+    entitlement: Entitlement | None = None,
 ) -> tuple[Step, ...]:
-    """Apply the lifecycle to one evaluated period, updating `standings` in place.
+    """Apply the lifecycle to one evaluated period, updating `standings` in place;
+    `entitlement`: who may be awarded (registrations, exclusions, forfeits).
 
     With a failed gate nobody is demoted: a partner whose level would fall keeps its
     standing, and its step reports the level held."""
@@ -89,6 +92,14 @@ def step_period(
         after_day = before.period.generation_date if before and before.period else None
         mine = [d for d in decisions if d.partner_id == pid]
         result = PeriodResult.of(outcome, joined_on=evaluation.joined_on.get(pid))
+        if entitlement is not None:
+            withheld = entitlement.withheld(pid, period)
+            result = replace(
+                result,
+                withheld=None if withheld is None else withheld[0],
+                withheld_note=None if withheld is None else withheld[1],
+                forfeited=entitlement.forfeited(pid, period),
+            )
         due = _due(mine, after_day, evaluation.generated_on)
         step = advance(policy, before, period, result, due)
         if not gate.ok and step.change in ("down", "lost") and before is not None:
@@ -104,6 +115,45 @@ def _held(result: PeriodResult, step: Step) -> PeriodResult:
     return replace(result, computed_level=step.held_before, status="assessed")
 
 
+def score_history(
+    con: Source,
+    program: Program,
+    first: Period,
+    last: Period,
+    *,
+    as_of: date | None = None,
+    program_for: Callable[[Period], Program] | None = None,
+) -> History:
+    """Every period from `first` to `last` of a kind the program also scores (TSP months),
+    scored only: no lifecycle, so no level held, no award and no notice; each step reports
+    the score and the level the score reaches (`computed_level`)."""
+    runs: list[PeriodRun] = []
+    periods = periods_between(first, last)
+    for period in periods:
+        day = as_of if (as_of is not None and period == periods[-1]) else None
+        rules = program_for(period) if program_for is not None else program
+        evaluation = evaluate(con, rules, period, day)
+        gate = check(con, rules, scope(rules, period, day))
+        steps = tuple(
+            Step(
+                partner_id=o.partner_id,
+                period=period,
+                status=o.status,
+                score=o.score,
+                computed_level=o.computed_level,
+                level=None,
+                previous_level=None,
+                change="unchanged",
+                held_before=None,
+                standing=Standing(partner_id=o.partner_id),
+                published_on=period.end,
+            )
+            for o in evaluation.outcomes
+        )
+        runs.append(PeriodRun(period, evaluation, steps, gate))
+    return History(program, tuple(runs), {})
+
+
 def run_history(
     con: Source,
     program: Program,
@@ -114,6 +164,7 @@ def run_history(
     decisions: Sequence[Decision] = (),
     as_of: date | None = None,
     program_for: Callable[[Period], Program] | None = None,
+    entitlement: Entitlement | None = None,
 ) -> History:
     """Every period from `first` to `last` in order, continuing from `standings`.
 
@@ -128,7 +179,7 @@ def run_history(
         policy = Policy.of(rules)
         evaluation = evaluate(con, rules, period, day)
         gate = check(con, rules, scope(rules, period, day))
-        steps = step_period(rules, policy, evaluation, gate, carried, decisions)
+        steps = step_period(rules, policy, evaluation, gate, carried, decisions, entitlement)
         if evaluation.secondary:
             evaluation = evaluation.with_classes({s.partner_id: s.level for s in steps})
         runs.append(PeriodRun(period, evaluation, steps, gate))

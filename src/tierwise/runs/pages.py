@@ -62,7 +62,7 @@ def run_context(request: Request, portal: Portal, session: Session, run_id: str)
     published = runs.published_run(program.id, run.period)
     other = None  # what partners see now: the run published for the period, or before it
     if published is not None and published.id == run.id:  # this run: what it replaced
-        before = runs.published_before(program.id, run.period_start)
+        before = runs.published_before(program.id, run.period_start, scores=run.kind == "scores")
         other = None if before is None else before.id
     diff = service.diff_runs(session, program, run.id, other)
     against = None if diff["against"] is None else runs.get(diff["against"])

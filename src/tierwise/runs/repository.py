@@ -29,11 +29,19 @@ from tierwise.core.periods import Period, PeriodError
 from tierwise.db.audit import AuditLog
 from tierwise.db.engine import hold_until_commit, now
 from tierwise.db.errors import ImmutableRun, PublishRefused, RunNotFound
-from tierwise.db.models import RUN_KINDS, Publication, Restatement, Run, RunAward, RunResult
+from tierwise.db.models import (
+    RUN_KINDS,
+    Publication,
+    Restatement,
+    Run,
+    RunAward,
+    RunResult,
+    Sanction,
+)
 from tierwise.evaluation.documents import ResultDocument
 from tierwise.lifecycle import Award, Standing
 
-RunKind = Literal["run", "whatif", "restatement"]
+RunKind = Literal["run", "whatif", "restatement", "scores"]
 RunStatus = Literal["preview", "published", "superseded"]
 
 #: The status moves a run may make. Publishing a superseded run puts it back (a rollback).
@@ -467,21 +475,27 @@ class Runs:
         return None if publication is None else self.get(publication.run_id)
 
     def latest_published(self, program_id: str) -> Run | None:
-        """The published run of the program's latest published period."""
+        """The published run of the program's latest published period (of its own period
+        kind: monthly scores runs are not standings)."""
         return self.session.scalars(
             sa.select(Run)
             .join(Publication, Publication.run_id == Run.id)
-            .where(Publication.program_id == program_id)
+            .where(Publication.program_id == program_id, Run.kind != "scores")
             .order_by(Run.period_start.desc())
             .limit(1)
         ).first()
 
-    def published_before(self, program_id: str, start: date) -> Run | None:
-        """The published run of the latest period that starts before `start`."""
+    def published_before(self, program_id: str, start: date, *, scores: bool = False) -> Run | None:
+        """The published run of the latest period that starts before `start`: of the
+        program's own period kind, or with `scores` of the scores runs (TSP months)."""
         return self.session.scalars(
             sa.select(Run)
             .join(Publication, Publication.run_id == Run.id)
-            .where(Publication.program_id == program_id, Run.period_start < start)
+            .where(
+                Publication.program_id == program_id,
+                Run.period_start < start,
+                (Run.kind == "scores") if scores else (Run.kind != "scores"),
+            )
             .order_by(Run.period_start.desc())
             .limit(1)
         ).first()
@@ -497,6 +511,7 @@ class Runs:
             .where(
                 Publication.program_id == program_id,
                 Run.period_start < start,
+                Run.kind != "scores",
                 RunResult.standing.is_not(None),
             )
             .order_by(Run.period_start, RunResult.partner_id)
@@ -507,12 +522,16 @@ class Runs:
         return {pid: Standing.from_dict(data) for pid, data in sorted(latest.items())}
 
     def history(self, program_id: str, partner_id: str) -> builtins.list[HistoryEntry]:
-        """A partner's published results, oldest period first."""
+        """A partner's published results of the program's own periods, oldest first."""
         rows = self.session.execute(
             sa.select(RunResult, Run.period, Publication.published_at)
             .join(Run, Run.id == RunResult.run_id)
             .join(Publication, Publication.run_id == Run.id)
-            .where(Publication.program_id == program_id, RunResult.partner_id == partner_id)
+            .where(
+                Publication.program_id == program_id,
+                RunResult.partner_id == partner_id,
+                Run.kind != "scores",
+            )
             .order_by(Run.period_start)
         )
         return [
@@ -531,15 +550,26 @@ class Runs:
         ]
 
     def published_awards(
-        self, program_id: str, partner_id: str | None = None
+        self, program_id: str, partner_id: str | None = None, *, forfeited: bool = False
     ) -> builtins.list[Award]:
-        """Awards granted by published (or since superseded) runs: an award is final."""
+        """Awards granted by published (or since superseded) runs: an award is final — but
+        for one an operator forfeited (a TSP's false declaration), left out unless
+        `forfeited` asks for them too."""
         query = (
             sa.select(RunAward)
             .join(Run, Run.id == RunAward.run_id)
             .where(RunAward.program_id == program_id, Run.status != "preview", Run.kind != "whatif")
             .order_by(RunAward.partner_id, RunAward.for_period, RunAward.award)
         )
+        if not forfeited:
+            query = query.where(
+                ~sa.exists().where(
+                    Sanction.kind == "forfeit",
+                    Sanction.program_id == RunAward.program_id,
+                    Sanction.partner_id == RunAward.partner_id,
+                    Sanction.period == RunAward.for_period,
+                )
+            )
         if partner_id is not None:
             query = query.where(RunAward.partner_id == partner_id)
         seen: dict[tuple[str, str, str], Award] = {}

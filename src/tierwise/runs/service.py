@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
+from tierwise.core.errors import StateError
 from tierwise.core.periods import Period
 from tierwise.db.engine import StateStore
 from tierwise.db.models import Run
@@ -27,9 +28,10 @@ from tierwise.evaluation.documents import (
 from tierwise.evaluation.service import Source, evaluate
 from tierwise.lifecycle import Notice
 from tierwise.outbox.repository import Outbox
+from tierwise.registrations.repository import Registrations
 from tierwise.runs.fingerprint import RunFingerprint
-from tierwise.runs.history import History, PeriodRun, run_history
-from tierwise.runs.repository import NewResult, NewRun, Runs, read_document
+from tierwise.runs.history import History, PeriodRun, run_history, score_history
+from tierwise.runs.repository import NewResult, NewRun, RunKind, Runs, read_document
 from tierwise.store.queries import data_fingerprint, partner_markets
 
 #: A partner within this share of a threshold is reported as close to it by `diff`.
@@ -43,12 +45,13 @@ def _new_run(
     fingerprint: RunFingerprint,
     pr: PeriodRun,
     actor: str,
-    kind: str = "run",
+    kind: RunKind = "run",
     restates: str | None = None,
     reason: str | None = None,
 ) -> NewRun:
     program = pr.evaluation.program  # the version that scored this period
     results = []
+    scores = kind == "scores"  # no lifecycle: no standing to carry
     for step in pr.steps:
         body = pr.evaluation.result(step.partner_id).with_lifecycle(
             tuple(NoticeDocument.model_validate(n.to_dict()) for n in step.notices),
@@ -64,7 +67,7 @@ def _new_run(
                 previous_level=step.previous_level,
                 change=step.change,
                 body=body.to_json(),
-                standing=step.standing,
+                standing=None if scores else step.standing,
             )
         )
     return NewRun(
@@ -76,8 +79,8 @@ def _new_run(
         generated_on=pr.evaluation.generated_on,
         actor=actor,
         results=results,
-        awards=[a for s in pr.steps for a in s.awards],
-        kind=kind,  # type: ignore[arg-type]
+        awards=[] if scores else [a for s in pr.steps for a in s.awards],
+        kind=kind,
         gate_ok=pr.gate.ok,
         gate_report=pr.gate.to_dict(),
         restates=restates,
@@ -121,13 +124,19 @@ def record_run(
         runs = Runs(session)
         standings = runs.published_standings(program.id, str(first))
         decisions = Decisions(session).for_program(program.id, last.generation_date)
+        entitlement = Registrations(session).entitlement(program)
     data = data_fingerprint(con, program)
-    inputs = {
+    inputs: dict[str, Any] = {
         "data": data,
         "from": str(first),
         "standings": {pid: st.to_dict() for pid, st in sorted(standings.items())},
         "decisions": [d.to_dict() for d in decisions],
     }
+    if entitlement.registration:  # who may be awarded is an input of the run
+        inputs["entitlement"] = {
+            "registered": sorted(f"{pid}/{p}" for pid, p in entitlement.registered),
+            "sanctions": [s.to_dict() for s in entitlement.sanctions],
+        }
     digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode())
     # The data part on its own: appeals compare it with the data as it is now.
     fingerprint = RunFingerprint(data=data, inputs=digest.hexdigest()[:16])
@@ -140,19 +149,63 @@ def record_run(
         decisions=decisions,
         as_of=as_of,
         program_for=program_for,
+        entitlement=entitlement,
     )
-    ids: list[str] = []
     markets = partner_markets(con, program.subject_kind)
+    return _store(state, program, history, fingerprint, actor, publish, "run", markets)
+
+
+def _store(
+    state: StateStore,
+    program: Program,
+    history: History,
+    fingerprint: RunFingerprint,
+    actor: str,
+    publish: bool,
+    kind: RunKind,
+    markets: Mapping[str, str],
+) -> RecordedHistory:
+    """Store each period as a run of `kind` and publish on request, up to the first period
+    whose data gate fails (the published chain has no gap), queuing its notices."""
+    ids: list[str] = []
     with state.session() as session:
         runs = Runs(session)
         for pr in history.periods:
-            run = runs.add(_new_run(fingerprint, pr, actor))
+            run = runs.add(_new_run(fingerprint, pr, actor, kind=kind))
             ids.append(run.id)
             publish = publish and pr.gate.ok
             if publish and run.status != "published":
                 runs.publish(run.id, actor, "published with the run")
                 Outbox(session).add_notices(program, _notices(pr), markets)
     return RecordedHistory(history, tuple(ids))
+
+
+def record_scores(
+    state: StateStore,
+    con: Source,
+    program: Program,
+    first: Period,
+    last: Period,
+    *,
+    actor: str,
+    as_of: date | None = None,
+    publish: bool = False,
+    program_for: Callable[[Period], Program] | None = None,
+) -> RecordedHistory:
+    """Score periods of a kind the program also scores (TSP months, `also_scored`) and
+    store each as a `scores` run — no lifecycle, no award, no notice — published on
+    request like any run (up to the first period whose data gate fails). The monthly
+    report reads them; the standings, the dashboard and the awards never do."""
+    if first.kind not in program.period.also_scored:
+        raise StateError(
+            f"{program.id} does not also score by {first.kind} "
+            f"(also_scored: {list(program.period.also_scored)})"
+        )
+    # Scores carry nothing from period to period: the data alone identifies the run.
+    fingerprint = RunFingerprint(data=data_fingerprint(con, program))
+    history = score_history(con, program, first, last, as_of=as_of, program_for=program_for)
+    # No lifecycle: no notice to queue, so no partner's market to read.
+    return _store(state, program, history, fingerprint, actor, publish, "scores", {})
 
 
 def _notices(pr: PeriodRun) -> list[Notice]:
@@ -281,12 +334,15 @@ def diff_runs(session: Session, program: Program, run_id: str, other: str | None
     run = runs.get(run_id)
     if other is None:
         published = runs.published_run(run.program_id, run.period) or runs.published_before(
-            run.program_id, run.period_start
+            run.program_id, run.period_start, scores=run.kind == "scores"
         )
         other = published.id if published is not None and published.id != run_id else None
     before = _stored(runs, other) if other else {}
     after = _stored(runs, run_id)
-    doc = diff_results(program, before, after)
+    # A scores run holds no level: its partners are compared by the level their score reaches.
+    doc = diff_results(
+        program, before, after, "computed_level" if run.kind == "scores" else "level"
+    )
     doc.update(program=program.id, run=run_id, against=other)
     return doc
 
@@ -314,17 +370,19 @@ def whatif(
 
 
 def level_distribution(runs: Runs, program: Program, run: Run) -> dict[str, Any]:
-    """Partners per level (lowest first) and per status in one run."""
+    """Partners per level (lowest first) and per status in one run (a scores run: per
+    level its scores reach)."""
     results = runs.results(run.id)
     statuses: dict[str, int] = {}
     for r in results:
         statuses[r.status] = statuses.get(r.status, 0) + 1
+    levels = [r.computed_level if run.kind == "scores" else r.level for r in results]
     return {
         "program": program.id,
         "run": run.id,
         "period": run.period,
         "status": run.status,
-        "levels": {lv: sum(1 for r in results if r.level == lv) for lv in program.level_ids},
-        "none": sum(1 for r in results if r.level is None),
+        "levels": {lv: levels.count(lv) for lv in program.level_ids},
+        "none": levels.count(None),
         "statuses": dict(sorted(statuses.items())),
     }

@@ -28,6 +28,8 @@ from tierwise.programs import endpoints as programs_api
 from tierwise.programs import pages as programs_pages
 from tierwise.projection import endpoints as projection_api
 from tierwise.projection import pages as projection_pages
+from tierwise.registrations import endpoints as registrations_api
+from tierwise.registrations import pages as registrations_pages
 from tierwise.reports import pages as reports_pages
 from tierwise.runs import endpoints as runs_api
 from tierwise.runs import pages as runs_pages
@@ -47,6 +49,7 @@ for module in (
     runs_api,
     partners_api,
     decisions_api,
+    registrations_api,
     appeals_api,
     audit_api,
     outbox_api,
@@ -64,6 +67,7 @@ for module in (
     programs_pages,
     runs_pages,
     decisions_pages,
+    registrations_pages,
     appeals_pages,
     audit_pages,
     outbox_pages,

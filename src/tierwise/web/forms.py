@@ -14,6 +14,7 @@ FLASHES = {
     "previewed": "flash_previewed",
     "published": "flash_published",
     "decided": "flash_decided",
+    "sanctioned": "flash_sanctioned",
     "retried": "flash_retried",
     "password_changed": "flash_password_changed",
 }

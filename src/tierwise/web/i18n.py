@@ -14,6 +14,24 @@ LANG_COOKIE = "tierwise_lang"
 
 MESSAGES: Mapping[str, Mapping[str, str]] = {
     "en": {
+        "registrations": "Registrations",
+        "registrations_intro": (
+            "TSPs apply per category and quarter; only registered TSPs are "
+            "awarded. Exclude a TSP or forfeit an award for a false declaration: "
+            "the reason is shown to the partner."
+        ),
+        "registered_tsps": "Registered TSPs",
+        "no_registrations": "No TSP has registered.",
+        "sanctions": "Exclusions and forfeits",
+        "no_sanctions": "No sanction recorded.",
+        "new_sanction": "Exclude or forfeit",
+        "sanction_kind": "Action",
+        "sanction_exclude": "Exclude from this quarter on",
+        "sanction_forfeit": "Forfeit the award of this quarter",
+        "quarter": "Quarter",
+        "registered_on": "Registered on",
+        "record_sanction": "Record, and tell the partner",
+        "flash_sanctioned": "Recorded; the partner is told the reason.",
         "app": "tierwise",
         "sign_in": "Sign in",
         "sign_out": "Sign out",
@@ -139,6 +157,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "in_force_yes": "in force",
         "in_force_later": "not yet",
         "expired": "expired",
+        "award_forfeited": "forfeited: {reason}",
         "breakdown": "Score breakdown",
         "metric": "Metric",
         "value": "Value",
@@ -215,6 +234,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "run_kind_run": "run",
         "run_kind_restatement": "restatement",
         "run_kind_whatif": "what-if",
+        "run_kind_scores": "scores only (a month)",
         "run_status_preview": "preview",
         "run_status_published": "published",
         "run_status_superseded": "superseded",
@@ -707,6 +727,23 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "report_download": "Download the report",
     },
     "zh": {
+        "registrations": "报名",
+        "registrations_intro": (
+            "服务商按类别和季度报名；只有已报名的服务商可获奖项。"
+            "如有虚假申报，可排除服务商或取消奖项，原因将告知合作伙伴。"
+        ),
+        "registered_tsps": "已报名的服务商",
+        "no_registrations": "暂无服务商报名。",
+        "sanctions": "排除与取消奖项",
+        "no_sanctions": "暂无处理记录。",
+        "new_sanction": "排除或取消奖项",
+        "sanction_kind": "操作",
+        "sanction_exclude": "自本季度起排除",
+        "sanction_forfeit": "取消本季度的奖项",
+        "quarter": "季度",
+        "registered_on": "报名日期",
+        "record_sanction": "记录并通知合作伙伴",
+        "flash_sanctioned": "已记录；原因已告知合作伙伴。",
         "app": "tierwise",
         "sign_in": "登录",
         "sign_out": "退出登录",
@@ -825,6 +862,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "in_force_yes": "生效中",
         "in_force_later": "尚未生效",
         "expired": "已过期",
+        "award_forfeited": "已取消：{reason}",
         "breakdown": "得分明细",
         "metric": "指标",
         "value": "数值",
@@ -889,6 +927,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "run_kind_run": "评估",
         "run_kind_restatement": "重述",
         "run_kind_whatif": "假设分析",
+        "run_kind_scores": "仅得分（月度）",
         "run_status_preview": "预览",
         "run_status_published": "已发布",
         "run_status_superseded": "已取代",
@@ -1312,6 +1351,23 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "report_download": "下载报告",
     },
     "th": {
+        "registrations": "การลงทะเบียน",
+        "registrations_intro": (
+            "TSP ลงทะเบียนตามหมวดหมู่และไตรมาส เฉพาะ TSP ที่ลงทะเบียนเท่านั้นที่ได้รับรางวัล "
+            "หากแจ้งข้อมูลเท็จ สามารถตัดสิทธิ์ TSP หรือริบรางวัลได้ โดยแจ้งเหตุผลให้พาร์ทเนอร์ทราบ"
+        ),
+        "registered_tsps": "TSP ที่ลงทะเบียน",
+        "no_registrations": "ยังไม่มี TSP ลงทะเบียน",
+        "sanctions": "การตัดสิทธิ์และการริบรางวัล",
+        "no_sanctions": "ยังไม่มีการดำเนินการ",
+        "new_sanction": "ตัดสิทธิ์หรือริบรางวัล",
+        "sanction_kind": "การดำเนินการ",
+        "sanction_exclude": "ตัดสิทธิ์ตั้งแต่ไตรมาสนี้",
+        "sanction_forfeit": "ริบรางวัลของไตรมาสนี้",
+        "quarter": "ไตรมาส",
+        "registered_on": "วันที่ลงทะเบียน",
+        "record_sanction": "บันทึกและแจ้งพาร์ทเนอร์",
+        "flash_sanctioned": "บันทึกแล้ว แจ้งเหตุผลให้พาร์ทเนอร์ทราบแล้ว",
         "app": "tierwise",
         "sign_in": "เข้าสู่ระบบ",
         "sign_out": "ออกจากระบบ",
@@ -1668,6 +1724,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "in_force_yes": "มีผล",
         "in_force_later": "ยังไม่มีผล",
         "expired": "หมดอายุ",
+        "award_forfeited": "ถูกริบ: {reason}",
         "history": "ประวัติ",
         "history_chart_label": "ระดับและคะแนนในแต่ละงวดของ {program}",
         "period": "งวด",
