@@ -20,6 +20,7 @@ YEAR: dict[str, tuple[str, list[int | None]]] = {
     "I5": ("A", [50, 50, 50, 50]),  # 50
     "I6": ("A", [70, 70, 70, 70]),  # 70
     "I7": ("B", [None, None, None, None]),  # never scored: not selectable
+    "I8": ("B", [100, 100, 100, 100]),  # 100, the best of all, but class B: no trophy (v3)
 }
 
 
@@ -58,8 +59,34 @@ def test_the_best_three_of_each_class_by_annual_average(store: StateStore) -> No
         doc = annual_excellence(session, program, 2025)
     assert doc["periods"] == ["2025Q1", "2025Q2", "2025Q3", "2025Q4"]
     picks = {lv: [(p["partner_id"], p["average"]) for p in v] for lv, v in doc["excellent"].items()}
+    # v3 chooses from S and A only (the seed's trophies): I8's 100 in class B is not chosen.
+    assert doc["classes"] == ["S", "A"]
     assert picks == {
         "S": [("I2", 90.0), ("I1", 85.0), ("I4", 85.0)],
         "A": [("I6", 70.0), ("I5", 50.0)],
-        "B": [],
     }
+    # The reasons: the quarters evaluated and their scores; I3 was not scored in Q2, so its
+    # 60 is the mean of three quarters, and it is fourth in S (not chosen).
+    i1 = doc["excellent"]["S"][1]
+    assert i1["evaluations"] == {"2025Q1": 80.0, "2025Q2": 90.0, "2025Q3": 70.0, "2025Q4": 100.0}
+    assert (80 + 90 + 70 + 100) / 4 == i1["average"] and i1["quarters"] == 4
+    assert doc["evaluation"] == "quarterly"
+
+
+def test_every_class_when_the_selection_names_none(store: StateStore) -> None:
+    """A selection without `classes` chooses from every class (what v2 did)."""
+    v3 = load_program("tts-sea-isv")
+    assert v3.lifecycle is not None
+    choice = v3.lifecycle.annual_excellence
+    assert choice is not None and choice.classes == ("S", "A")
+    every = v3.model_copy(
+        update={
+            "lifecycle": v3.lifecycle.model_copy(
+                update={"annual_excellence": choice.model_copy(update={"classes": None})}
+            )
+        }
+    )
+    with store.session() as session:
+        doc = annual_excellence(session, every, 2030)  # no published quarter
+    assert doc["classes"] == ["S", "A", "B"]
+    assert doc["periods"] == [] and all(v == [] for v in doc["excellent"].values())

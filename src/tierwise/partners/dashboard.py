@@ -16,6 +16,7 @@ from tierwise.core.periods import Period
 from tierwise.definitions.model import Program
 from tierwise.evaluation.documents import Keep, NextLevel, Number, TraceEntry
 from tierwise.lifecycle import Notice, QuotaStanding, quota_standing
+from tierwise.lifecycle.notices import OPERATOR_ONLY
 from tierwise.outbox.messages import shown_to_partner
 from tierwise.partners.catalog import PartnerInfo
 from tierwise.partners.directory import applies
@@ -30,14 +31,17 @@ def _text(value: Any) -> dict[str, Any]:
     return {"en": value.en, "zh": value.zh}
 
 
-def _level_doc(program: Program, level_id: str | None) -> dict[str, Any] | None:
+def _level_doc(
+    program: Program, level_id: str | None, status: str | None = None
+) -> dict[str, Any] | None:
     if level_id is None or level_id not in program.level_ids:
         return None
     level = program.level(level_id)
+    badge = program.badge_of(level_id, status)
     return {
         "id": level.id,
         "title": _text(level.title),
-        "badge": level.badge.name if level.badge else None,
+        "badge": badge.name if badge else None,
         "rights": {"en": list(level.rights.en), "zh": list(level.rights.zh)},
         "obligations": {"en": list(level.obligations.en), "zh": list(level.obligations.zh)},
     }
@@ -176,7 +180,11 @@ def _card(
         {**a, "in_force": a["valid_from"] <= today.isoformat() <= a["valid_to"]}
         for a in standing.get("awards", [])
     ]
-    warnings = [CardWarning(kind=n.kind, period=n.period, params=n.params) for n in doc.notices]
+    warnings = [
+        CardWarning(kind=n.kind, period=n.period, params=n.params)
+        for n in doc.notices
+        if n.kind not in OPERATOR_ONLY  # a review item is the operator's, not the partner's
+    ]
     if result.status in _WARNING_STATUSES:
         warnings.insert(
             0, CardWarning(kind=f"status_{result.status}", period=result.period, params={})
@@ -195,7 +203,7 @@ def _card(
         run_id=result.id,
         status=result.status,
         score=result.score,
-        level=_level_doc(program, result.level),
+        level=_level_doc(program, result.level, result.status),
         computed_level=result.computed_level,
         previous_level=result.previous_level,
         change=result.change,
