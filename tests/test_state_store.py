@@ -34,6 +34,8 @@ TABLES = {
     "signing_keys",
     "live_events",
     "live_day_marks",
+    "entered_facts",
+    "excellence_selections",
 }
 
 
@@ -42,7 +44,7 @@ def test_migrations_create_the_schema_from_empty(empty_url: str) -> None:
     assert sa.inspect(engine).get_table_names() == []
     engine.dispose()
     with StateStore.open(empty_url) as store:
-        assert store.revision() == head_revision() == "0007"
+        assert store.revision() == head_revision() == "0008"
         names = set(sa.inspect(store.engine).get_table_names())
         assert names == TABLES | {"alembic_version"}
         with store.session() as session:
@@ -67,7 +69,7 @@ def test_downgrade_to_base_and_back(empty_url: str) -> None:
         assert set(sa.inspect(store.engine).get_table_names()) <= {"alembic_version"}
         assert store.revision() is None
         store.migrate()
-        assert store.revision() == "0007"
+        assert store.revision() == "0008"
 
 
 def test_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -89,7 +91,7 @@ def test_default_store_is_a_file_in_the_working_directory(
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TIERWISE_STATE_URL", raising=False)
     with StateStore.open() as store:
-        assert store.revision() == "0007"
+        assert store.revision() == "0008"
     assert (tmp_path / "tierwise-state.db").is_file()
 
 
