@@ -578,7 +578,9 @@ class EnteredFact(Base):
 
     __tablename__ = "entered_facts"
     __table_args__ = (
-        sa.UniqueConstraint("program_id", "partner_id", "name", "period", name="uq_entered_facts_fact"),
+        sa.UniqueConstraint(
+            "program_id", "partner_id", "name", "period", name="uq_entered_facts_fact"
+        ),
         sa.Index("ix_entered_facts_program_period", "program_id", "period"),
     )
 
@@ -601,7 +603,9 @@ class ExcellenceSelection(Base):
     `annual_excellence` computed, as it was published, with who published it and why."""
 
     __tablename__ = "excellence_selections"
-    __table_args__ = (sa.UniqueConstraint("program_id", "year", name="uq_excellence_selections_year"),)
+    __table_args__ = (
+        sa.UniqueConstraint("program_id", "year", name="uq_excellence_selections_year"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[str] = mapped_column(sa.String)

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from tierwise.decisions import service
 from tierwise.decisions.handlers import record_decision
 from tierwise.decisions.schemas import DecisionIn
-from tierwise.web.context import Portal
+from tierwise.web.context import Portal, program_of
 from tierwise.web.forms import FormText, ShortText, flash_of, form_error, validation_detail
 from tierwise.web.guard import PageUser, PortalDep
 from tierwise.web.problems import Problem
@@ -92,3 +92,18 @@ def operator_decide(
         context.update(form=form, form_error=form_error(problem))
         return render(request, "operator_decisions.html", context, status_code=problem.status)
     return RedirectResponse("/operator/decisions?flash=decided", status_code=303)
+
+
+@router.get("/operator/reviews", name="page.operator.reviews")
+def operator_reviews(
+    request: Request,
+    portal: PortalDep,
+    principal: PageUser,
+    program_id: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    """The open review items, each with what it decides and why it was opened."""
+    programs = [program_of(portal, program_id)] if program_id else portal.programs.values()
+    with portal.state.reading() as session:
+        reviews = service.open_reviews(session, programs)
+    context = {"reviews": reviews, "programs": portal.programs, "program_filter": program_id}
+    return render(request, "operator_reviews.html", context)

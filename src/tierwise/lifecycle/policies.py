@@ -219,7 +219,9 @@ def _downgrade_proposals(
         met = [
             condition_text(c)
             for c in down.proposed_when
-            if c.metric in result.metrics and holds(c, result.metrics[c.metric])
+            if c.metric is not None
+            and c.metric in result.metrics
+            and holds(c, result.metrics[c.metric])
         ]
         if met:
             opened.append(

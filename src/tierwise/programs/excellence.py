@@ -6,9 +6,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from tierwise.core.errors import DefinitionError
+from tierwise.core.errors import DefinitionError, StateError
+from tierwise.db.audit import AuditLog
+from tierwise.db.engine import now
+from tierwise.db.models import ExcellenceSelection
 from tierwise.definitions.model import Program
 from tierwise.runs.repository import Runs
 
@@ -66,4 +70,55 @@ def annual_excellence(session: Session, program: Program, year: int) -> dict[str
         "classes": order,
         "periods": periods,
         "excellent": by_class,
+    }
+
+
+def publish_excellence(
+    session: Session, program: Program, year: int, actor: str, reason: str
+) -> dict[str, Any]:
+    """Publish the year's selection as computed now from the published quarters (the
+    trophies are announced): stored with who and why, audited in the caller's transaction.
+    Publishing the year again replaces it (a restated quarter), the audit log keeps both."""
+    if not reason.strip():
+        raise StateError("say why the selection is published (kept in the audit log)")
+    doc = annual_excellence(session, program, year)
+    if not doc["periods"]:
+        raise StateError(f"{program.id} has no published quarter of {year}: nothing to select")
+    row = session.scalars(
+        sa.select(ExcellenceSelection).where(
+            ExcellenceSelection.program_id == program.id, ExcellenceSelection.year == year
+        )
+    ).one_or_none()
+    before = None if row is None else row.body
+    if row is None:
+        row = ExcellenceSelection(program_id=program.id, year=year)
+        session.add(row)
+    row.body, row.actor, row.reason = doc, actor, reason.strip()
+    row.published_at = now(session)
+    session.flush()
+    AuditLog(session).append(
+        actor,
+        "excellence_published",
+        f"{program.id}/{year}",
+        reason=reason,
+        before=before,
+        after=doc,
+    )
+    return published_excellence(session, program.id, year) or {}
+
+
+def published_excellence(session: Session, program_id: str, year: int) -> dict[str, Any] | None:
+    """The published selection of a year, with who published it, when and why."""
+    row = session.scalars(
+        sa.select(ExcellenceSelection).where(
+            ExcellenceSelection.program_id == program_id, ExcellenceSelection.year == year
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    return {
+        **row.body,
+        "published_by": row.actor,
+        "published_at": row.published_at.isoformat(),
+        "reason": row.reason,
     }

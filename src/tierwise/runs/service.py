@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from tierwise.core.periods import Period
 from tierwise.db.engine import StateStore
+from tierwise.db.entered import EnteredFacts
 from tierwise.db.models import Run
 from tierwise.decisions.repository import Decisions
 from tierwise.definitions.model import Program, definition_hash
@@ -121,13 +122,18 @@ def record_run(
         runs = Runs(session)
         standings = runs.published_standings(program.id, str(first))
         decisions = Decisions(session).for_program(program.id, last.generation_date)
+        entered = EnteredFacts(session).rows(program.id)
     data = data_fingerprint(con, program)
-    inputs = {
+    inputs: dict[str, Any] = {
         "data": data,
         "from": str(first),
         "standings": {pid: st.to_dict() for pid, st in sorted(standings.items())},
         "decisions": [d.to_dict() for d in decisions],
     }
+    if entered:  # a fact entered since makes a new run (none: the inputs as before)
+        inputs["entered_facts"] = [
+            [f.partner_id, f.name, f.as_of.isoformat(), str(f.value)] for f in entered
+        ]
     digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode())
     # The data part on its own: appeals compare it with the data as it is now.
     fingerprint = RunFingerprint(data=data, inputs=digest.hexdigest()[:16])
@@ -140,6 +146,7 @@ def record_run(
         decisions=decisions,
         as_of=as_of,
         program_for=program_for,
+        entered_facts=entered,
     )
     ids: list[str] = []
     markets = partner_markets(con, program.subject_kind)

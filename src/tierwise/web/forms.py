@@ -16,6 +16,8 @@ FLASHES = {
     "decided": "flash_decided",
     "retried": "flash_retried",
     "password_changed": "flash_password_changed",
+    "fact_entered": "flash_fact_entered",
+    "excellence_published": "flash_excellence_published",
 }
 
 

@@ -27,7 +27,8 @@ class PartnerFact(RelationCompiler):
         since = f" AND as_of >= {day(s.period.start)}" if p.within_period else ""
         return Node(
             self.metric,
-            f"SELECT subject_id AS partner_id, arg_max(value, as_of) AS value FROM facts "
+            f"SELECT subject_id AS partner_id, arg_max(value, as_of) AS value "
+            f"FROM {s.partner_facts} "
             f"WHERE subject_kind = 'partner' AND name = {literal(p.fact)} "
             f"AND as_of <= {day(s.day(p.on))}{since} GROUP BY 1",
         )
@@ -59,7 +60,8 @@ class PartnerFactPeak(RelationCompiler):
         first, end = months_window(rel.scope, p.months)
         return Node(
             self.metric,
-            f"SELECT subject_id AS partner_id, MAX(value) AS value FROM facts "
+            f"SELECT subject_id AS partner_id, MAX(value) AS value "
+            f"FROM {rel.scope.partner_facts} "
             f"WHERE subject_kind = 'partner' AND name = {literal(p.fact)} "
             f"AND as_of >= {day(first)} AND as_of < {day(end)} GROUP BY 1",
         )
