@@ -69,7 +69,7 @@ def test_the_best_three_of_each_class_by_annual_average(store: StateStore) -> No
     # 60 is the mean of three quarters, and it is fourth in S (not chosen).
     i1 = doc["excellent"]["S"][1]
     assert i1["evaluations"] == {"2025Q1": 80.0, "2025Q2": 90.0, "2025Q3": 70.0, "2025Q4": 100.0}
-    assert (80 + 90 + 70 + 100) / 4 == i1["average"] and i1["quarters"] == 4
+    assert i1["average"] == (80 + 90 + 70 + 100) / 4 and i1["quarters"] == 4
     assert doc["evaluation"] == "quarterly"
 
 

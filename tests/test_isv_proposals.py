@@ -12,6 +12,7 @@ the partner's outbox never gets it. An ineligible ISV shows no "Top ISV" badge.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -20,6 +21,7 @@ from tierwise.definitions.registry import load_program
 from tierwise.evaluation.service import Evaluation, evaluate
 from tierwise.lifecycle import PeriodResult, Policy, ReviewItem, Standing, advance
 from tierwise.lifecycle.notices import OPERATOR_ONLY
+from tierwise.metrics.scope import EnteredFact
 from tierwise.testing.world import On, World
 
 ISV = load_program("tts-sea-isv")
@@ -148,3 +150,45 @@ def test_no_top_isv_badge_while_ineligible() -> None:
     assert ISV.badge_of("S", "ineligible") is None
     assert ISV.badge_of("B", "assessed") is None  # class B has no badge
     assert ISV.badge_of(None) is None
+
+
+# -- entered facts in the plan (issue 13 item 2) -------------------------------------------
+
+
+def test_entered_facts_win_over_loaded_ones_of_the_same_day(on: On) -> None:
+    """I1 has adaptation 0 loaded for 2024-06-30; an operator enters 1 for that day (so
+    the half year's best is 1) and 0.5 for I'm, a partner id with a quote, on 2024-03-31:
+    the entered values are read, quoting and all."""
+    w = build()
+    w.partner("I'm", kind="isv", market="TH")
+    entered = (
+        EnteredFact("I1", "adaptation", date(2024, 6, 30), Decimal("1")),
+        EnteredFact("I'm", "adaptation", date(2024, 3, 31), Decimal("0.5")),
+        EnteredFact("I2", "compliance", date(2024, 6, 30), Decimal("0.25")),
+    )
+    ev = evaluate(on(w), ISV, Q("2024Q2"), entered_facts=entered)
+    metric = {pid: ev.result(pid).to_json()["metrics"] for pid in ("I1", "I2", "I'm")}
+    assert metric["I1"]["new_api_adoption"] == 1  # Q1's 1 either way
+    assert metric["I'm"]["new_api_adoption"] == 0.5
+    # compliance is read within the quarter: I2's entered 0.25 on the last day.
+    assert metric["I2"]["compliance"] == 0.25
+    # I2's adaptation: 0 loaded, nothing entered → still 0.
+    assert metric["I2"]["new_api_adoption"] == 0
+    # Without entered facts, the loaded values.
+    plain = evaluate(on(w), ISV, Q("2024Q2"))
+    assert plain.result("I2").to_json()["metrics"]["compliance"] == 0
+
+
+def test_an_entered_fact_replaces_a_loaded_one_not_an_older_one(on: On) -> None:
+    """Loaded: I3 compliance 1 on 2024-06-30; entered 0 the same day → 0 (the entered
+    one replaces it). Loaded key_project 1 on 2024-06-30, entered 0 on 2024-05-01 → 1:
+    the loaded fact is the later one, and the evaluation reads the latest."""
+    w = build()
+    w.fact("I3", "compliance", 1, date(2024, 6, 30), subject_kind="partner")
+    w.fact("I3", "key_project", 1, date(2024, 6, 30), subject_kind="partner")
+    entered = (
+        EnteredFact("I3", "compliance", date(2024, 6, 30), Decimal(0)),
+        EnteredFact("I3", "key_project", date(2024, 5, 1), Decimal(0)),
+    )
+    m = evaluate(on(w), ISV, Q("2024Q2"), entered_facts=entered).result("I3").to_json()
+    assert (m["metrics"]["compliance"], m["metrics"]["key_project"]) == (0, 1)
