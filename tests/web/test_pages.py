@@ -669,6 +669,7 @@ DYNAMIC = {
     "move_": ["up", "down", "new", "lost"],
     "decision_": ["invite", "downgrade", "remove", "continue_invitation", "override"],
     "mode_": ["floor", "fixed"],
+    "review_": ["invitation_review", "promotion_proposal", "downgrade_proposal"],
     "outbox_": ["pending", "sent"],
     "delivery_": ["pending", "sending", "sent", "failed"],
     "channel_": ["email", "webhook", "none"],

@@ -7,9 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from tierwise.decisions import service
-from tierwise.decisions.handlers import record_decision
+from tierwise.decisions.handlers import record_decision, reviews_of
 from tierwise.decisions.schemas import DecisionIn, DecisionOut, ReviewOut
-from tierwise.web.context import program_of
 from tierwise.web.guard import ApiUser, PortalDep
 from tierwise.web.problems import responses
 
@@ -48,6 +47,4 @@ def list_reviews(
 ) -> list[ReviewOut]:
     """Review items open in the latest published standings (operators only): invitation
     reviews, promotion, downgrade and removal proposals with the conditions that held."""
-    programs = [program_of(portal, program_id)] if program_id else portal.programs.values()
-    with portal.state.reading() as session:
-        return [ReviewOut(**r) for r in service.open_reviews(session, programs, partner_id)]
+    return [ReviewOut(**r) for r in reviews_of(portal, program_id, partner_id)]

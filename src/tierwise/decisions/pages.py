@@ -9,9 +9,9 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
 from tierwise.decisions import service
-from tierwise.decisions.handlers import record_decision
+from tierwise.decisions.handlers import record_decision, reviews_of
 from tierwise.decisions.schemas import DecisionIn
-from tierwise.web.context import Portal, program_of
+from tierwise.web.context import Portal
 from tierwise.web.forms import FormText, ShortText, flash_of, form_error, validation_detail
 from tierwise.web.guard import PageUser, PortalDep
 from tierwise.web.problems import Problem
@@ -102,8 +102,6 @@ def operator_reviews(
     program_id: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
     """The open review items, each with what it decides and why it was opened."""
-    programs = [program_of(portal, program_id)] if program_id else portal.programs.values()
-    with portal.state.reading() as session:
-        reviews = service.open_reviews(session, programs)
+    reviews = reviews_of(portal, program_id)
     context = {"reviews": reviews, "programs": portal.programs, "program_filter": program_id}
     return render(request, "operator_reviews.html", context)

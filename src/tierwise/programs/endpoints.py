@@ -140,7 +140,7 @@ def get_excellence(
     "/programs/{program_id}/excellence/publish",
     name="api.excellence.publish",
     response_model=ExcellenceOut,
-    responses=responses(409),
+    responses=responses(400, 409),
 )
 def publish_excellence(
     program_id: str, year: Year, body: PublishIn, portal: PortalDep, principal: ApiUser
