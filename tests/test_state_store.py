@@ -115,7 +115,7 @@ def test_a_failing_transaction_leaves_nothing(store: StateStore) -> None:
 
 def test_the_public_surface_is_curated() -> None:
     exported = {name for name in dir(state) if not name.startswith("_")}
-    modules = {"audit", "engine", "errors", "models"}
+    modules = {"audit", "engine", "entered", "errors", "models"}
     modules |= {"migrations"}
     assert exported - modules == set(state.__all__)
 
