@@ -6,7 +6,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from typer.testing import CliRunner
+
+import tierwise.cli.operate  # noqa: F401  (registers the commands)
+from tierwise.cli.app import app
 from tierwise.db.engine import StateStore
+from tierwise.definitions.model import Program
 from tierwise.definitions.registry import load_program
 from tierwise.programs.excellence import annual_excellence
 from tierwise.runs.repository import NewResult, NewRun, Runs
@@ -24,8 +29,8 @@ YEAR: dict[str, tuple[str, list[int | None]]] = {
 }
 
 
-def test_the_best_three_of_each_class_by_annual_average(store: StateStore) -> None:
-    program = load_program("tts-sea-isv")
+def publish_year(store: StateStore, program: Program) -> None:
+    """The four quarters of 2025 of YEAR, each published."""
     with store.session() as session:
         runs = Runs(session)
         for q in range(4):
@@ -55,6 +60,11 @@ def test_the_best_three_of_each_class_by_annual_average(store: StateStore) -> No
                 )
             )
             runs.publish(run.id, "test", "quarter closed")
+
+
+def test_the_best_three_of_each_class_by_annual_average(store: StateStore) -> None:
+    program = load_program("tts-sea-isv")
+    publish_year(store, program)
     with store.session() as session:
         doc = annual_excellence(session, program, 2025)
     assert doc["periods"] == ["2025Q1", "2025Q2", "2025Q3", "2025Q4"]
@@ -90,3 +100,14 @@ def test_every_class_when_the_selection_names_none(store: StateStore) -> None:
         doc = annual_excellence(session, every, 2030)  # no published quarter
     assert doc["classes"] == ["S", "A", "B"]
     assert doc["periods"] == [] and all(v == [] for v in doc["excellent"].values())
+
+
+def test_the_cli_prints_the_reasons(store: StateStore) -> None:
+    publish_year(store, load_program("tts-sea-isv"))
+    args = ["excellence", "tts-sea-isv", "--year", "2025", "--state", store.url]
+    out = CliRunner().invoke(app, args)
+    assert out.exit_code == 0, out.output
+    lines = [line.strip() for line in out.output.splitlines()]
+    assert "I1  average 85.0  (2025Q1 80, 2025Q2 90, 2025Q3 70, 2025Q4 100)" in lines
+    assert "I3  average 60.0  (2025Q1 60, 2025Q3 60, 2025Q4 60)" not in lines  # fourth in S
+    assert not any(line.startswith("B:") for line in lines)
