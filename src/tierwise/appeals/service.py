@@ -12,6 +12,7 @@ import duckdb
 
 from tierwise.core.periods import Period
 from tierwise.db.engine import StateStore
+from tierwise.db.entered import EnteredFacts
 from tierwise.decisions.repository import Decisions
 from tierwise.definitions.model import Program, definition_hash
 from tierwise.evaluation.documents import ResultDocument
@@ -113,6 +114,7 @@ def apply_appeals(
     fingerprint = data_fingerprint(con, program)
     with state.session() as session:
         stale = _stale_periods(Runs(session), Decisions(session), program, fingerprint, program_for)
+        entered = EnteredFacts(session).rows(program.id)
     out: list[dict[str, Any]] = []
     for item in stale:
         history = run_history(
@@ -124,6 +126,7 @@ def apply_appeals(
             decisions=item.decisions,
             as_of=item.generated_on,
             program_for=program_for,
+            entered_facts=entered,  # as the runs read them: only the data's change shows
         )
         pr = history.periods[0]
         changes = _changes(item, pr)

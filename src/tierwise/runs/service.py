@@ -307,8 +307,11 @@ def whatif(
     period: Period,
 ) -> dict[str, Any]:
     """Evaluate a changed definition on the same data and diff its computed levels against
-    the published run of the period; stores nothing."""
-    result = evaluate(con, changed, period)
+    the published run of the period (both read the operators' entered facts); stores
+    nothing."""
+    with state.reading() as session:
+        entered = EnteredFacts(session).rows(changed.id)
+    result = evaluate(con, changed, period, entered_facts=entered)
     # A fresh evaluation's document holds the computed level the diff compares.
     after = {o.partner_id: result.result(o.partner_id) for o in result.outcomes}
     with state.session() as session:
