@@ -11,17 +11,21 @@ the partner's outbox never gets it. An ineligible ISV shows no "Top ISV" badge.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from tierwise.core.periods import Period
+from tierwise.db.engine import StateStore
+from tierwise.decisions.service import open_reviews
 from tierwise.definitions.registry import load_program
 from tierwise.evaluation.service import Evaluation, evaluate
 from tierwise.lifecycle import PeriodResult, Policy, ReviewItem, Standing, advance
 from tierwise.lifecycle.notices import OPERATOR_ONLY
 from tierwise.metrics.scope import EnteredFact
+from tierwise.outbox.repository import Outbox
+from tierwise.runs.service import record_run
 from tierwise.testing.world import On, World
 
 ISV = load_program("tts-sea-isv")
@@ -192,3 +196,52 @@ def test_an_entered_fact_replaces_a_loaded_one_not_an_older_one(on: On) -> None:
     )
     m = evaluate(on(w), ISV, Q("2024Q2"), entered_facts=entered).result("I3").to_json()
     assert (m["metrics"]["compliance"], m["metrics"]["key_project"]) == (0, 1)
+
+
+# -- end to end: runs, the operators' review items, the partner's outbox --------------------
+
+
+def seventeen_isvs() -> World:
+    """I01…I17 in TH, every day of 2024H1 100 API calls each; I01 has 17 sellers, I02 16, …
+    I17 1: ranks follow the ids, I01–I15 are S, I16 and I17 A (15 S in all of SEA). I16
+    adopted a new API in Q1 (adaptation 1); I17 adopted none and has a seller complaint
+    recorded against it in May."""
+    w = World()
+    for n in range(1, 18):
+        pid = f"I{n:02d}"
+        w.partner(pid, kind="isv", market="TH")
+        app = w.app(pid, f"{pid}-app", published_on=date(2023, 1, 1))
+        for s in range(18 - n):
+            w.subscribe(app, f"{pid}-s{s}", started_on=date(2023, 1, 1))
+        for i in range(182):
+            w.api_calls(app, date(2024, 1, 1) + timedelta(days=i), 100)
+    w.fact("I16", "adaptation", 1, date(2024, 3, 31), subject_kind="partner")
+    w.violation("I17", datetime(2024, 5, 2, 10), kind="complaint", subject_kind="partner")
+    return w
+
+
+def test_proposals_reach_the_operator_and_never_the_outbox(store: StateStore) -> None:
+    w = seventeen_isvs()
+    record_run(store, w.con, ISV, Q("2024Q1"), Q("2024Q2"), actor="test", publish=True)
+    with store.reading() as session:
+        reviews = open_reviews(session, [ISV])
+        queued = Outbox(session).list()
+    by_kind = {(r["partner_id"], r["kind"]) for r in reviews}
+    # S: an invitation review each; I16 adopted a new API and has no violation: nothing.
+    assert {pid for pid, kind in by_kind if kind == "invitation_review"} == {
+        f"I{n:02d}" for n in range(1, 16)
+    }
+    (proposal,) = [r for r in reviews if r["kind"] == "downgrade_proposal"]
+    assert proposal == {
+        "program_id": "tts-sea-isv",
+        "period": "2024Q2",
+        "kind": "downgrade_proposal",
+        "partner_id": "I17",
+        "window": "2024H1",
+        "opened_on": "2024-07-01",
+        "level": "A",
+        "proposed": "B",
+        "decides": "downgrade",
+        "reasons": ["new_api_adoption = 0", "leaks_and_complaints ≥ 1"],
+    }
+    assert all(m.kind != "review_opened" for m in queued)
