@@ -37,6 +37,8 @@ TABLES = {
     "live_day_marks",
     "registrations",
     "sanctions",
+    "entered_facts",
+    "excellence_selections",
 }
 
 
@@ -45,7 +47,7 @@ def test_migrations_create_the_schema_from_empty(empty_url: str) -> None:
     assert sa.inspect(engine).get_table_names() == []
     engine.dispose()
     with StateStore.open(empty_url) as store:
-        assert store.revision() == head_revision() == "0008"
+        assert store.revision() == head_revision() == "0009"
         names = set(sa.inspect(store.engine).get_table_names())
         assert names == TABLES | {"alembic_version"}
         with store.session() as session:
@@ -70,7 +72,7 @@ def test_downgrade_to_base_and_back(empty_url: str) -> None:
         assert set(sa.inspect(store.engine).get_table_names()) <= {"alembic_version"}
         assert store.revision() is None
         store.migrate()
-        assert store.revision() == "0008"
+        assert store.revision() == "0009"
 
 
 def test_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -92,7 +94,7 @@ def test_default_store_is_a_file_in_the_working_directory(
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TIERWISE_STATE_URL", raising=False)
     with StateStore.open() as store:
-        assert store.revision() == "0008"
+        assert store.revision() == "0009"
     assert (tmp_path / "tierwise-state.db").is_file()
 
 
@@ -116,7 +118,7 @@ def test_a_failing_transaction_leaves_nothing(store: StateStore) -> None:
 
 def test_the_public_surface_is_curated() -> None:
     exported = {name for name in dir(state) if not name.startswith("_")}
-    modules = {"audit", "engine", "errors", "models"}
+    modules = {"audit", "engine", "entered", "errors", "models"}
     modules |= {"migrations"}
     assert exported - modules == set(state.__all__)
 
@@ -163,7 +165,7 @@ def test_0008_keeps_the_stored_runs_and_admits_score_runs(empty_url: str) -> Non
         with pytest.raises(sa.exc.IntegrityError), store.session() as session:
             Runs(session).add(replace(_run(), kind="scores", period="2024-08"))
         store.migrate()
-        assert store.revision() == "0008"
+        assert store.revision() == "0009"
         with store.session() as session:
             runs = Runs(session)
             assert [r.status for r in runs.list("buyin-mcn")] == ["published"]

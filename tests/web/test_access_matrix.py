@@ -78,6 +78,13 @@ EXCLUDE_T = {
     "partner_id": "T",
     "reason": "matrix",
 }
+FACT = {
+    "partner_id": "A",
+    "name": "key_project",
+    "period": "2024Q3",
+    "value": "1",
+    "reason": "matrix",
+}
 NEW_PASSWORD = {"new_password": "a new password", "confirm_password": "a new password"}
 WRONG_CURRENT = {
     "current_password": "not the password",
@@ -216,6 +223,25 @@ ROUTES: dict[str, Route] = {
     "api.appeals.apply": Route(
         "POST", "/api/v1/appeals", OPERATOR, body={"program_id": "buyin-mcn", "reason": "matrix"}
     ),
+    # review items are the operator's to-do: never a partner's, not even its own
+    "api.reviews.list": Route("GET", "/api/v1/reviews", OPERATOR),
+    "api.facts.list": Route("GET", "/api/v1/programs/{program_id}/facts", OPERATOR),
+    # 百应 reads no operator facts: the operator is told so, naming the program
+    "api.facts.enter": Route(
+        "POST", "/api/v1/programs/{program_id}/facts", OPERATOR, ok=422, body=FACT
+    ),
+    # 百应 selects no excellent partners
+    "api.excellence.get": Route(
+        "GET", "/api/v1/programs/{program_id}/excellence", OPERATOR, ok=404, query="?year=2024"
+    ),
+    "api.excellence.publish": Route(
+        "POST",
+        "/api/v1/programs/{program_id}/excellence/publish",
+        OPERATOR,
+        ok=404,
+        body={"reason": "matrix"},
+        query="?year=2024",
+    ),
     "api.audit.list": Route("GET", "/api/v1/audit", OPERATOR),
     "api.audit.verify": Route("GET", "/api/v1/audit/verify", OPERATOR),
     "api.outbox.list": Route("GET", "/api/v1/outbox", OPERATOR),
@@ -259,6 +285,20 @@ ROUTES: dict[str, Route] = {
         "POST", "/operator/registrations", OPERATOR, ok=303, body={**EXCLUDE_T, "period": "2024Q4"}
     ),
     "page.operator.appeals": Route("GET", "/operator/appeals", OPERATOR),
+    "page.operator.reviews": Route("GET", "/operator/reviews", OPERATOR),
+    "page.operator.facts": Route("GET", "/operator/facts", OPERATOR),
+    "page.operator.facts.enter": Route(
+        "POST", "/operator/facts", OPERATOR, ok=422, body={**FACT, "program_id": "buyin-mcn"}
+    ),
+    "page.operator.excellence": Route("GET", "/operator/excellence", OPERATOR),
+    # the ISV program has no published quarter here: nothing to select yet
+    "page.operator.excellence.publish": Route(
+        "POST",
+        "/operator/excellence/publish",
+        OPERATOR,
+        ok=409,
+        body={"program_id": "tts-sea-isv", "year": "2024", "reason": "matrix"},
+    ),
     "page.operator.appeals.apply": Route(
         "POST", "/operator/appeals", OPERATOR, body={"program_id": "buyin-mcn", "reason": "matrix"}
     ),
@@ -669,5 +709,5 @@ def test_the_matrix_is_complete() -> None:
     assert len(generated) == len(set(generated)) == len(CALLERS) * per_caller
     # Every status the matrix expects occurs: the table is not trivially all-allowed.
     statuses = Counter(expected(ROUTES[name], caller, target) for name, caller, target in generated)
-    assert set(statuses) == {200, 201, 204, 303, 401, 403, 404, 409}, statuses
+    assert set(statuses) == {200, 201, 204, 303, 401, 403, 404, 409, 422}, statuses
     assert statuses[403] > 100 and statuses[404] > 20 and statuses[401] > 40, statuses

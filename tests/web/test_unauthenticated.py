@@ -287,6 +287,8 @@ def test_every_page_post_needs_the_sessions_csrf_token(world: World) -> None:
         "page.operator.publish",
         "page.operator.decisions.add",
         "page.operator.registrations.sanction",
+        "page.operator.facts.enter",
+        "page.operator.excellence.publish",
         "page.operator.appeals.apply",
         "page.operator.outbox.retry",
         "page.operator.users.reset",

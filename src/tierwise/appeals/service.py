@@ -12,6 +12,7 @@ import duckdb
 
 from tierwise.core.periods import Period
 from tierwise.db.engine import StateStore
+from tierwise.db.entered import EnteredFacts
 from tierwise.decisions.repository import Decisions
 from tierwise.definitions.model import Program, definition_hash
 from tierwise.evaluation.documents import ResultDocument
@@ -118,6 +119,7 @@ def apply_appeals(
     with state.session() as session:
         stale = _stale_periods(Runs(session), Decisions(session), program, fingerprint, program_for)
         entitlement = Registrations(session).entitlement(program)
+        entered = EnteredFacts(session).rows(program.id)
     out: list[dict[str, Any]] = []
     for item in stale:
         history = run_history(
@@ -130,6 +132,7 @@ def apply_appeals(
             as_of=item.generated_on,
             program_for=program_for,
             entitlement=entitlement,
+            entered_facts=entered,  # as the runs read them: only the data's change shows
         )
         pr = history.periods[0]
         changes = _changes(item, pr)

@@ -91,7 +91,11 @@ def partner_badges(
                 continue  # shown on the partner's own workbench only (百应): no public link
             latest = runs.latest_published(program.id)
             result = None if latest is None else runs.result(latest.id, partner_id)
-            withheld = result is not None and program.visibility.withholds(result.status)
+            # Withheld (百应 observation) or ineligible (an S ISV keeps its class, not its
+            # "Top ISV" badge): no level badge.
+            withheld = result is not None and (
+                program.visibility.withholds(result.status) or result.status == "ineligible"
+            )
             if latest is not None and result is not None and result.level and not withheld:
                 claim = Claim("level", program.id, partner_id, latest.period, result.level)
                 claims.append((claim, program, None, None))

@@ -563,5 +563,7 @@ def excellence_command(
         f"[bold]{doc['program']} {year}[/]: quarters published {', '.join(doc['periods'])}"
     )
     for level, picks in doc["excellent"].items():
-        names = ", ".join(f"{p['partner_id']} ({p['average']:.1f})" for p in picks) or "—"
-        console.print(f"  {level}: {names}")
+        console.print(f"  {level}: {'' if picks else '—'}")
+        for p in picks:  # the reasons: each quarter's evaluation, then their average
+            quarters = ", ".join(f"{q} {s:g}" for q, s in p["evaluations"].items())
+            console.print(f"    {p['partner_id']}  average {p['average']:.1f}  ({quarters})")

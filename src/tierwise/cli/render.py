@@ -28,6 +28,29 @@ def render_explanation(console: Console, result: Evaluation, doc: ResultDocument
     _print_next_level(console, doc)
     if doc.keep:
         _print_keep(console, doc.keep)
+    _print_evaluations(console, result, doc)
+
+
+def _print_evaluations(console: Console, result: Evaluation, doc: ResultDocument) -> None:
+    """The period's secondary evaluations (ISV quarterly scorecard): each dimension of the
+    class with its value and score, then the weighted total."""
+    titles = {ev.id: ev.title.en for ev in result.program.evaluations}
+    for ev_id, scored in doc.evaluations.items():
+        level = scored.level or "no class"
+        table = Table(
+            title=f"{titles.get(ev_id, ev_id)} · class {level} · score {_num(scored.score)}"
+        )
+        for col in ("dimension", "metric", "value", "points", "why"):
+            table.add_column(col, justify="right" if col in ("value", "points") else "left")
+        for item in scored.trace:
+            table.add_row(
+                item.component or item.kind,
+                item.metric or "",
+                _num(item.value),
+                _num(item.points),
+                item.reason,
+            )
+        console.print(table)
 
 
 def _print_heading(console: Console, result: Evaluation, doc: ResultDocument) -> None:

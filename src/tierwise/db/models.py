@@ -617,3 +617,49 @@ class LiveDayMark(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date]
+
+
+class EnteredFact(Base):
+    """An operator fact entered in the portal or the API (an ISV's quarterly key-project,
+    capability, compliance… values), one value per partner, fact and quarter: entering it
+    again replaces it (audited). Evaluations read it with the loaded `facts` table; for the
+    same partner, name and `as_of` the entered value wins."""
+
+    __tablename__ = "entered_facts"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "program_id", "partner_id", "name", "period", name="uq_entered_facts_fact"
+        ),
+        sa.Index("ix_entered_facts_program_period", "program_id", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[str] = mapped_column(sa.String)
+    partner_id: Mapped[str] = mapped_column(sa.String)
+    name: Mapped[str] = mapped_column(sa.String(64))
+    #: The quarter it is for (`2026Q3`); the fact is in force from `as_of`, its last day.
+    period: Mapped[str] = mapped_column(sa.String(16))
+    as_of: Mapped[date]
+    #: The decimal as text (exact on both engines, like scores).
+    value: Mapped[str] = mapped_column(sa.String(32))
+    actor: Mapped[str] = mapped_column(sa.String)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    entered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ExcellenceSelection(Base):
+    """A published annual selection of excellent partners (ISV trophies): the document
+    `annual_excellence` computed, as it was published, with who published it and why."""
+
+    __tablename__ = "excellence_selections"
+    __table_args__ = (
+        sa.UniqueConstraint("program_id", "year", name="uq_excellence_selections_year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[str] = mapped_column(sa.String)
+    year: Mapped[int]
+    body: Mapped[Any] = mapped_column(JsonDocument)
+    actor: Mapped[str] = mapped_column(sa.String)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from tierwise.decisions import service
-from tierwise.decisions.handlers import record_decision
-from tierwise.decisions.schemas import DecisionIn, DecisionOut
+from tierwise.decisions.handlers import record_decision, reviews_of
+from tierwise.decisions.schemas import DecisionIn, DecisionOut, ReviewOut
 from tierwise.web.guard import ApiUser, PortalDep
 from tierwise.web.problems import responses
 
@@ -36,3 +36,15 @@ def create_decision(body: DecisionIn, portal: PortalDep, principal: ApiUser) -> 
     """Record a decision (invite, downgrade, remove, continue an invitation, override),
     checked against the program's policy and the partner's published standing."""
     return record_decision(portal, body, principal.login)
+
+
+@router.get("/reviews", name="api.reviews.list", response_model=list[ReviewOut])
+def list_reviews(
+    portal: PortalDep,
+    principal: ApiUser,
+    program_id: Annotated[str | None, Query(max_length=100)] = None,
+    partner_id: Annotated[str | None, Query(max_length=200)] = None,
+) -> list[ReviewOut]:
+    """Review items open in the latest published standings (operators only): invitation
+    reviews, promotion, downgrade and removal proposals with the conditions that held."""
+    return [ReviewOut(**r) for r in reviews_of(portal, program_id, partner_id)]

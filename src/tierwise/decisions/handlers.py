@@ -3,6 +3,8 @@ refusals as problem documents."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from tierwise.core.errors import LifecycleError, StateError
 from tierwise.decisions import service
 from tierwise.decisions.schemas import DecisionIn, DecisionOut
@@ -34,3 +36,12 @@ def record_decision(portal: Portal, body: DecisionIn, actor: str) -> DecisionOut
             return DecisionOut(**service.recorded_decision(session, recorded["id"]))
     except (LifecycleError, StateError) as exc:
         raise Problem(409, str(exc)) from None
+
+
+def reviews_of(
+    portal: Portal, program_id: str | None, partner_id: str | None = None
+) -> list[dict[str, Any]]:
+    """The open review items of one program (404: unknown) or of every program."""
+    programs = [program_of(portal, program_id)] if program_id else portal.programs.values()
+    with portal.state.reading() as session:
+        return service.open_reviews(session, programs, partner_id)

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
 from tierwise.decisions import service
-from tierwise.decisions.handlers import record_decision
+from tierwise.decisions.handlers import record_decision, reviews_of
 from tierwise.decisions.schemas import DecisionIn
 from tierwise.web.context import Portal
 from tierwise.web.forms import FormText, ShortText, flash_of, form_error, validation_detail
@@ -92,3 +92,16 @@ def operator_decide(
         context.update(form=form, form_error=form_error(problem))
         return render(request, "operator_decisions.html", context, status_code=problem.status)
     return RedirectResponse("/operator/decisions?flash=decided", status_code=303)
+
+
+@router.get("/operator/reviews", name="page.operator.reviews")
+def operator_reviews(
+    request: Request,
+    portal: PortalDep,
+    principal: PageUser,
+    program_id: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    """The open review items, each with what it decides and why it was opened."""
+    reviews = reviews_of(portal, program_id)
+    context = {"reviews": reviews, "programs": portal.programs, "program_filter": program_id}
+    return render(request, "operator_reviews.html", context)

@@ -35,3 +35,25 @@ class DecisionOut(BaseModel):
     level: str | None
     mode: str | None
     until: str | None
+
+
+class ReviewOut(BaseModel):
+    """An open review item: the operator's to-do the lifecycle opened (never the
+    partner's), answered by a decision."""
+
+    program_id: str
+    #: The published period whose standing holds it.
+    period: str
+    kind: str
+    partner_id: str
+    #: The review window (`2026H1`).
+    window: str
+    opened_on: str
+    #: The class held when opened.
+    level: str
+    #: A proposal's class (None: a removal, or not a proposal).
+    proposed: str | None
+    #: What the operator decides: invitation_next_year, invitation, downgrade, removal.
+    decides: str
+    #: downgrade_proposal: the conditions that held (`leaks_and_complaints ≥ 1`).
+    reasons: list[str]

@@ -3,6 +3,7 @@ standing, then recorded with an audit entry in the caller's transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -58,3 +59,36 @@ def _document(d: RecordedDecision) -> dict[str, Any]:
         "mode": d.mode,
         "until": d.until and str(d.until),
     }
+
+
+def open_reviews(
+    session: Session, programs: Iterable[Program], partner_id: str | None = None
+) -> list[dict[str, Any]]:
+    """The review items open in each program's latest published standings (an invitation
+    review, a promotion, downgrade or removal proposal): the operator's to-do, answered by
+    a decision. Never shown to the partner."""
+    runs = Runs(session)
+    items: list[dict[str, Any]] = []
+    for program in programs:
+        latest = runs.latest_published(program.id)
+        if latest is None:
+            continue
+        for result in runs.results(latest.id):
+            if partner_id is not None and result.partner_id != partner_id:
+                continue
+            for item in (result.standing or {}).get("reviews", ()):
+                items.append(
+                    {
+                        "program_id": program.id,
+                        "period": latest.period,
+                        "kind": item["kind"],
+                        "partner_id": item["partner_id"],
+                        "window": item["window"],
+                        "opened_on": item["opened_on"],
+                        "level": item["level"],
+                        "proposed": item.get("proposed"),
+                        "decides": item.get("decides", "invitation_next_year"),
+                        "reasons": list(item.get("reasons", ())),
+                    }
+                )
+    return sorted(items, key=lambda i: (i["opened_on"], i["program_id"], i["partner_id"]))

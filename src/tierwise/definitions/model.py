@@ -25,7 +25,7 @@ from pydantic import (
 
 from tierwise.core.canonical import sha256_hex
 from tierwise.core.periods import PeriodKind
-from tierwise.definitions.scoring import Frozen, Scoring, StatusRules
+from tierwise.definitions.scoring import Condition, Frozen, Scoring, StatusRules
 from tierwise.metrics.catalog import LIBRARY, LibraryMetric, Params, Unit
 
 SubjectKind = Literal["isv", "tsp", "mcn"]
@@ -211,6 +211,11 @@ class ClassDowngrade(Frozen):
     by: Literal["operator"] = "operator"
     effective: Literal["next_year_start", "immediately"] = "next_year_start"
     reasons: TextList = TextList()
+    #: What opens a proposal (a review item for the operator) when a review window closes:
+    #: any condition holding on the metrics of the window's last period. None: the
+    #: operator decides unprompted.
+    proposed_when: tuple[Condition, ...] = ()
+    review_period: Literal["quarter", "half", "year"] = "half"
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
@@ -220,6 +225,9 @@ class AnnualExcellence(Frozen):
     evaluation: str
     per_class: int = Field(ge=1)
     aggregate: Literal["mean"] = "mean"
+    #: The classes chosen from (held at the end of the year); None: every class. The ISV
+    #: seed gives trophies to S and A only.
+    classes: tuple[str, ...] | None = None
 
 
 class InvitedClassPolicy(Frozen):
@@ -349,6 +357,14 @@ class Program(Frozen):
             if level.id == level_id:
                 return level
         raise KeyError(level_id)
+
+    def badge_of(self, level_id: str | None, status: str | None = None) -> Badge | None:
+        """The badge shown for a level held: none while the partner is ineligible (an S ISV
+        that no longer meets the eligibility keeps its class until an operator acts, but
+        not the "Top ISV" badge), none for an unknown level or one without a badge."""
+        if level_id is None or level_id not in self.level_ids or status == "ineligible":
+            return None
+        return self.level(level_id).badge
 
     def level_rank(self, level_id: str) -> int:
         """0 for the lowest level; higher is better."""

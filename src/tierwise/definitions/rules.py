@@ -181,6 +181,10 @@ def _conditions(program: Program) -> Iterator[tuple[Path, Condition]]:
         if isinstance(scoring, NormalisedWeightedSum):
             for i, cond in enumerate(scoring.zero_when):
                 yield (*path, "zero_when", i), cond
+    if isinstance(program.lifecycle, InvitedClassPolicy):
+        for i, down in enumerate(program.lifecycle.downgrades):
+            for k, cond in enumerate(down.proposed_when):
+                yield ("lifecycle", "downgrades", i, "proposed_when", k), cond
 
 
 #: A place in the document that names something (a metric, a level), with the name.
@@ -756,6 +760,9 @@ def _invited_class_levels(policy: InvitedClassPolicy) -> Iterator[Reference]:
         yield ("lifecycle", "downgrades", i, "from"), down.from_
         if down.to is not None:
             yield ("lifecycle", "downgrades", i, "to"), down.to
+    chosen = policy.annual_excellence
+    for k, name in enumerate(chosen.classes or () if chosen is not None else ()):
+        yield ("lifecycle", "annual_excellence", "classes", k), name
 
 
 def level_references(program: Program) -> Iterator[Reference]:

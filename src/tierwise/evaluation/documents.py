@@ -173,6 +173,8 @@ class ReviewDocument(Document):
     level: str
     proposed: str | None
     decides: str
+    #: downgrade_proposal: the conditions that held.
+    reasons: tuple[str, ...] = ()
 
 
 class ResultDocument(Document):

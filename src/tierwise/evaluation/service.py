@@ -26,6 +26,7 @@ from tierwise.evaluation.documents import ResultDocument
 from tierwise.metrics import catalog as lib
 from tierwise.metrics.dialect import DUCKDB, Dialect
 from tierwise.metrics.plan import UNCONVERTED, MetricRequest, Scope, compile_plan
+from tierwise.metrics.scope import EnteredFact
 from tierwise.scoring import DimensionOutcome, Outcome, Subject, score_dimensions, score_partners
 from tierwise.store import queries
 from tierwise.store.engine import EventEngine, as_engine
@@ -167,13 +168,18 @@ def evaluate(
     program: Program,
     period: Period,
     as_of: date | None = None,
+    entered_facts: Sequence[EnteredFact] = (),
 ) -> Evaluation:
     """Score every partner of the program's kind and markets for one period, no history.
 
     The metric plan runs set-wise on the source's engine; only a row per partner (its
-    metric values) comes back, and is scored here."""
+    metric values) comes back, and is scored here. `entered_facts` (operator facts from
+    the state store) are read with the loaded facts; the entered value wins for the same
+    partner, fact and day."""
     engine = as_engine(source)
     sc = checked_scope(engine, program, period, as_of)
+    if entered_facts:
+        sc = replace(sc, entered_facts=tuple(entered_facts))
     reqs = requests(program)
     warnings = tuple(_empty_tables(engine, program))
     sql = compile_plan(reqs, sc)

@@ -28,6 +28,10 @@ NoticeKind = Literal[
     "binding_quota_exceeded",  # params: level, limit, held, on, creators (集星)
 ]
 
+#: Notices for operators only: a review item is an operator's to-do (an invitation review,
+#: a promotion, downgrade or removal proposal); the partner's outbox and card never get it.
+OPERATOR_ONLY: frozenset[str] = frozenset({"review_opened"})
+
 #: Days before an award's validity ends that the "expiring" notice is due (*default*).
 EXPIRING_DAYS = 14
 

@@ -29,6 +29,8 @@ from tierwise.lifecycle.state import (
     Standing,
     award_in_force,
 )
+from tierwise.scoring.status import holds
+from tierwise.scoring.status import text as condition_text
 
 Standards = tuple[tuple[Period, str | None], ...]
 
@@ -193,7 +195,7 @@ def invited_class(
                 "invitation, down only by an operator)"
             )
     standards = _last_year((*standing.standards, (period, standard)), period)
-    reviews = _reviews(policy, rule, standing, period, target, standards)
+    reviews = _reviews(policy, rule, standing, period, target, standards, result)
     shown = None if target in (None, REMOVED) else target
     return Ruling(target, cause, shown, tuple(notes), reviews=reviews, standards=standards)
 
@@ -209,6 +211,46 @@ def _closing(period: Period, kind: PeriodKind) -> Period | None:
     return window if window.end == period.end else None
 
 
+def _downgrade_proposals(
+    rule: InvitedClassPolicy,
+    standing: Standing,
+    period: Period,
+    held: str,
+    result: PeriodResult,
+) -> list[ReviewItem]:
+    """A downgrade or removal proposal for each downgrade of the class held whose
+    `proposed_when` conditions hold (any) on the closing period of its review window: the
+    operator decides; nothing moves by itself."""
+    opened: list[ReviewItem] = []
+    for down in rule.downgrades:
+        window = _closing(period, down.review_period)
+        if window is None or held != down.from_ or not down.proposed_when:
+            continue
+        # A result that carries no value of the metric at all (not computed) proposes
+        # nothing; a computed value of None ("no value") counts as 0 like anywhere else.
+        met = [
+            condition_text(c)
+            for c in down.proposed_when
+            if c.metric is not None
+            and c.metric in result.metrics
+            and holds(c, result.metrics[c.metric])
+        ]
+        if met:
+            opened.append(
+                ReviewItem(
+                    "downgrade_proposal",
+                    standing.partner_id,
+                    window,
+                    period.end,
+                    held,
+                    proposed=down.to,
+                    decides="downgrade" if down.to is not None else "removal",
+                    reasons=tuple(met),
+                )
+            )
+    return opened
+
+
 def _reviews(
     policy: Policy,
     rule: InvitedClassPolicy,
@@ -216,6 +258,7 @@ def _reviews(
     period: Period,
     held: str | None,
     standards: Standards,
+    result: PeriodResult,
 ) -> tuple[ReviewItem, ...]:
     if held is None or held == REMOVED:
         return ()
@@ -250,6 +293,7 @@ def _reviews(
                     decides="invitation",
                 )
             )
+    opened += _downgrade_proposals(rule, standing, period, held, result)
     known = {(r.kind, r.window, r.proposed) for r in standing.reviews}
     return tuple(r for r in opened if (r.kind, r.window, r.proposed) not in known)
 

@@ -7,7 +7,7 @@ as JSON (`to_dict` / `from_dict`), so every field is plain data.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal, get_args
@@ -35,8 +35,12 @@ Cause = Literal[
 ]
 CAUSES: tuple[Cause, ...] = get_args(Cause)
 
-ReviewKind = Literal["invitation_review", "promotion_proposal"]
-REVIEW_KINDS: tuple[ReviewKind, ...] = ("invitation_review", "promotion_proposal")
+ReviewKind = Literal["invitation_review", "promotion_proposal", "downgrade_proposal"]
+REVIEW_KINDS: tuple[ReviewKind, ...] = (
+    "invitation_review",
+    "promotion_proposal",
+    "downgrade_proposal",
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ class PeriodResult:
     withheld_note: str | None = None
     #: award: the periods whose awards an operator forfeited by the generation date.
     forfeited: tuple[Period, ...] = ()
+    #: The period's metric values (what opens a downgrade proposal is read from them).
+    metrics: Mapping[str, Decimal | None] = field(default_factory=dict, hash=False)
 
     @classmethod
     def of(cls, outcome: Outcome, *, joined_on: date | None = None) -> PeriodResult:
@@ -68,6 +74,7 @@ class PeriodResult:
             score=outcome.score,
             joined_on=joined_on,
             reasons=reasons,
+            metrics={k: None if v is None else Decimal(str(v)) for k, v in outcome.metrics.items()},
         )
 
 
@@ -109,7 +116,9 @@ class Award:
 @dataclass(frozen=True)
 class ReviewItem:
     """An operator's to-do opened by the lifecycle: a half-yearly review of an invited class,
-    or a proposal to invite a partner that met a higher standard class."""
+    a proposal to invite a partner that met a higher standard class, or a proposal to
+    downgrade or remove one (`proposed` None: removal) with the conditions that held. An
+    operator's, never the partner's: the outbox does not send it."""
 
     kind: ReviewKind
     partner_id: str
@@ -120,8 +129,11 @@ class ReviewItem:
     level: str
     #: promotion_proposal: the class the partner would be invited to.
     proposed: str | None = None
-    #: What the operator decides (`invitation_next_year`, `invitation`).
+    #: What the operator decides (`invitation_next_year`, `invitation`, `downgrade`,
+    #: `removal`).
     decides: str = "invitation_next_year"
+    #: downgrade_proposal: the conditions that held (`data_leak_violations > 0`).
+    reasons: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -132,6 +144,7 @@ class ReviewItem:
             "level": self.level,
             "proposed": self.proposed,
             "decides": self.decides,
+            "reasons": list(self.reasons),
         }
 
     @classmethod
@@ -147,6 +160,7 @@ class ReviewItem:
             level=str(data["level"]),
             proposed=data.get("proposed"),
             decides=str(data.get("decides", "invitation_next_year")),
+            reasons=tuple(str(r) for r in data.get("reasons", ())),
         )
 
 

@@ -123,6 +123,25 @@ class ViolationParams(Params):
     aggregate: Literal["count", "max_per_seller", "points_per_seller"] = "count"
 
 
+class PartnerViolationParams(Params):
+    """Violations recorded against the partner itself (subject_kind `partner`)."""
+
+    kinds: tuple[str, ...] = Field(min_length=1)
+    severe: bool | None = None
+    #: The window: the months ending with the period's last month (None: the period), so a
+    #: quarterly program reads the half year at the half's second quarter with `months: 6`.
+    months: int | None = Field(default=None, gt=0)
+
+
+class PartnerFactPeakParams(Params):
+    """The highest value of the partner's fact entered in the window (no fact: `default`)."""
+
+    fact: str
+    #: The months ending with the period's last month (None: the period).
+    months: int | None = Field(default=None, gt=0)
+    default: float | None = 0
+
+
 class IsvParams(Params):
     on: Day = "last_day"
 
@@ -281,6 +300,22 @@ LIBRARY: dict[str, LibraryMetric] = {
             "Violations of the kind occurred in the window and not revoked by the generation "
             "date: a count, the maximum count of any one seller, or points per seller.",
             tables=("bindings", "violations"),
+        ),
+        LibraryMetric(
+            "partner_violations",
+            PartnerViolationParams,
+            "count",
+            "Violations of the kinds recorded against the partner itself that occurred in "
+            "the window and were not revoked by the generation date.",
+            tables=("violations",),
+        ),
+        LibraryMetric(
+            "partner_fact_peak",
+            PartnerFactPeakParams,
+            "ratio",
+            "The highest value of the partner's fact with as_of in the window (an operator "
+            "fact held at 0 the whole window reads 0).",
+            tables=("facts",),
         ),
         LibraryMetric(
             "published_apps",

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from tierwise.core.errors import EvaluationError
 from tierwise.core.periods import Period
+from tierwise.core.sql import literal
 from tierwise.metrics import catalog as lib
 from tierwise.metrics.dialect import DUCKDB, Dialect
 
@@ -27,6 +29,17 @@ class MetricRequest:
 
 
 @dataclass(frozen=True)
+class EnteredFact:
+    """A partner fact an operator entered (the state store's `entered_facts`), read by the
+    plan together with the loaded `facts` table."""
+
+    partner_id: str
+    name: str
+    as_of: date
+    value: Decimal
+
+
+@dataclass(frozen=True)
 class Scope:
     """Who is evaluated, when, and in which clock and currency."""
 
@@ -40,6 +53,30 @@ class Scope:
     #: Whether any order the plan may read is in another currency (None: not known). When
     #: none is, the plan skips the currency conversion join.
     foreign_currencies: bool | None = None
+    #: Partner facts entered by operators: for the same partner, name and `as_of` an
+    #: entered value replaces the loaded one (the operator's entry is the later word).
+    entered_facts: tuple[EnteredFact, ...] = ()
+
+    @property
+    def partner_facts(self) -> str:
+        """The relation partner facts are read from: the `facts` table, or with entered
+        facts the table without the rows they replace, plus them."""
+        if not self.entered_facts:
+            return "facts"
+        rows = ", ".join(
+            f"({literal(f.partner_id)}, {literal(f.name)}, DATE '{f.as_of.isoformat()}', "
+            f"CAST({literal(str(f.value))} AS DECIMAL(18, 6)))"
+            for f in self.entered_facts
+        )
+        entered = f"(VALUES {rows}) AS e(subject_id, name, as_of, value)"
+        return (
+            f"(SELECT f.subject_kind, f.subject_id, f.name, f.as_of, f.value FROM facts f "
+            f"LEFT JOIN {entered} ON f.subject_kind = 'partner' "
+            f"AND e.subject_id = f.subject_id AND e.name = f.name AND e.as_of = f.as_of "
+            f"WHERE e.subject_id IS NULL "
+            f"UNION ALL SELECT 'partner', e.subject_id, e.name, e.as_of, e.value "
+            f"FROM {entered}) AS partner_facts"
+        )
 
     @property
     def generated_on(self) -> date:

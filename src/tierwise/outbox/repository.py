@@ -19,6 +19,7 @@ from tierwise.db.engine import hold_until_commit, now
 from tierwise.db.models import OutboxDelivery, OutboxMessage
 from tierwise.definitions.model import Program
 from tierwise.lifecycle import Notice
+from tierwise.lifecycle.notices import OPERATOR_ONLY
 from tierwise.outbox.messages import language_of, render, shown_to_partner
 
 OutboxStatus = Literal["pending", "sent"]
@@ -61,8 +62,9 @@ class Outbox:
         it takes the program's market when the program has only one.
 
         Queuing for one program is one step at a time (its outbox lock), so a publication
-        and a reminder job queuing the same notice at once add it once."""
-        pending = builtins.list(notices)
+        and a reminder job queuing the same notice at once add it once. Operators' notices
+        (a review item opened) are not the partner's and are never queued."""
+        pending = [n for n in notices if n.kind not in OPERATOR_ONLY]
         for program_id in sorted({n.program_id for n in pending}):
             hold_until_commit(self.session, "outbox", program_id)
         queued = self._queued({dedupe_key(n) for n in pending})

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from tierwise.core.periods import Period
 from tierwise.definitions.model import Program
-from tierwise.evaluation.documents import Keep, NextLevel, Number, TraceEntry
+from tierwise.evaluation.documents import Keep, NextLevel, Number, ResultDocument, TraceEntry
 from tierwise.lifecycle import Notice, QuotaStanding, quota_standing
+from tierwise.lifecycle.notices import OPERATOR_ONLY
 from tierwise.outbox.messages import shown_to_partner
 from tierwise.partners.catalog import PartnerInfo
 from tierwise.partners.directory import applies
@@ -30,14 +31,17 @@ def _text(value: Any) -> dict[str, Any]:
     return {"en": value.en, "zh": value.zh}
 
 
-def _level_doc(program: Program, level_id: str | None) -> dict[str, Any] | None:
+def _level_doc(
+    program: Program, level_id: str | None, status: str | None = None
+) -> dict[str, Any] | None:
     if level_id is None or level_id not in program.level_ids:
         return None
     level = program.level(level_id)
+    badge = program.badge_of(level_id, status)
     return {
         "id": level.id,
         "title": _text(level.title),
-        "badge": level.badge.name if level.badge else None,
+        "badge": badge.name if badge else None,
         "rights": {"en": list(level.rights.en), "zh": list(level.rights.zh)},
         "obligations": {"en": list(level.obligations.en), "zh": list(level.obligations.zh)},
     }
@@ -88,6 +92,8 @@ class Card:
     warnings: list[CardWarning] = field(default_factory=list)
     #: 集星: the creators counted against the level's binding quota at the period's end.
     quota: QuotaStanding | None = None
+    #: The period's secondary evaluations (ISV quarterly scorecard) in the class held.
+    evaluations: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -113,6 +119,7 @@ class Card:
             "history": self.history,
             "warnings": self.warnings,
             "quota": None if self.quota is None else self.quota.to_dict(),
+            "evaluations": self.evaluations,
         }
 
 
@@ -211,7 +218,11 @@ def _card(
         {**a, "in_force": a["valid_from"] <= today.isoformat() <= a["valid_to"]}
         for a in standing.get("awards", [])
     ]
-    warnings = [CardWarning(kind=n.kind, period=n.period, params=n.params) for n in doc.notices]
+    warnings = [
+        CardWarning(kind=n.kind, period=n.period, params=n.params)
+        for n in doc.notices
+        if n.kind not in OPERATOR_ONLY  # a review item is the operator's, not the partner's
+    ]
     if result.status in _WARNING_STATUSES:
         warnings.insert(
             0, CardWarning(kind=f"status_{result.status}", period=result.period, params={})
@@ -230,7 +241,7 @@ def _card(
         run_id=result.id,
         status=result.status,
         score=result.score,
-        level=_level_doc(program, result.level),
+        level=_level_doc(program, result.level, result.status),
         computed_level=result.computed_level,
         previous_level=result.previous_level,
         change=result.change,
@@ -245,7 +256,44 @@ def _card(
         history=history,
         warnings=warnings,
         quota=_quota(program, result.level, doc.metrics),
+        evaluations=_evaluations(program, doc),
     )
+
+
+def _evaluations(program: Program, doc: ResultDocument) -> list[dict[str, Any]]:
+    """Each secondary evaluation of the period: its score in the class held and every
+    dimension of the class with its title, value, points (0–100) and renormalised weight."""
+    known = {ev.id: ev for ev in program.evaluations}
+    out: list[dict[str, Any]] = []
+    for ev_id, scored in doc.evaluations.items():
+        ev = known.get(ev_id)
+        dims = {d.name: d for d in getattr(ev.scoring, "dimensions", ())} if ev else {}
+        rows = []
+        for item in scored.trace:
+            if item.kind != "dimension" or item.component is None:
+                continue
+            dim = dims.get(item.component)
+            title = dict(dim.title) if dim is not None and dim.title else {}
+            rows.append(
+                {
+                    "name": item.component,
+                    "title": title or {"en": item.component, "zh": item.component},
+                    "value": item.value,
+                    "points": item.points,
+                    "weight": item.thresholds.get("weight"),
+                }
+            )
+        out.append(
+            {
+                "id": ev_id,
+                "title": _text(ev.title) if ev else {"en": ev_id, "zh": ev_id},
+                "level": scored.level,
+                "score": scored.score,
+                "dimensions": rows,
+                "note": None if rows else (scored.trace[-1].reason if scored.trace else None),
+            }
+        )
+    return out
 
 
 def _quota(

@@ -218,7 +218,8 @@ class Directory:
                 if level is not None and level in program.level_ids:
                     lv = program.level(level)
                     title = {"en": lv.title.en, "zh": lv.title.zh}
-                    badge = lv.badge.name if lv.badge else None
+                    shown = program.badge_of(level, status)  # none while ineligible
+                    badge = shown.name if shown else None
                 levels.setdefault(partner_id, []).append(
                     PublicLevel(
                         program.id,

@@ -129,7 +129,12 @@ def get_result(
         next_level=doc.next_level,
         keep=doc.keep,
         standing=result.standing,
+        evaluations=doc.evaluations,
     )
+    if principal.role == "partner" and detail.standing is not None:
+        # Review items are the operator's to-do, never shown to the partner.
+        standing = {k: v for k, v in detail.standing.items() if k != "reviews"}
+        detail = detail.model_copy(update={"standing": standing})
     if principal.role == "partner" and program.visibility.withholds(result.status):
         # As on its card (`as_shown_to_partner`): the status, its checks, nothing else.
         withheld = {"rule", "status"}
@@ -143,6 +148,7 @@ def get_result(
                 "breakdown": [e for e in detail.breakdown if e.kind in withheld],
                 "next_level": None,
                 "keep": None,
+                "evaluations": {},
             }
         )
     return detail

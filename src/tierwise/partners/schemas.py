@@ -64,6 +64,9 @@ class CardOut(BaseModel):
     #: 集星: the binding quota of the level held against the creators counted at the
     #: period's end (`limit` null: unlimited).
     quota: QuotaOut | None = None
+    #: The period's secondary evaluations (ISV quarterly scorecard): id, title, level,
+    #: score 0–100 and each dimension of the class (name, title, value, points, weight).
+    evaluations: list[dict[str, Any]] = []
 
 
 class DashboardOut(BaseModel):

@@ -8,14 +8,23 @@ from fastapi import APIRouter, Query
 
 from tierwise.definitions.model import Program
 from tierwise.evaluation.service import plan_sql
-from tierwise.programs.schemas import LevelOut, PeriodOut, PlanOut, ProgramOut, ProgramSummary
+from tierwise.programs import handlers
+from tierwise.programs.schemas import (
+    ExcellenceOut,
+    LevelOut,
+    PeriodOut,
+    PlanOut,
+    ProgramOut,
+    ProgramSummary,
+    PublishIn,
+)
 from tierwise.runs import service
 from tierwise.runs.handlers import parse_period
 from tierwise.runs.repository import Runs
 from tierwise.runs.schemas import Distribution, RunSummary, run_summary
 from tierwise.web.context import program_of
 from tierwise.web.guard import ApiUser, PortalDep, ReadSession
-from tierwise.web.problems import Problem
+from tierwise.web.problems import Problem, responses
 from tierwise.web.schemas import Texts
 
 router = APIRouter(tags=["programs"])
@@ -109,3 +118,32 @@ def get_plan(
     with portal.events() as con:
         sql = plan_sql(con, program, when)
     return PlanOut(program=program.id, period=str(when), sql=sql)
+
+
+Year = Annotated[int, Query(ge=2000, le=2100, examples=[2026])]
+
+
+@router.get(
+    "/programs/{program_id}/excellence",
+    name="api.excellence.get",
+    response_model=ExcellenceOut,
+)
+def get_excellence(
+    program_id: str, year: Year, portal: PortalDep, principal: ApiUser
+) -> ExcellenceOut:
+    """The annual excellent partners (ISV: S and A): each one's quarterly evaluation
+    scores and their average over the published quarters, and the published selection."""
+    return handlers.excellence(portal, program_id, year)
+
+
+@router.post(
+    "/programs/{program_id}/excellence/publish",
+    name="api.excellence.publish",
+    response_model=ExcellenceOut,
+    responses=responses(400, 409),
+)
+def publish_excellence(
+    program_id: str, year: Year, body: PublishIn, portal: PortalDep, principal: ApiUser
+) -> ExcellenceOut:
+    """Publish the year's selection as computed now (audited `excellence_published`)."""
+    return handlers.publish(portal, program_id, year, principal.login, body.reason)

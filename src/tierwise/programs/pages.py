@@ -3,18 +3,22 @@ distribution, and the preview form."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import RedirectResponse
 
 from tierwise.db.models import Run
 from tierwise.definitions.model import Program
 from tierwise.partners.directory import applies
+from tierwise.programs import handlers
 from tierwise.runs import service
 from tierwise.runs.repository import Runs
 from tierwise.web.context import Portal, program_of
+from tierwise.web.forms import FormText, ShortText, flash_of, form_error
 from tierwise.web.guard import PageUser, PortalDep, ReadSession
 from tierwise.web.i18n import pick, translator
+from tierwise.web.problems import Problem
 from tierwise.web.render import language, render
 
 if TYPE_CHECKING:  # annotations of helpers only: pages never query
@@ -118,3 +122,61 @@ def operator_program(
     return render(
         request, "operator_program.html", program_context(request, portal, session, program)
     )
+
+
+def excellence_context(portal: Portal, program_id: str, year: int | None) -> dict[str, Any]:
+    """The programs with an annual selection, the chosen one's selection of the year (as
+    computed now and as published) with its reasons."""
+    selecting = {
+        pid: p
+        for pid, p in portal.programs.items()
+        if getattr(p.lifecycle, "annual_excellence", None) is not None
+    }
+    chosen = selecting.get(program_id) or next(iter(selecting.values()), None)
+    year = year or portal.today().year
+    selection = None if chosen is None else handlers.excellence(portal, chosen.id, year)
+    return {
+        "selecting": selecting,
+        "chosen": chosen,
+        "year": year,
+        "selection": selection,
+        "form_error": None,
+    }
+
+
+@router.get("/operator/excellence", name="page.operator.excellence")
+def operator_excellence(
+    request: Request,
+    portal: PortalDep,
+    principal: PageUser,
+    program_id: Annotated[str, Query(max_length=100)] = "",
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+) -> Response:
+    context = excellence_context(portal, program_id, year)
+    context["flash"] = flash_of(request)
+    return render(request, "operator_excellence.html", context)
+
+
+@router.post("/operator/excellence/publish", name="page.operator.excellence.publish")
+def operator_publish_excellence(
+    request: Request,
+    portal: PortalDep,
+    principal: PageUser,
+    program_id: ShortText = "",
+    year: ShortText = "",
+    reason: FormText = "",
+) -> Response:
+    """Publish the year's selection with a reason (audited)."""
+    try:
+        if not year.isdigit() or not 2000 <= int(year) <= 2100:
+            raise Problem.field("year", f"not a year: {year!r}")
+        if not reason.strip():
+            raise Problem.field("reason", "say why the selection is published")
+        handlers.publish(portal, program_id, int(year), principal.login, reason.strip())
+    except Problem as problem:
+        chosen_year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None
+        context = excellence_context(portal, program_id, chosen_year)
+        context["form_error"] = form_error(problem)
+        return render(request, "operator_excellence.html", context, status_code=problem.status)
+    target = f"/operator/excellence?program_id={program_id}&year={year}&flash=excellence_published"
+    return RedirectResponse(target, status_code=303)

@@ -15,6 +15,7 @@ from tierwise.core.periods import Period, periods_between
 from tierwise.definitions.model import Program
 from tierwise.evaluation.service import Evaluation, Source, evaluate, scope
 from tierwise.lifecycle import Award, Decision, PeriodResult, Policy, Standing, Step, advance
+from tierwise.metrics.scope import EnteredFact
 from tierwise.registrations.service import Entitlement
 from tierwise.store.coverage import GateReport, check
 
@@ -165,8 +166,10 @@ def run_history(
     as_of: date | None = None,
     program_for: Callable[[Period], Program] | None = None,
     entitlement: Entitlement | None = None,
+    entered_facts: Sequence[EnteredFact] = (),
 ) -> History:
-    """Every period from `first` to `last` in order, continuing from `standings`.
+    """Every period from `first` to `last` in order, continuing from `standings`, reading
+    the operators' `entered_facts` with the loaded facts.
 
     `program_for` gives the definition of each period (the version in force then): its
     scoring and its lifecycle policy both apply; without it `program` serves every period."""
@@ -177,7 +180,7 @@ def run_history(
         day = as_of if (as_of is not None and period == periods[-1]) else None
         rules = program_for(period) if program_for is not None else program
         policy = Policy.of(rules)
-        evaluation = evaluate(con, rules, period, day)
+        evaluation = evaluate(con, rules, period, day, entered_facts)
         gate = check(con, rules, scope(rules, period, day))
         steps = step_period(rules, policy, evaluation, gate, carried, decisions, entitlement)
         if evaluation.secondary:

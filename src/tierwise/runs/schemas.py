@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from tierwise.db.models import Run
-from tierwise.evaluation.documents import Keep, NextLevel, Number, TraceEntry
+from tierwise.evaluation.documents import Keep, NextLevel, Number, SecondaryEvaluation, TraceEntry
 from tierwise.web.schemas import PeriodText, Strict
 
 
@@ -61,7 +61,11 @@ class ResultDetail(ResultOut):
     breakdown: list[TraceEntry]
     next_level: NextLevel | None
     keep: Keep | None
+    #: The lifecycle standing after the period; a partner is shown it without the review
+    #: items (the operator's to-do).
     standing: dict[str, Any] | None
+    #: The period's secondary evaluations (ISV quarterly scorecard) in the class held.
+    evaluations: dict[str, SecondaryEvaluation] = {}
 
 
 class PreviewIn(Strict):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from tierwise.core.errors import StateError
 from tierwise.core.periods import Period
 from tierwise.db.engine import StateStore
+from tierwise.db.entered import EnteredFacts
 from tierwise.db.models import Run
 from tierwise.decisions.repository import Decisions
 from tierwise.definitions.model import Program, definition_hash
@@ -125,6 +126,7 @@ def record_run(
         standings = runs.published_standings(program.id, str(first))
         decisions = Decisions(session).for_program(program.id, last.generation_date)
         entitlement = Registrations(session).entitlement(program)
+        entered = EnteredFacts(session).rows(program.id)
     data = data_fingerprint(con, program)
     inputs: dict[str, Any] = {
         "data": data,
@@ -137,6 +139,10 @@ def record_run(
             "registered": sorted(f"{pid}/{p}" for pid, p in entitlement.registered),
             "sanctions": [s.to_dict() for s in entitlement.sanctions],
         }
+    if entered:  # a fact entered since makes a new run (none: the inputs as before)
+        inputs["entered_facts"] = [
+            [f.partner_id, f.name, f.as_of.isoformat(), str(f.value)] for f in entered
+        ]
     digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode())
     # The data part on its own: appeals compare it with the data as it is now.
     fingerprint = RunFingerprint(data=data, inputs=digest.hexdigest()[:16])
@@ -150,6 +156,7 @@ def record_run(
         as_of=as_of,
         program_for=program_for,
         entitlement=entitlement,
+        entered_facts=entered,
     )
     markets = partner_markets(con, program.subject_kind)
     return _store(state, program, history, fingerprint, actor, publish, "run", markets)
@@ -356,8 +363,11 @@ def whatif(
     period: Period,
 ) -> dict[str, Any]:
     """Evaluate a changed definition on the same data and diff its computed levels against
-    the published run of the period; stores nothing."""
-    result = evaluate(con, changed, period)
+    the published run of the period (both read the operators' entered facts); stores
+    nothing."""
+    with state.reading() as session:
+        entered = EnteredFacts(session).rows(changed.id)
+    result = evaluate(con, changed, period, entered_facts=entered)
     # A fresh evaluation's document holds the computed level the diff compares.
     after = {o.partner_id: result.result(o.partner_id) for o in result.outcomes}
     with state.session() as session:

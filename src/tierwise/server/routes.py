@@ -19,6 +19,8 @@ from tierwise.compass import module_pages as compass_module_pages
 from tierwise.compass import pages as compass_pages
 from tierwise.decisions import endpoints as decisions_api
 from tierwise.decisions import pages as decisions_pages
+from tierwise.facts import endpoints as facts_api
+from tierwise.facts import pages as facts_pages
 from tierwise.live import endpoints as live_api
 from tierwise.outbox import endpoints as outbox_api
 from tierwise.outbox import pages as outbox_pages
@@ -50,6 +52,7 @@ for module in (
     partners_api,
     decisions_api,
     registrations_api,
+    facts_api,
     appeals_api,
     audit_api,
     outbox_api,
@@ -68,6 +71,7 @@ for module in (
     runs_pages,
     decisions_pages,
     registrations_pages,
+    facts_pages,
     appeals_pages,
     audit_pages,
     outbox_pages,

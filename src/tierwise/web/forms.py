@@ -17,6 +17,8 @@ FLASHES = {
     "sanctioned": "flash_sanctioned",
     "retried": "flash_retried",
     "password_changed": "flash_password_changed",
+    "fact_entered": "flash_fact_entered",
+    "excellence_published": "flash_excellence_published",
 }
 
 

@@ -33,6 +33,52 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "record_sanction": "Record, and tell the partner",
         "flash_sanctioned": "Recorded; the partner is told the reason.",
         "app": "tierwise",
+        "reviews": "Reviews",
+        "reviews_intro": (
+            "Review items the lifecycle opened: half-yearly invitation reviews, promotion, "
+            "downgrade and removal proposals. They are yours to decide; the partner is not "
+            "told."
+        ),
+        "reviews_decide": "Record a decision",
+        "no_reviews": "No review item is open.",
+        "review_kind": "Review",
+        "review_window": "Window",
+        "review_proposed": "Proposed",
+        "review_reasons": "Why",
+        "review_opened_on": "Opened on",
+        "review_removal": "removal",
+        "review_invitation_review": "Invitation review",
+        "review_promotion_proposal": "Promotion proposal",
+        "review_downgrade_proposal": "Downgrade or removal proposal",
+        "facts": "Operator facts",
+        "facts_intro": (
+            "The facts operators enter per partner and period (ISV quarterly evaluation: "
+            "key projects, new capabilities, compliance…), 0 to 1. The next run of the "
+            "period reads them; an entered fact wins over a loaded one of the same day."
+        ),
+        "entered_facts": "Entered facts",
+        "no_facts": "No fact entered yet.",
+        "no_fact_programs": "No program reads operator facts.",
+        "enter_fact": "Enter a fact",
+        "fact": "Fact",
+        "fact_value": "Value (0–1)",
+        "flash_fact_entered": "The fact was entered (audited).",
+        "excellence": "Excellent partners",
+        "excellence_intro": (
+            "The annual selection: each partner's quarterly evaluation averaged over the "
+            "year's published quarters, the best of each class held at the end of the year."
+        ),
+        "excellence_basis": "Classes {classes}; published quarters averaged: {periods}.",
+        "excellence_average": "Average",
+        "no_excellent": "No partner of this class was evaluated.",
+        "no_excellence_programs": "No program selects excellent partners.",
+        "excellence_publish": "Publish the selection",
+        "excellence_unpublished": "Not published yet.",
+        "excellence_published_by": "Published by {actor} at {at}: {reason}",
+        "flash_excellence_published": "The selection was published (audited).",
+        "year": "Year",
+        "evaluation_score": "score {score}, class {level}",
+        "dimension": "Dimension",
         "sign_in": "Sign in",
         "sign_out": "Sign out",
         "login": "Login",
@@ -745,6 +791,49 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "record_sanction": "记录并通知合作伙伴",
         "flash_sanctioned": "已记录；原因已告知合作伙伴。",
         "app": "tierwise",
+        "reviews": "评审事项",
+        "reviews_intro": (
+            "生命周期开启的评审事项：半年一次的邀约评审、升级、降级和清退提议。由运营决定，"
+            "不通知合作伙伴。"
+        ),
+        "reviews_decide": "记录决定",
+        "no_reviews": "没有待处理的评审事项。",
+        "review_kind": "评审",
+        "review_window": "评审期",
+        "review_proposed": "提议",
+        "review_reasons": "原因",
+        "review_opened_on": "开启日期",
+        "review_removal": "清退",
+        "review_invitation_review": "邀约评审",
+        "review_promotion_proposal": "升级提议",
+        "review_downgrade_proposal": "降级或清退提议",
+        "facts": "运营事实",
+        "facts_intro": (
+            "运营按合作伙伴和周期录入的事实（ISV季度评估：重点项目、新能力、合规……），取值0"
+            "到1。该周期的下一次运行会读取；同一天录入的事实优先于导入的事实。"
+        ),
+        "entered_facts": "已录入的事实",
+        "no_facts": "尚未录入事实。",
+        "no_fact_programs": "没有读取运营事实的等级体系。",
+        "enter_fact": "录入事实",
+        "fact": "事实",
+        "fact_value": "取值（0–1）",
+        "flash_fact_entered": "事实已录入（已审计）。",
+        "excellence": "优秀合作伙伴",
+        "excellence_intro": (
+            "年度评选：每个合作伙伴全年已发布季度的季度评估平均分，按年末所在类别取前几名。"
+        ),
+        "excellence_basis": "类别 {classes}；参与平均的已发布季度：{periods}。",
+        "excellence_average": "平均分",
+        "no_excellent": "该类别没有被评估的合作伙伴。",
+        "no_excellence_programs": "没有评选优秀合作伙伴的等级体系。",
+        "excellence_publish": "发布评选结果",
+        "excellence_unpublished": "尚未发布。",
+        "excellence_published_by": "由 {actor} 于 {at} 发布：{reason}",
+        "flash_excellence_published": "评选结果已发布（已审计）。",
+        "year": "年份",
+        "evaluation_score": "得分 {score}，类别 {level}",
+        "dimension": "维度",
         "sign_in": "登录",
         "sign_out": "退出登录",
         "login": "账号",
@@ -1369,6 +1458,52 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "record_sanction": "บันทึกและแจ้งพาร์ทเนอร์",
         "flash_sanctioned": "บันทึกแล้ว แจ้งเหตุผลให้พาร์ทเนอร์ทราบแล้ว",
         "app": "tierwise",
+        "reviews": "รายการทบทวน",
+        "reviews_intro": (
+            "รายการทบทวนที่วงจรระดับเปิดขึ้น: การทบทวนคำเชิญทุกครึ่งปี ข้อเสนอเลื่อนระดับ "
+            "ลดระดับ และถอดออก ผู้ดูแลเป็นผู้ตัดสิน พาร์ทเนอร์จะไม่ได้รับแจ้ง"
+        ),
+        "reviews_decide": "บันทึกการตัดสินใจ",
+        "no_reviews": "ไม่มีรายการทบทวนที่เปิดอยู่",
+        "review_kind": "การทบทวน",
+        "review_window": "ช่วงทบทวน",
+        "review_proposed": "ข้อเสนอ",
+        "review_reasons": "เหตุผล",
+        "review_opened_on": "เปิดเมื่อ",
+        "review_removal": "ถอดออก",
+        "review_invitation_review": "ทบทวนคำเชิญ",
+        "review_promotion_proposal": "ข้อเสนอเลื่อนระดับ",
+        "review_downgrade_proposal": "ข้อเสนอลดระดับหรือถอดออก",
+        "facts": "ข้อมูลจากผู้ดูแล",
+        "facts_intro": (
+            "ข้อมูลที่ผู้ดูแลกรอกต่อพาร์ทเนอร์และงวด (การประเมินรายไตรมาสของ ISV: "
+            "โครงการสำคัญ ความสามารถใหม่ การปฏิบัติตามข้อกำหนด…) ค่า 0 ถึง 1 "
+            "การประมวลผลงวดครั้งถัดไปจะอ่านค่าเหล่านี้ ค่าที่กรอกมีผลเหนือค่าที่นำเข้าในวัน"
+            "เดียวกัน"
+        ),
+        "entered_facts": "ข้อมูลที่กรอกแล้ว",
+        "no_facts": "ยังไม่มีข้อมูลที่กรอก",
+        "no_fact_programs": "ไม่มีโปรแกรมที่อ่านข้อมูลจากผู้ดูแล",
+        "enter_fact": "กรอกข้อมูล",
+        "fact": "ข้อมูล",
+        "fact_value": "ค่า (0–1)",
+        "flash_fact_entered": "กรอกข้อมูลแล้ว (บันทึกในบันทึกตรวจสอบ)",
+        "excellence": "พาร์ทเนอร์ดีเด่น",
+        "excellence_intro": (
+            "การคัดเลือกประจำปี: ค่าเฉลี่ยการประเมินรายไตรมาสของแต่ละพาร์ทเนอร์ในไตรมาสที่เ"
+            "ผยแพร่ของปี คัดผู้ดีที่สุดของแต่ละระดับที่ถือ ณ สิ้นปี"
+        ),
+        "excellence_basis": "ระดับ {classes}; ไตรมาสที่เผยแพร่ซึ่งนำมาเฉลี่ย: {periods}",
+        "excellence_average": "ค่าเฉลี่ย",
+        "no_excellent": "ไม่มีพาร์ทเนอร์ในระดับนี้ที่ได้รับการประเมิน",
+        "no_excellence_programs": "ไม่มีโปรแกรมที่คัดเลือกพาร์ทเนอร์ดีเด่น",
+        "excellence_publish": "เผยแพร่ผลการคัดเลือก",
+        "excellence_unpublished": "ยังไม่ได้เผยแพร่",
+        "excellence_published_by": "เผยแพร่โดย {actor} เมื่อ {at}: {reason}",
+        "flash_excellence_published": "เผยแพร่ผลการคัดเลือกแล้ว (บันทึกในบันทึกตรวจสอบ)",
+        "year": "ปี",
+        "evaluation_score": "คะแนน {score} ระดับ {level}",
+        "dimension": "มิติ",
         "sign_in": "เข้าสู่ระบบ",
         "sign_out": "ออกจากระบบ",
         "login": "ชื่อผู้ใช้",
@@ -1627,7 +1762,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         ),
         "reset_link_for": "ลิงก์ใช้ครั้งเดียวสำหรับ {login}",
         "reset_link": "ลิงก์รีเซ็ต",
-        "reset_link_once": "ส่งให้ผู้ใช้ ลิงก์แสดงเพียงครั้งนี้ ใช้ได้ครั้งเดียว และหมดอายุเมื่อ {at}",
+        "reset_link_once": ("ส่งให้ผู้ใช้ ลิงก์แสดงเพียงครั้งนี้ ใช้ได้ครั้งเดียว และหมดอายุเมื่อ {at}"),
         "user_name": "ชื่อ",
         "user_role": "บทบาท",
         "user_subject": "พาร์ทเนอร์ ครีเอเตอร์ หรือผู้ขาย",
@@ -1678,7 +1813,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "report_previous": "งวดก่อน ({period})",
         "report_previous_points": "คะแนนงวดก่อน",
         "report_tsp_performance": "ผลการดำเนินงานรวมของร้านค้าที่คุณดูแล",
-        "report_tsp_note": "แต่ละตัวชี้วัดรวมจากผู้ขายที่ผูกกับคุณในหมวดนี้ ตามวิธีให้คะแนนของการรับรอง",
+        "report_tsp_note": ("แต่ละตัวชี้วัดรวมจากผู้ขายที่ผูกกับคุณในหมวดนี้ ตามวิธีให้คะแนนของการรับรอง"),
         "report_difference": "ส่วนต่าง",
         "report_movers": "ผู้ที่เปลี่ยนระดับตั้งแต่ {period}",
         "report_no_previous": "ไม่มีงวดที่เผยแพร่ก่อนหน้านี้ จึงไม่มีสิ่งที่จะเปรียบเทียบ",
