@@ -162,7 +162,9 @@ def test_jixing_charts_its_channel_values_against_their_thresholds_in_chinese() 
 
 def test_the_threshold_labels_are_in_thai() -> None:
     line = ChannelMetric("creators", {}, "lv6_creators", (Threshold("L1", Decimal(1)),))
-    history = [{"period": "2024-08", "score": None, "level": None, "rank": None, "status": "novice"}]
+    history = [
+        {"period": "2024-08", "score": None, "level": None, "rank": None, "status": "novice"}
+    ]
     data = series_chart(JIXING, history, [2], line.thresholds, "x", "th", TH)
     assert data["thresholds"][0]["label"] == "L1 ตั้งแต่ 1"
     assert data["marked_status"] == ["ช่วงเริ่มต้น"]

@@ -31,7 +31,11 @@ CHANNEL_CHARTS = [
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    ranges = ((BUYIN, "2024-07", "2024-08"), (JIXING, "2024-07", "2024-08"), (TSP, "2024Q3", "2024Q3"))
+    ranges = (
+        (BUYIN, "2024-07", "2024-08"),
+        (JIXING, "2024-07", "2024-08"),
+        (TSP, "2024Q3", "2024Q3"),
+    )
     application = make_app(build(tmp_path_factory.mktemp("charts"), ranges))
     yield application
     application.state.portal.close()
@@ -125,7 +129,9 @@ def test_the_period_picker_opens_a_past_published_period(app: FastAPI) -> None:
         card = page.one(f"card-{JIXING}")
         picker = card.one(f"period-picker-{JIXING}")
         assert picker.tag == "form" and picker.attrs["method"] == "get"
-        options = [(n.attrs["value"], "selected" in n.attrs) for n in picker.walk() if n.tag == "option"]
+        options = [
+            (n.attrs["value"], "selected" in n.attrs) for n in picker.walk() if n.tag == "option"
+        ]
         assert options == [("2024-08", True), ("2024-07", False)]
         assert not card.has("past-period-note")
         link = card.one("history-period-2024-07").attrs["href"]
@@ -137,8 +143,10 @@ def test_the_period_picker_opens_a_past_published_period(app: FastAPI) -> None:
         assert card.one("period").text() == "Period 2024-07"
         assert card.one("level").text() == "No level"
         assert card.one("next-level-id").text() == "L1"
-        assert card.one("past-period-note").text().startswith(
-            "You are reading the published results of 2024-07."
+        assert (
+            card.one("past-period-note")
+            .text()
+            .startswith("You are reading the published results of 2024-07.")
         )
         assert card.one("latest-period-link").text() == "Back to the latest period (2024-08)"
         # The charts and the picker still show every period, July chosen.
@@ -149,7 +157,9 @@ def test_the_period_picker_opens_a_past_published_period(app: FastAPI) -> None:
         assert past.one(f"card-{BUYIN}").one("period").text() == "Period 2024-08"
 
         # A period never published, or no period at all, is not found.
-        assert agency.get(f"/partners/B/dashboard?program={JIXING}&period=2024-05").status_code == 404
+        assert (
+            agency.get(f"/partners/B/dashboard?program={JIXING}&period=2024-05").status_code == 404
+        )
         assert agency.get(f"/partners/B/dashboard?program={JIXING}&period=soon").status_code == 404
     finally:
         agency.close()

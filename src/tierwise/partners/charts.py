@@ -131,8 +131,7 @@ def series_chart(
         "values": line if known else None,
         "marked_values": marked,
         "marked_status": [
-            t("status_" + h["status"]) if h["status"] in MARKED_STATUSES else None
-            for h in history
+            t("status_" + h["status"]) if h["status"] in MARKED_STATUSES else None for h in history
         ],
         "rank": [h["rank"] for h in history],
         "levels": [_level_title(program, lv, lang) for lv in program.level_ids],

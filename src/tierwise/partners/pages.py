@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request, Response
 
 from tierwise.access import directory_viewer, partner_visible
-from tierwise.definitions.model import Program
 from tierwise.core.periods import Period
+from tierwise.definitions.model import Program
 from tierwise.partners.charts import channel_metrics, history_charts
 from tierwise.partners.dashboard import Card, as_shown_to_partner, dashboard, program_card
 from tierwise.partners.directory import DirectoryQuery
@@ -28,7 +28,7 @@ from tierwise.partners.wording import (
     warning_text,
 )
 from tierwise.web.guard import PageUser, PortalDep, ReadSession
-from tierwise.web.i18n import pick, translator
+from tierwise.web.i18n import translator
 from tierwise.web.problems import Problem
 from tierwise.web.render import language, render, templates
 

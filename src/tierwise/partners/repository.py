@@ -91,9 +91,7 @@ class PublishedResults:
     def metrics_of_partner(self, partner_id: str, program_id: str) -> dict[str, Any]:
         """The metric values of each of the partner's published periods in one program, by
         period: what a history chart of a program without a score (集星) draws."""
-        rows = self.session.execute(
-            _METRICS, {"program_id": program_id, "partner_id": partner_id}
-        )
+        rows = self.session.execute(_METRICS, {"program_id": program_id, "partner_id": partner_id})
         return {period: metrics or {} for period, metrics in rows}
 
     def publication_state(self) -> tuple[int, str]:
