@@ -156,8 +156,9 @@ def test_jixing_charts_its_channel_values_against_their_thresholds_in_chinese() 
     # 120,000.50 passes 100k (L1); 500k (L2) is the next line; 2M and above are listed only.
     assert [t["drawn"] for t in gmv["thresholds"]] == [True, True, False, False, False]
     assert gmv["thresholds"][1]["label"] == "L2：500,000 起"
-    # A metric without a title in the card's titles is named by its id.
-    assert charts[2]["data"]["value_label"] == "paid_gmv"
+    # A metric without a title in the card's titles is named by its id; money says its
+    # currency.
+    assert charts[2]["data"]["value_label"] == "paid_gmv (CNY)"
 
 
 def test_the_threshold_labels_are_in_thai() -> None:

@@ -72,7 +72,7 @@ def test_jixing_shows_its_channel_values_against_their_thresholds(app: FastAPI) 
         ("L5 from 50", False),
     ]
     gmv = island(card, CHANNEL_CHARTS[2])
-    assert gmv["values"] == [0.0, 0.0]
+    assert (gmv["values"], gmv["value_label"]) == ([0.0, 0.0], "Monthly paid GMV (CNY)")
     assert [t["label"] for t in gmv["thresholds"]][:2] == ["L1 from 100,000", "L2 from 500,000"]
     legend = card.one(f"chart-legend-{CHANNEL_CHARTS[0]}")
     assert [n.text() for n in legend.all(lambda t: t.startswith("threshold-"))] == [

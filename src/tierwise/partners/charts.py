@@ -182,6 +182,8 @@ def history_charts(
     for c in channels:
         values = [metrics.get(h["period"], {}).get(c.metric) for h in history]
         metric_title = str(pick(titles.get(c.metric), lang) or c.metric)
+        if program.metric_unit(c.metric) == "money":  # the axis says in which currency
+            metric_title = f"{metric_title} ({program.currency})"
         channel_title = str(pick(c.channel_title, lang) or c.channel)
         data = series_chart(program, history, values, c.thresholds, metric_title, lang, t)
         key = f"{c.channel}-{c.metric}"

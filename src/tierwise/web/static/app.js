@@ -51,6 +51,29 @@
       });
       ctx.restore();
     },
+    /* Each threshold line carries its label (the level and its boundary) at its left end,
+       so a line is read without matching colours in a legend. */
+    afterDatasetsDraw: function (chart) {
+      var area = chart.chartArea;
+      var ctx = chart.ctx;
+      ctx.save();
+      ctx.font = "11px sans-serif";
+      ctx.fillStyle = THRESHOLD_COLOUR;
+      chart.data.datasets.forEach(function (dataset, index) {
+        if (dataset.kind !== "threshold" || !chart.isDatasetVisible(index)) {
+          return;
+        }
+        var y = chart.scales.value.getPixelForValue(dataset.data[0]);
+        if (y < area.top || y > area.bottom) {
+          return;
+        }
+        /* Above the line, or below it when the line is the top of the chart. */
+        var below = y - area.top < 14;
+        ctx.textBaseline = below ? "top" : "bottom";
+        ctx.fillText(dataset.label, area.left + 4, below ? y + 2 : y - 2);
+      });
+      ctx.restore();
+    },
   };
 
   /* One series per period (the score, or a channel metric of 集星) as steps — a value
@@ -155,6 +178,14 @@
         interaction: { mode: "index", intersect: false },
         plugins: {
           tierwiseMarkedBands: { marked: data.marked_status || [] },
+          /* The threshold lines are labelled on the chart and listed under it. */
+          legend: {
+            labels: {
+              filter: function (item, chartData) {
+                return chartData.datasets[item.datasetIndex].kind !== "threshold";
+              },
+            },
+          },
           tooltip: {
             filter: function (item) {
               return item.dataset.kind !== "threshold" && item.raw !== null;
