@@ -188,11 +188,21 @@ def test_partner_a_sees_its_card_with_the_hand_worked_numbers(browser: Browser) 
     assert "V5: 600" in card.one("breakdown-level").text()
     # The history chart: its data island and its table.
     assert card.one("history-chart").tag == "canvas"
-    chart = json.loads(card.by_id("history-data-buyin-mcn").raw())
+    chart = json.loads(card.by_id("history-data-buyin-mcn-score").raw())
     assert chart["labels"] == ["2024-07", "2024-08"]
-    assert chart["score"] == [310.0, 601.0]
+    assert chart["values"] == [310.0, 601.0]
     assert chart["rank"] == [1, 2]
     assert chart["levels"] == ["V1", "V2", "V3", "V4", "V5"]
+    # The level boundaries of the definition (V2 from 300 … V5 from 600), all drawn: the
+    # score reaches 601.
+    assert [(th["label"], th["drawn"]) for th in chart["thresholds"]] == [
+        ("V2 from 300", True),
+        ("V3 from 400", True),
+        ("V4 from 500", True),
+        ("V5 from 600", True),
+    ]
+    assert card.one("threshold-V5").text() == "V5 from 600"
+    assert not card.has("marked-legend")
     rows = card.one("history-table").text()
     assert "2024-08 601 V3 assessed up 2024-07 310 V2 assessed new" in rows
     # 集星 grades A too, but nothing is published for it.
@@ -558,8 +568,8 @@ def test_preview_then_publish_changes_the_partner_dashboard(
         assert card.one("change").text() == "down · was V3"
         assert card.one("next-level-id").text() == "V2"
         assert "raise settled_gmv" in card.one("actions").text()
-        chart = json.loads(card.by_id("history-data-buyin-mcn").raw())
-        assert (chart["labels"], chart["score"], chart["rank"]) == (
+        chart = json.loads(card.by_id("history-data-buyin-mcn-score").raw())
+        assert (chart["labels"], chart["values"], chart["rank"]) == (
             ["2024-07", "2024-08", "2024-09"],
             [310.0, 601.0, 160.0],
             [1, 2, 0],

@@ -4,7 +4,8 @@ partner's public page, and the creator's page."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 from math import ceil
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -12,9 +13,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request, Response
 
 from tierwise.access import directory_viewer, partner_visible
+from tierwise.core.periods import Period
 from tierwise.definitions.model import Program
-from tierwise.partners.dashboard import Card, dashboard
+from tierwise.partners.charts import channel_metrics, history_charts
+from tierwise.partners.dashboard import Card, as_shown_to_partner, dashboard, program_card
 from tierwise.partners.directory import DirectoryQuery
+from tierwise.partners.repository import PublishedResults
 from tierwise.partners.wording import (
     WARNING_KINDS,
     component_titles,
@@ -24,7 +28,7 @@ from tierwise.partners.wording import (
     warning_text,
 )
 from tierwise.web.guard import PageUser, PortalDep, ReadSession
-from tierwise.web.i18n import pick, translator
+from tierwise.web.i18n import translator
 from tierwise.web.problems import Problem
 from tierwise.web.render import language, render, templates
 
@@ -227,17 +231,52 @@ templates.env.filters["when"] = format_when
 templates.env.globals["lang_href"] = lang_href
 
 
-def history_chart(program: Program, card: Card, lang: str, t: Callable[..., str]) -> dict[str, Any]:
-    """The data island of a card's history chart: score and level rank per period."""
-    return {
-        "labels": [h["period"] for h in card.history],
-        "score": [None if h["score"] is None else float(h["score"]) for h in card.history],
-        "rank": [h["rank"] for h in card.history],
-        "levels": [pick({"en": lv.title.en, "zh": lv.title.zh}, lang) for lv in program.levels],
-        "score_label": t("score"),
-        "level_label": t("level"),
-        "no_level": t("no_level"),
-    }
+def card_charts(
+    session: ReadSession,
+    program: Program,
+    card: Card,
+    lang: str,
+    t: Callable[..., str],
+    *,
+    by_partner: bool,
+) -> list[dict[str, Any]]:
+    """The history charts of a card (`tierwise.partners.charts`); a program without a score
+    reads each published period's metrics, less those of periods the program withholds
+    from the partner (`as_shown_to_partner`)."""
+    metrics: dict[str, Any] = {}
+    if channel_metrics(program):
+        metrics = PublishedResults(session).metrics_of_partner(card.partner_id, program.id)
+        if by_partner:
+            withheld = {
+                h["period"] for h in card.history if program.visibility.withholds(h["status"])
+            }
+            metrics = {p: m for p, m in metrics.items() if p not in withheld}
+    return history_charts(program, card.history, metrics, card.metric_titles, lang, t)
+
+
+def chosen_card(
+    session: ReadSession,
+    program: Program,
+    latest: Card,
+    period: str,
+    today: date,
+    *,
+    by_partner: bool,
+) -> Card:
+    """The card of a past published period the reader picked, from that period's published
+    run, with the whole history (the picker and the charts show every period)."""
+    try:
+        wanted = Period.parse(period)
+    except ValueError as exc:
+        raise Problem(404, f"no period {period!r}") from exc
+    if str(wanted) == latest.period:
+        return latest
+    past = program_card(session, program, latest.partner_id, today, wanted)
+    if past.run_id is None:
+        raise Problem(404, f"nothing published for {latest.partner_id} in {period}")
+    if by_partner:
+        past = as_shown_to_partner(program, past)
+    return replace(past, history=latest.history)
 
 
 @router.get("/partners/{partner_id}/dashboard", name="page.partner.dashboard")
@@ -247,7 +286,11 @@ def partner_dashboard(
     portal: PortalDep,
     session: ReadSession,
     principal: PageUser,
+    program: Text = "",
+    period: Text = "",
 ) -> Response:
+    """The partner's cards, each of its latest published period; `program` and `period`
+    open a past published period of one program (the period picker)."""
     viewer = directory_viewer(principal, portal.catalog, portal.programs.values())
     entry = portal.directory.entry(session, partner_id, viewer)
     info = portal.catalog.partners.get(partner_id)
@@ -263,28 +306,42 @@ def partner_dashboard(
         by_partner=principal.role == "partner",
     )
     views = []
-    for card in cards:
-        program = portal.programs[card.program_id]
+    for latest in cards:
+        program_of = portal.programs[latest.program_id]
+        card = latest
+        if period and latest.program_id == program and latest.run_id is not None:
+            card = chosen_card(
+                session,
+                program_of,
+                latest,
+                period,
+                portal.today(),
+                by_partner=principal.role == "partner",
+            )
         warnings = [
             {
                 "kind": w.kind,
                 "warning": w.kind in WARNING_KINDS,
-                "text": warning_text(program, card, w, lang, t),
+                "text": warning_text(program_of, card, w, lang, t),
             }
             for w in card.warnings
         ]
         views.append(
             {
                 "card": card,
-                "program": program,
-                "components": component_titles(program),
+                "program": program_of,
+                "components": component_titles(program_of),
                 "warnings": warnings,
-                "chart": history_chart(program, card, lang, t),
-                "actions": gap_actions(program, card, lang, t),
-                "risks": keep_risks(program, card, lang, t),
+                "charts": card_charts(
+                    session, program_of, card, lang, t, by_partner=principal.role == "partner"
+                ),
+                "actions": gap_actions(program_of, card, lang, t),
+                "risks": keep_risks(program_of, card, lang, t),
                 # Shown to the partner without score or level (百应 observation).
                 "withheld": principal.role == "partner"
-                and program.visibility.withholds(card.status),
+                and program_of.visibility.withholds(card.status),
+                # A past period picked: the latest is a link away.
+                "latest_period": latest.period if card is not latest else None,
             }
         )
     return render(

@@ -56,6 +56,18 @@ _PUBLISHED_UNTIL = _published(_UNTIL).where(Run.period_start <= _UNTIL)
 #: The same over the scores runs (a monthly TSP report).
 _SCORES_UNTIL = _published(_UNTIL, scores=True).where(Run.period_start <= _UNTIL)
 
+#: The metrics of every published period of one partner in one program.
+_METRICS = (
+    sa.select(Run.period, RunResult.body["metrics"])
+    .join(Run, Run.id == RunResult.run_id)
+    .join(Publication, Publication.run_id == Run.id)
+    .where(
+        Publication.program_id == sa.bindparam("program_id"),
+        RunResult.partner_id == sa.bindparam("partner_id"),
+    )
+    .order_by(Run.period_start)
+)
+
 #: The publication state (how many, the last when): it changes with every publication.
 _PUBLICATIONS = sa.select(sa.func.count(), sa.func.max(Publication.published_at))
 
@@ -82,6 +94,12 @@ class PublishedResults:
         params = {"program_ids": [program_id], "partner_id": partner_id, "until": until}
         statement = _SCORES_UNTIL if scores else _PUBLISHED_UNTIL
         return list(self.session.execute(statement, params))
+
+    def metrics_of_partner(self, partner_id: str, program_id: str) -> dict[str, Any]:
+        """The metric values of each of the partner's published periods in one program, by
+        period: what a history chart of a program without a score (集星) draws."""
+        rows = self.session.execute(_METRICS, {"program_id": program_id, "partner_id": partner_id})
+        return {period: metrics or {} for period, metrics in rows}
 
     def publication_state(self) -> tuple[int, str]:
         """How many publications there are and when the last was made: a directory built

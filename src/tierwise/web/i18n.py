@@ -219,6 +219,13 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "history_chart_label": "Score and level by period in {program}",
         "history_table": "History as a table",
         "no_history": "No published history.",
+        # The history charts and the period picker (issue 14 item 3).
+        "threshold_at": "{level} from {value}",
+        "chart_marked": "Not graded as a level (ineligible, observation or novice period)",
+        "period_picker": "Explain the period",
+        "period_open": "Open",
+        "past_period_note": "You are reading the published results of {period}.",
+        "latest_period_link": "Back to the latest period ({period})",
         "period": "Period",
         "warning_status_observation": (
             "Under observation this period: no level is shown while it lasts."
@@ -967,6 +974,13 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "history_chart_label": "{program} 各周期的得分与等级",
         "history_table": "历史数据表",
         "no_history": "暂无已发布的历史。",
+        # 历史图表与周期选择（issue 14 第 3 项）。
+        "threshold_at": "{level}：{value} 起",
+        "chart_marked": "未评定等级（不具备资格、考察期或新手期）",
+        "period_picker": "查看周期说明",
+        "period_open": "打开",
+        "past_period_note": "当前显示 {period} 的已发布结果。",
+        "latest_period_link": "返回最新周期（{period}）",
         "period": "周期",
         "warning_status_observation": "本周期处于考察期：考察期内不展示等级。",
         "warning_status_ineligible": "本周期不具备评级资格：满足下方条件后方可评级。",
@@ -1871,6 +1885,13 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "breakdown": "รายละเอียดคะแนน",
         "no_level": "ไม่มีระดับ",
         "no_history": "ยังไม่มีประวัติที่เผยแพร่",
+        # กราฟประวัติและตัวเลือกงวด (issue 14 ข้อ 3)
+        "threshold_at": "{level} ตั้งแต่ {value}",
+        "chart_marked": "ไม่ได้ประเมินระดับ (ไม่มีสิทธิ์ อยู่ระหว่างการพิจารณา หรือช่วงเริ่มต้น)",
+        "period_picker": "ดูคำอธิบายของงวด",
+        "period_open": "เปิด",
+        "past_period_note": "กำลังแสดงผลที่เผยแพร่ของงวด {period}",
+        "latest_period_link": "กลับไปงวดล่าสุด ({period})",
         "gap_score": "ขาดอีก {gap} คะแนน (เริ่มที่ {target})",
         "gap_points": "ขาดอีก {gap} คะแนน (เริ่มที่ {target})",
         "gap_rank": "ต้องอยู่ในอันดับ {rank} แรก",
