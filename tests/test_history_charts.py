@@ -125,7 +125,7 @@ def test_a_chart_without_any_value_has_no_value_series() -> None:
 
 
 def test_jixing_charts_its_channel_values_against_their_thresholds_in_chinese() -> None:
-    history = [
+    history: list[dict[str, Any]] = [
         {"period": "2024-07", "score": None, "level": None, "rank": None, "status": "assessed"},
         {"period": "2024-08", "score": None, "level": "L2", "rank": 1, "status": "assessed"},
     ]
