@@ -126,6 +126,14 @@ def capture(folder: Path) -> dict[str, Any]:
                     ["evaluate", program, "--period", period, "--db", str(db), "--format", "json"]
                 )
                 out[f"cli evaluate {program} {period}"] = _cli_answer(code, text)
+            if program.startswith("tts-th-tsp-"):  # only registered TSPs are awarded
+                code, _ = _cli(
+                    [
+                        "tsp", "register-all", "--program", program, "--from", first,
+                        "--to", last, "--db", str(db), "--state", state, "--actor", "capture",
+                    ]
+                )  # fmt: skip
+                assert code == 0, program
             code, text = _cli(
                 [
                     "run", program, "--from", first, "--to", last, "--db", str(db),
