@@ -11,7 +11,8 @@ For each folder, in this one process and one Spark session:
 - buyin-mcn's metric plan on Spark against `hand_buyin`, what a data engineer writes with
   the DataFrame API; before anything is timed the two are checked to give the same numbers
   on this data (tests/test_bench_spark.py checks it on small data too).
-Every figure is the best of `--repeat` runs after one unmeasured warm-up, the same for
+Every figure is the best of `--repeat` runs after one unmeasured warm-up (`--no-warm-up`:
+cold), the same for
 every side. Peak memory is the resident set of this process, with the Spark JVM's (a
 child of it) on the Spark side, sampled every 10 ms.
 """
@@ -354,10 +355,13 @@ def _rss(tree: bool) -> int:
     return total
 
 
-def measured(fn: Callable[[], T], repeat: int, tree: bool = True) -> tuple[T, Measure]:
-    """One unmeasured warm-up, then the best of `repeat`; the peak RSS (of the process
-    tree when `tree`: the Spark JVM is a child of this process)."""
-    fn()
+def measured(
+    fn: Callable[[], T], repeat: int, tree: bool = True, warm_up: bool = True
+) -> tuple[T, Measure]:
+    """One unmeasured warm-up (unless not `warm_up`), then the best of `repeat`; the peak
+    RSS (of the process tree when `tree`: the Spark JVM is a child of this process)."""
+    if warm_up:
+        fn()
     peak = _rss(tree)
     stop = threading.Event()
 
@@ -403,6 +407,10 @@ def main() -> None:
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--driver-memory", default="4g")
+    ap.add_argument("--programs", nargs="+", default=list(PROGRAMS), choices=PROGRAMS)
+    ap.add_argument(
+        "--no-warm-up", dest="warm_up", action="store_false", help="every side timed cold"
+    )
     args = ap.parse_args()
 
     print(f"machine: {machine()}; Spark master {args.master}")
@@ -421,14 +429,16 @@ def main() -> None:
         orders = con.execute("SELECT COUNT(*) FROM orders").fetchall()[0][0]
         spark = SparkEngine.over(session, str(folder))
         duck_total = spark_total = spark_peak = 0.0
-        for pid in PROGRAMS:
+        for pid in args.programs:
             program = load_program(pid)
             period = latest_complete_period(con, program)
             assert period is not None
             on_duckdb, md = measured(
-                partial(evaluate, con, program, period), args.repeat, tree=False
+                partial(evaluate, con, program, period), args.repeat, False, args.warm_up
             )
-            on_spark, ms = measured(partial(evaluate, spark, program, period), args.repeat)
+            on_spark, ms = measured(
+                partial(evaluate, spark, program, period), args.repeat, True, args.warm_up
+            )
             assert on_spark.to_dict() == on_duckdb.to_dict(), f"{folder} {pid}: engines differ"
             duck_total += md.seconds
             spark_total += ms.seconds
@@ -443,8 +453,8 @@ def main() -> None:
         assert month is not None
         found = disagreements(spark, month)
         assert not found, found[:10]
-        _, mt = measured(partial(tierwise_rows, spark, month), args.repeat)
-        _, mh = measured(partial(hand_rows, session, month), args.repeat)
+        _, mt = measured(partial(tierwise_rows, spark, month), args.repeat, True, args.warm_up)
+        _, mh = measured(partial(hand_rows, session, month), args.repeat, True, args.warm_up)
         hand_lines.append(
             f"| {folder.name} | {orders:,} | {mt.seconds:.2f} | {mh.seconds:.2f} "
             f"| {mt.seconds / mh.seconds:.2f}× |"
