@@ -29,6 +29,7 @@ from tierwise.outbox.repository import Outbox
 from tierwise.partners.catalog import PartnerInfo
 from tierwise.partners.dashboard import dashboard
 from tierwise.partners.repository import PublishedResults
+from tierwise.projection import project
 from tierwise.registrations.repository import Registrations
 from tierwise.registrations.service import (
     Entitlement,
@@ -261,3 +262,17 @@ def test_only_registered_tsps_are_awarded_and_a_forfeit_is_shown(
                 m for m in Outbox(session).list(partner_id="P") if m.kind == "award_forfeited"
             ]
             assert len(forfeited) == 1 and "false declaration of shops" in forfeited[0].body
+
+
+def test_a_projection_awards_only_registered_tsps(state_url: str, shop_data: EventStore) -> None:
+    """'If the period ended today' reads registrations as a run does: C's 65 projects
+    Certified, but no award, since only P registered."""
+    with StateStore.open(state_url) as store:
+        with store.session() as session:
+            Registrations(session).register(SHOP, "P", Q3, date(2024, 7, 1), "tsp@P")
+        projected = project(shop_data.con, store, SHOP)
+        assert projected is not None and projected.period == Q3
+        assert [a.award for a in projected.steps["P"].awards] == ["Premier"]
+        c = projected.steps["C"]
+        assert (c.awards, c.computed_level) == ((), "Certified")
+        assert [n.kind for n in c.notices if n.kind == "award_withheld"] == ["award_withheld"]

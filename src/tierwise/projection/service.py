@@ -20,11 +20,13 @@ from tierwise.core.periods import Period
 from tierwise.core.sql import literal
 from tierwise.db.audit import AuditLog
 from tierwise.db.engine import StateStore
+from tierwise.db.entered import EnteredFacts
 from tierwise.decisions.repository import Decisions
 from tierwise.definitions.model import Program, Text
 from tierwise.evaluation.documents import ResultDocument
 from tierwise.evaluation.service import Evaluation, evaluate
 from tierwise.lifecycle import Policy, Step
+from tierwise.registrations.repository import Registrations
 from tierwise.runs.history import step_period
 from tierwise.runs.repository import Runs
 from tierwise.store.coverage import GateReport
@@ -204,12 +206,18 @@ def project(
         return None
     period = Period.containing(through, program.period_kind)
     as_of = through + timedelta(days=1)
-    evaluation = evaluate(con, program, period, as_of)
     with state.reading() as session:
         standings = Runs(session).published_standings(program.id, str(period))
         decisions = Decisions(session).for_program(program.id, as_of)
+        entitlement = Registrations(session).entitlement(program)
+        entered = EnteredFacts(session).rows(program.id)
+    # As a run reads them: entered operator facts, and who may be awarded (a TSP that has
+    # not registered is projected its score and level, but no award).
+    evaluation = evaluate(con, program, period, as_of, entered_facts=entered)
     # The lifecycle as a run applies it, minus the gate (see the module's docstring).
-    steps = step_period(program, Policy.of(program), evaluation, GateReport(), standings, decisions)
+    steps = step_period(
+        program, Policy.of(program), evaluation, GateReport(), standings, decisions, entitlement
+    )
     return ProjectedPeriod(program, period, through, evaluation, {s.partner_id: s for s in steps})
 
 
