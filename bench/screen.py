@@ -52,6 +52,8 @@ LOGIN = "agency-a"
 STREAM = f"/api/v1/compass/live/stream?creator_id={CREATOR}"
 #: Seconds the screens wait, after the last event, for pushes still on the way.
 DRAIN_S = 30.0
+#: Seconds a wave of screens may take to open (each its first screen).
+OPEN_S = 60.0
 
 
 def live_start() -> datetime:
@@ -164,7 +166,7 @@ def serve(kind: str, port: int, db: str | None) -> None:
 async def watch(
     client: httpx.AsyncClient,
     headers: dict[str, str],
-    ready: tuple[asyncio.Event, list[int], int],
+    opened: list[int],
     arrivals: dict[int, float],
 ) -> None:
     """One screen: read pushes, recording for each event number the first time a screen
@@ -184,10 +186,7 @@ async def watch(
             data = []
             viewers = _viewers(doc)
             if shown < 0:
-                event, opened, count = ready
                 opened.append(1)
-                if len(opened) == count:
-                    event.set()
             for n in range(max(shown, 0) + 1, viewers + 1):
                 arrivals[n] = now
             shown = max(shown, viewers)
@@ -200,21 +199,31 @@ def _viewers(doc: dict[str, Any]) -> int:
     return 0
 
 
-async def screens(base: str, count: int, token: str) -> list[dict[int, float]]:
-    """Open `count` streams; say `ready` on stdout once each has its first screen; when a
-    line (the number of events sent) comes on stdin, wait until every screen shows the
-    last or `DRAIN_S` passes; the arrivals per screen."""
+async def screens(base: str, count: int, token: str, wave: int) -> list[dict[int, float]]:
+    """Open `count` streams, `wave` at a time (the next wave once the last has its first
+    screens; 0: all at once); say `ready` on stdout once every one has its first screen;
+    when a line (the number of events sent) comes on stdin, wait until every screen shows
+    the last or `DRAIN_S` passes; the arrivals per screen."""
     headers = {"Authorization": f"Bearer {token}"}
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
-    ready = asyncio.Event()
     opened: list[int] = []
     arrivals: list[dict[int, float]] = [{} for _ in range(count)]
+    tasks: list[asyncio.Task[None]] = []
     async with httpx.AsyncClient(base_url=base, timeout=None, limits=limits) as client:
-        tasks = [
-            asyncio.create_task(watch(client, headers, (ready, opened, count), arrivals[i]))
-            for i in range(count)
-        ]
-        await asyncio.wait_for(ready.wait(), 120)
+        for first in range(0, count, wave or count):
+            last = min(count, first + (wave or count))
+            tasks += [
+                asyncio.create_task(watch(client, headers, opened, arrivals[i]))
+                for i in range(first, last)
+            ]
+            deadline = time.monotonic() + OPEN_S
+            while len(opened) < last:
+                failed = [t for t in tasks if t.done()]
+                if failed or time.monotonic() > deadline:
+                    raise RuntimeError(f"{len(opened)} of {last} screens opened") from (
+                        failed[0].exception() if failed else None
+                    )
+                await asyncio.sleep(0.02)
         print("ready", flush=True)
         sent = int(await asyncio.to_thread(sys.stdin.readline))
         deadline = time.monotonic() + DRAIN_S
@@ -274,7 +283,7 @@ class Delivery:
         return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
-def measure(port: int, count: int, rate: float, seconds: float) -> Delivery:
+def measure(port: int, count: int, rate: float, seconds: float, wave: int) -> Delivery:
     """Open `count` screens (in a process of their own), send `rate` events a second for
     `seconds`, and match arrivals against acceptances."""
     import subprocess
@@ -283,6 +292,7 @@ def measure(port: int, count: int, rate: float, seconds: float) -> Delivery:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     post(connection, [started(start), minute(start, 0)])
     command = [sys.executable, __file__, "--screens-of", str(port), "--screens", str(count)]
+    command += ["--wave", str(wave)]
     watcher = subprocess.Popen(
         [*command, "--token", token(port)],
         stdin=subprocess.PIPE,
@@ -328,7 +338,7 @@ def world(folder: Path) -> Iterator[tuple[str, Path]]:
         yield url, build_compass_portal(folder, url).db
 
 
-def run(count: int, rate: float, seconds: float) -> dict[str, Delivery]:
+def run(count: int, rate: float, seconds: float, wave: int = 10) -> dict[str, Delivery]:
     """Both servers, one after the other, over one world: their deliveries."""
     found: dict[str, Delivery] = {}
     with (
@@ -338,7 +348,7 @@ def run(count: int, rate: float, seconds: float) -> dict[str, Delivery]:
         for kind in ("baseline", "tierwise"):
             extra = ["--db", str(db)]
             with ingestion.server(kind, url, script=__file__, extra=extra) as port:
-                found[kind] = measure(port, count, rate, seconds)
+                found[kind] = measure(port, count, rate, seconds, wave)
     return found
 
 
@@ -365,6 +375,9 @@ def main() -> None:
     parser.add_argument("--screens", type=int, default=200)
     parser.add_argument("--rate", type=float, default=2.0, help="events a second")
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--wave", type=int, default=10, help="screens opened at a time (0: all at once)"
+    )
     parser.add_argument("--serve", choices=["baseline", "tierwise"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -376,13 +389,14 @@ def main() -> None:
         return
     if args.screens_of:
         base = f"http://127.0.0.1:{args.screens_of}"
-        arrivals = asyncio.run(screens(base, args.screens, args.token))
+        arrivals = asyncio.run(screens(base, args.screens, args.token, args.wave))
         print(json.dumps(arrivals))
         return
     load = os.getloadavg()
-    found = run(args.screens, args.rate, args.seconds)
+    found = run(args.screens, args.rate, args.seconds, args.wave)
     print(
-        f"{args.screens} screens, {args.rate:g} events/s for {args.seconds:g} s, "
+        f"{args.screens} screens (opened {args.wave or 'all'} at a time), "
+        f"{args.rate:g} events/s for {args.seconds:g} s, "
         f"{os.cpu_count()} CPUs, load before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, "
         f"after {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
