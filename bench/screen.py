@@ -293,30 +293,27 @@ def measure(port: int, count: int, rate: float, seconds: float, wave: int) -> De
     post(connection, [started(start), minute(start, 0)])
     command = [sys.executable, __file__, "--screens-of", str(port), "--screens", str(count)]
     command += ["--wave", str(wave)]
-    watcher = subprocess.Popen(
-        [*command, "--token", token(port)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert watcher.stdin is not None and watcher.stdout is not None
-    try:
-        if watcher.stdout.readline().strip() != "ready":
-            raise RuntimeError("the screens did not open")
-        total = max(1, round(rate * seconds))
-        accepted: dict[int, float] = {}
-        began = time.monotonic()
-        for n in range(1, total + 1):
-            pause = began + (n - 1) / rate - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)
-            accepted[n] = post(connection, [minute(start, n)])
-        watcher.stdin.write(f"{total}\n")
-        watcher.stdin.flush()
-        arrivals: list[dict[str, float]] = json.loads(watcher.stdout.read())
-    finally:
-        connection.close()
-        watcher.wait(timeout=DRAIN_S + 60)
+    with subprocess.Popen(
+        [*command, "--token", token(port)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as watcher:
+        assert watcher.stdin is not None and watcher.stdout is not None
+        try:
+            if watcher.stdout.readline().strip() != "ready":
+                raise RuntimeError("the screens did not open")
+            total = max(1, round(rate * seconds))
+            accepted: dict[int, float] = {}
+            began = time.monotonic()
+            for n in range(1, total + 1):
+                pause = began + (n - 1) / rate - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+                accepted[n] = post(connection, [minute(start, n)])
+            watcher.stdin.write(f"{total}\n")
+            watcher.stdin.flush()
+            arrivals: list[dict[str, float]] = json.loads(watcher.stdout.read())
+        finally:
+            connection.close()
+            watcher.wait(timeout=DRAIN_S + 60)
     latencies: list[float] = []
     missed = 0
     for seen in arrivals:
