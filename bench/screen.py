@@ -17,7 +17,13 @@ What runs where (three processes, one machine):
   live every 1/`--rate` s, each a new latest minute whose `online_viewers` is its number n.
 A screen "shows" event n when a pushed screen's c1 card has `online_viewers` ≥ n (a push may
 fold several events: the stream reads at most every `MIN_GAP_S`). Latency per (event,
-screen) = arrival (client's `time.time()`) − acceptance (sender's `time.time()` at the 2xx).
+screen) = arrival (client's `time.time()`) − acceptance (sender's `time.time()` at the 2xx);
+a push may beat the sender's reading of its answer, so a pair can be slightly negative.
+
+The screens open `--wave` at a time (default 10), each wave once the previous has its first
+screens, as screens open over a morning. `--wave 0` opens all at once: 200 simultaneous
+opens stalled the tierwise server (every pooled connection held by a guard's session
+waiting for a thread to close it, every thread waiting for a connection).
 """
 
 from __future__ import annotations
@@ -294,7 +300,10 @@ def measure(port: int, count: int, rate: float, seconds: float, wave: int) -> De
     command = [sys.executable, __file__, "--screens-of", str(port), "--screens", str(count)]
     command += ["--wave", str(wave)]
     with subprocess.Popen(
-        [*command, "--token", token(port)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [*command, f"--token={token(port)}"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     ) as watcher:
         assert watcher.stdin is not None and watcher.stdout is not None
         try:
