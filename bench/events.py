@@ -28,7 +28,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -87,10 +87,14 @@ def _free_port() -> int:
 
 
 @contextmanager
-def server(kind: str, state_url: str) -> Iterator[int]:
+def server(
+    kind: str, state_url: str, script: str = __file__, extra: Sequence[str] = ()
+) -> Iterator[int]:
+    """`script --serve kind --port P *extra` in a process of its own (a bench script's
+    server, taking events signed with `SECRET`), once it accepts connections: its port."""
     port = _free_port()
     env = {**os.environ, "TIERWISE_STATE_URL": state_url, "TIERWISE_EVENTS_SECRET": SECRET}
-    command = [sys.executable, __file__, "--serve", kind, "--port", str(port)]
+    command = [sys.executable, script, "--serve", kind, "--port", str(port), *extra]
     process = subprocess.Popen(command, env=env)
     try:
         deadline = time.monotonic() + 60
