@@ -116,19 +116,54 @@ async def test_operations_have_their_own_lane_and_static_files_pass() -> None:
     assert len(seen.answers) == len(calls)
 
 
-@pytest.mark.anyio
-async def test_streams_take_no_place_in_a_lane() -> None:
-    """Two open streams (held inside, as a live screen's stream is) and a read: the one
-    read place still goes to the read."""
-    admission = Admission(
-        Recorder(),
+class Streams(Recorder):
+    """Like the recorder, but a path under /stream/ starts its answer first and then stays
+    inside (an open stream); under /opening/ it stays inside before answering (a stream
+    still being opened: the guard, the first read)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        name = scope["path"]
+        if not name.startswith("/stream/"):
+            await super().__call__(scope, receive, send)
+            return
+        self.inside.append(name)
+        self.entered.append(name)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await self.release.wait()
+        self.inside.remove(name)
+        await send({"type": "http.response.body", "body": name.encode()})
+
+
+def stream_gate() -> Admission:
+    return Admission(
+        Streams(),
         reads=1,
         operations=1,
         is_operation=lambda scope: False,
-        is_stream=lambda scope: scope["path"].startswith("/stream"),
+        is_stream=lambda scope: scope["path"].startswith(("/stream/", "/opening/")),
     )
+
+
+@pytest.mark.anyio
+async def test_open_streams_take_no_place_in_a_lane() -> None:
+    """Two open streams (their answers started, held inside as a live screen's stream is)
+    and a read: the one read place still goes to the read."""
+    admission = stream_gate()
     seen = await _send(admission, [("GET", "/stream/a"), ("GET", "/stream/b"), ("GET", "/r0")])
     assert seen.held == ["/stream/a", "/stream/b", "/r0"]
+    assert admission._lanes["reads"].value == 1
+
+
+@pytest.mark.anyio
+async def test_a_stream_takes_a_read_place_while_it_opens() -> None:
+    """Streams still opening (no answer started yet) queue for read places like reads, so
+    two hundred opened at once cannot hold every pooled connection: with one place, the
+    second opening and the read wait."""
+    admission = stream_gate()
+    seen = await _send(admission, [("GET", "/opening/a"), ("GET", "/opening/b"), ("GET", "/r0")])
+    assert seen.held == ["/opening/a"]
+    assert seen.entered == ["/opening/a", "/opening/b", "/r0"]
+    assert sorted(seen.answers) == ["/opening/a", "/opening/b", "/r0"]
     assert admission._lanes["reads"].value == 1
 
 

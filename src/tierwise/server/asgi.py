@@ -80,9 +80,11 @@ class Admission:
     GET and HEAD, `operations` for every other method and for whatever `is_operation`
     picks (the operator's routes, which read whole runs or logs: a diff, a distribution,
     the audit chain's check); a preview evaluates a period, a sign-in hashes a password.
-    Static files and streams (`is_stream`: a live screen's Server-Sent Events, open for as
-    long as someone watches, holding no thread or connection between pushes) pass straight
-    through."""
+    Static files pass straight through. A stream (`is_stream`: a live screen's Server-Sent
+    Events, open for as long as someone watches, holding no thread or connection between
+    pushes) takes a read place only while it opens — the guard's session, the first read —
+    and gives it back when its answer starts: two hundred screens opened at once would
+    otherwise hold every pooled connection while waiting for threads that wait for one."""
 
     def __init__(
         self,
@@ -100,13 +102,37 @@ class Admission:
         self._lanes: dict[str, anyio.Semaphore] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(STATIC) or self.is_stream(scope):
+        if scope["type"] != "http" or scope["path"].startswith(STATIC):
             await self.app(scope, receive, send)
             return
+        if self.is_stream(scope):
+            await self._open_stream(scope, receive, send)
+            return
         quick = scope["method"] in READS and not self.is_operation(scope)
-        lane = "reads" if quick else "operations"
+        async with self._lane("reads" if quick else "operations"):
+            await self.app(scope, receive, send)
+
+    def _lane(self, lane: str) -> anyio.Semaphore:
         slots = self._lanes.get(lane)
         if slots is None:  # made in the event loop of the worker that serves
             slots = self._lanes[lane] = anyio.Semaphore(self.limits[lane])
-        async with slots:
-            await self.app(scope, receive, send)
+        return slots
+
+    async def _open_stream(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A read place from the stream's arrival until its answer starts."""
+        slots = self._lane("reads")
+        await slots.acquire()
+        held = True
+
+        async def started(message: Message) -> None:
+            nonlocal held
+            if held and message["type"] == "http.response.start":
+                held = False
+                slots.release()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, started)
+        finally:
+            if held:
+                slots.release()
