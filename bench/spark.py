@@ -52,23 +52,8 @@ PROGRAMS = (
     "tts-th-tsp-shop",
     "tts-th-tsp-content",
 )
-#: buyin-mcn's metrics, as its definition names them.
-BUYIN_METRICS = (
-    "settled_gmv",
-    "settled_orders",
-    "authors_l5",
-    "live_commitment",
-    "showcase_gmv",
-    "showcase_share",
-    "bound_authors",
-    "showcase_authors",
-    "showcase_author_share",
-    "good_goods_gmv",
-    "good_goods_share",
-    "avg_reputation",
-    "credit_score",
-    "worry_free_orders",
-)
+#: buyin-mcn's metrics, in its definition's order.
+BUYIN_METRICS = tuple(load_program("buyin-mcn").metrics)
 TZ = "Asia/Shanghai"
 CURRENCY = "CNY"
 
