@@ -51,7 +51,7 @@ def test_a_full_queue_becomes_one_read_again() -> None:
     async def main() -> object:
         sub = Subscription(asyncio.get_running_loop())
         for i in range(QUEUE_LIMIT + 3):
-            sub.put(((f"e{i}", "live.minute", "L"),))
+            sub.put(((f"e{i}", "live.minute", "L"),), i + 1)
         return await sub.next(1)
 
     n = QUEUE_LIMIT

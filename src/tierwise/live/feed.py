@@ -8,6 +8,12 @@ all there is to tell) — and hands each to every subscriber's queue in the subs
 event loop. Nothing polls a table: a screen wakes when a notice comes, reads the new
 numbers once, and sleeps again. The listener starts with the first subscriber and stops
 with the application.
+
+One read per notice, not one per screen: the feed numbers the notices it hears, and
+`SharedReads` lets every screen showing the same thing (its caller's key: for a live screen
+the partner and the creators chosen, everything the read depends on) wait for one read
+begun after the notice came, instead of each reading on its own — two hundred screens of
+one partner's creator cost one read per event, not two hundred.
 """
 
 from __future__ import annotations
@@ -16,8 +22,9 @@ import asyncio
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
 
 import psycopg
 from sqlalchemy.engine import make_url
@@ -59,10 +66,15 @@ class Subscription:
     loop: asyncio.AbstractEventLoop
     queue: asyncio.Queue[Told] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
     closed: Callable[[], None] = lambda: None
+    #: The number of the latest notice put (`Feed.heard` when it came): a read begun
+    #: once the feed had heard that many notices shows everything they told.
+    heard: int = 0
 
-    def put(self, items: Told) -> None:
-        """Called in the subscriber's loop. A full queue is replaced by one "read again"
-        (dropping only the oldest notice could drop the one that mattered)."""
+    def put(self, items: Told, heard: int) -> None:
+        """Called in the subscriber's loop with the notice's number. A full queue is
+        replaced by one "read again" (dropping only the oldest notice could drop the one
+        that mattered)."""
+        self.heard = max(self.heard, heard)
         if self.queue.full():
             while not self.queue.empty():
                 self.queue.get_nowait()
@@ -96,6 +108,10 @@ class Feed:
         self._unsubscribe: Callable[[], None] | None = None
         #: Set once the PostgreSQL listener is listening (tests wait for it).
         self.listening = threading.Event()
+        #: Notices heard so far (each numbered by it, counted before it is handed on).
+        self.heard = 0
+        #: The reads screens share (one per notice and key).
+        self.reads = SharedReads(self)
 
     @property
     def postgresql(self) -> bool:
@@ -146,10 +162,12 @@ class Feed:
 
     def _tell(self, items: Told) -> None:
         with self._lock:
+            self.heard += 1
+            heard = self.heard
             subscribers = list(self._subscribers)
         for sub in subscribers:
             try:
-                sub.loop.call_soon_threadsafe(sub.put, items)
+                sub.loop.call_soon_threadsafe(sub.put, items, heard)
             except RuntimeError:  # its loop has closed: it is gone
                 sub.close()
 
@@ -185,3 +203,82 @@ class Feed:
             self._thread.join(timeout=5)
             self._thread = None
         self.listening.clear()
+
+
+Result = TypeVar("Result")
+
+
+@dataclass
+class ReadStats:
+    """What `SharedReads` did: reads made, and answers given from a read another caller
+    had begun (a test counts them; `reads` is also what a benchmark's server did)."""
+
+    reads: int = 0
+    shared: int = 0
+
+
+@dataclass(eq=False)
+class _Read:
+    loop: asyncio.AbstractEventLoop
+    #: `Feed.heard` when the read began: it shows every notice up to this number.
+    heard: int
+    task: asyncio.Future[Any]
+
+
+class SharedReads:
+    """One read per key for every caller that needs one showing the notices up to a
+    number: a caller is given the latest read of its key if that read began after the
+    feed had heard its notice (running or done), otherwise a new one, which the next
+    callers share in turn.
+
+    The key must hold everything the read depends on (two callers with the same key must
+    be entitled to the same answer): a read is never shared across keys. A failed read is
+    not reused (its callers get its error; the next caller reads again). A caller that
+    goes away does not cancel a read others wait for. Keys are forgotten when their last
+    holder leaves (`hold`/`leave`); one key's reads all give the same type."""
+
+    def __init__(self, feed: Feed) -> None:
+        self.feed = feed
+        self.stats = ReadStats()
+        self._latest: dict[Hashable, _Read] = {}
+        self._holders: dict[Hashable, int] = {}
+
+    def hold(self, key: Hashable) -> None:
+        """A caller will ask for reads of `key` (in the event loop)."""
+        self._holders[key] = self._holders.get(key, 0) + 1
+
+    def leave(self, key: Hashable) -> None:
+        """A caller of `key` is gone; the last one takes the key's read with it."""
+        left = self._holders.get(key, 0) - 1
+        if left > 0:
+            self._holders[key] = left
+        else:
+            self._holders.pop(key, None)
+            self._latest.pop(key, None)
+
+    async def read(self, key: Hashable, heard: int, run: Callable[[], Awaitable[Result]]) -> Result:
+        """The result of a read of `key` begun once the feed had heard `heard` notices:
+        the one running or made since, or `run()` now."""
+        loop = asyncio.get_running_loop()
+        latest = self._latest.get(key)
+        if latest is None or not self._usable(latest, loop, heard):
+            latest = _Read(loop, self.feed.heard, asyncio.ensure_future(run()))
+            latest.task.add_done_callback(_seen)
+            self._latest[key] = latest
+            self.stats.reads += 1
+        else:
+            self.stats.shared += 1
+        return cast(Result, await asyncio.shield(latest.task))
+
+    @staticmethod
+    def _usable(latest: _Read, loop: asyncio.AbstractEventLoop, heard: int) -> bool:
+        if latest.loop is not loop or latest.heard < heard:
+            return False
+        task = latest.task
+        return not task.done() or (not task.cancelled() and task.exception() is None)
+
+
+def _seen(task: asyncio.Future[object]) -> None:
+    """Mark a read's error as retrieved (its callers re-raise it; none may be left)."""
+    if not task.cancelled():
+        task.exception()

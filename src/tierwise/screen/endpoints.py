@@ -72,8 +72,9 @@ async def live_stream(
     await anyio.to_thread.run_sync(session.close)  # no connection held while streaming
     reader = _reader(principal)
     read = stream.screen_reader(portal, reader, creators or [])
-    subscription, first = await stream.opened(request.app.state.live_feed, read)
+    feed = request.app.state.live_feed
+    subscription, first = await stream.opened(feed, read)
     body = stream.events(
-        subscription, first, read, stream.as_json, stream.logger(portal.state, reader)
+        subscription, feed.reads, first, read, stream.as_json, stream.logger(portal.state, reader)
     )
     return stream.response(body)

@@ -107,12 +107,15 @@ async def live_stream(
     await anyio.to_thread.run_sync(session.close)  # no connection held while streaming
     reader = page_reader(principal, partner_of(principal))
     read = stream.screen_reader(portal, reader, creators or [])
-    subscription, first = await stream.opened(request.app.state.live_feed, read)
+    feed = request.app.state.live_feed
+    subscription, first = await stream.opened(feed, read)
     t = translator(language(request, principal))
     template = templates.env.get_template(SCREEN if first.chosen else CARDS)
 
     def shape(screen: LiveScreen) -> str:
         return template.render(t=t, **_shown(portal, principal, screen))
 
-    body = stream.events(subscription, first, read, shape, stream.logger(portal.state, reader))
+    body = stream.events(
+        subscription, feed.reads, first, read, shape, stream.logger(portal.state, reader)
+    )
     return stream.response(body)

@@ -7,6 +7,12 @@ The access log: the stream opens with a logged read (`service.read_screen`); lat
 log again only when the creators or the day read change, so a screen watched for an hour
 is one entry per creator and day, not one per minute.
 
+A notice makes one read per screen shown, not one per stream: the streams showing the same
+screen — the same partner and the same chosen creators, all the read depends on (the
+partner's authorization rows, its creators, the clock) — share the feed's read of it
+(`live.feed.SharedReads`), each still logging its own reader's access. Two partners never
+share a read: the partner is in the key.
+
 Streams hold no slot of the admission gate (`server.asgi.Admission` lets `STREAM_ROUTES`
 through) and no database connection between pushes; `tierwise serve` gives open streams
 `GRACEFUL_S` seconds when it stops, then closes them (browsers reconnect by themselves).
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 from typing import Any
 
 import anyio.to_thread
@@ -23,7 +30,7 @@ from starlette.responses import StreamingResponse
 
 from tierwise.compass import service as compass
 from tierwise.compass.errors import CompassError, RequestNotFound
-from tierwise.live.feed import Feed, Subscription
+from tierwise.live.feed import Feed, SharedReads, Subscription
 from tierwise.screen import service
 from tierwise.screen.service import LiveScreen
 from tierwise.web.context import Portal
@@ -91,17 +98,28 @@ async def opened(feed: Feed, read: Read) -> tuple[Subscription, LiveScreen]:
     return subscription, first
 
 
+def shared_key(screen: LiveScreen) -> tuple[str, str, tuple[str, ...]]:
+    """What a screen's unlogged read depends on besides the clock: the partner (whose
+    creators, bindings and authorization rows decide what may be shown) and the creators
+    chosen, in their order. Streams with the same key are entitled to the same screen."""
+    return ("live screen", screen.partner_id, screen.chosen)
+
+
 async def events(
     subscription: Subscription,
+    reads: SharedReads,
     first: LiveScreen,
     read: Read,
     shape: Callable[[LiveScreen], str],
     log: Callable[[LiveScreen], None],
 ) -> AsyncIterator[bytes]:
     """The stream's bytes: the retry hint and the first screen, then a screen per relevant
-    notice (several waiting notices make one read)."""
+    notice (several waiting notices make one read; the streams of one `shared_key` share
+    one read per notice)."""
     logged = _read_key(first)
     screen = first
+    key = shared_key(first)
+    reads.hold(key)
     try:
         yield f"retry: {RETRY_MS}\n\n".encode()
         yield message("screen", shape(screen))
@@ -112,7 +130,8 @@ async def events(
                 continue
             if not screen.watch.relevant(told):
                 continue
-            screen = await anyio.to_thread.run_sync(read, False)
+            run = partial(anyio.to_thread.run_sync, read, False)
+            screen = await reads.read(key, subscription.heard, run)
             if _read_key(screen) != logged:
                 await anyio.to_thread.run_sync(log, screen)
                 logged = _read_key(screen)
@@ -121,6 +140,7 @@ async def events(
             # in the queue and make the next read together
             await anyio.sleep(MIN_GAP_S)
     finally:
+        reads.leave(key)
         subscription.close()
 
 
