@@ -261,14 +261,23 @@ def _password() -> str:
 
 
 def post(connection: http.client.HTTPConnection, docs: list[dict[str, Any]]) -> float:
-    """Post `docs` signed; the time (epoch s) the server's 2xx answer came."""
+    """Post `docs` signed; the time (epoch s) the server's 2xx answer came. A keep-alive
+    connection the server closed while the screens opened (uvicorn closes one idle for 5
+    s) is opened again and the request sent again (the events' ids make that safe)."""
     from tierwise.live.signing import signed_headers
 
     body = json.dumps(docs, separators=(",", ":")).encode()
-    headers = {"Content-Type": "application/json"}
-    headers |= signed_headers(ingestion.SECRET.encode(), body, time.time())
-    connection.request("POST", "/api/v1/events", body=body, headers=headers)
-    reply = connection.getresponse()
+    for attempt in (1, 2):
+        headers = {"Content-Type": "application/json"}
+        headers |= signed_headers(ingestion.SECRET.encode(), body, time.time())
+        try:
+            connection.request("POST", "/api/v1/events", body=body, headers=headers)
+            reply = connection.getresponse()
+            break
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            connection.close()
+            if attempt == 2:
+                raise
     answer = reply.read()
     if not 200 <= reply.status < 300:
         raise RuntimeError(f"HTTP {reply.status}: {answer[:200]!r}")

@@ -158,6 +158,20 @@ def test_a_batch_is_stored_in_one_request(client: TestClient, portal: Portal) ->
     ]
 
 
+def test_a_batch_is_stored_in_the_order_sent(client: TestClient, portal: Portal) -> None:
+    """Stored order (`seq`) is the order sent, whatever the ids, a stored event skipped:
+    z9, a1, m5 then, with m5 sent again between them, b2 and y0."""
+    docs = {
+        i: minute(i, "L1", f"2026-09-01T10:0{n}:00Z", f"2026-09-01T10:0{n}:30Z")
+        for n, i in enumerate(["z9", "a1", "m5", "b2", "y0"])
+    }
+    assert post(client, [docs["z9"], docs["a1"], docs["m5"]]).json()["stored"] == 3
+    reply = post(client, [docs["b2"], docs["m5"], docs["y0"]])
+    assert reply.json() == {"received": 3, "stored": 2, "duplicates": ["m5"]}
+    assert [i for i, _ in stored(portal)] == ["z9", "a1", "m5", "b2", "y0"]
+    assert days(portal) == [(datetime(2026, 9, 1).date(), 2)]
+
+
 @pytest.mark.parametrize(
     ("doc", "field"),
     [

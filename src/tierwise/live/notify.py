@@ -67,22 +67,28 @@ SIGNAL = Signal()
 
 
 def notices(stored: Sequence[Stored]) -> Iterator[str]:
-    """The notices telling of `stored` events, each under `NOTICE_BYTES`."""
-    part: list[Stored] = []
-    size = len('{"events":[]}')
+    """The notices telling of `stored` events, each under `NOTICE_BYTES` (each event's JSON
+    made once, for its size and its notice)."""
+    part: list[str] = []
+    size = len(_EMPTY)
     for item in stored:
-        cost = len(json.dumps(list(item), separators=(",", ":")).encode()) + 1
+        text = json.dumps(list(item), separators=(",", ":"))
+        cost = len(text.encode()) + 1
         if part and size + cost > NOTICE_BYTES:
             yield _notice(part)
-            part, size = [], len('{"events":[]}')
-        part.append(item)
+            part, size = [], len(_EMPTY)
+        part.append(text)
         size += cost
     if part:
         yield _notice(part)
 
 
-def _notice(part: Sequence[Stored]) -> str:
-    return json.dumps({"events": [list(item) for item in part]}, separators=(",", ":"))
+_EMPTY = '{"events":[]}'
+
+
+def _notice(part: Sequence[str]) -> str:
+    """`{"events":[…]}` of the events' JSON texts (as `json.dumps` of the whole writes it)."""
+    return '{"events":[' + ",".join(part) + "]}"
 
 
 def announce(session: Session, stored: Sequence[Stored]) -> None:
