@@ -77,6 +77,30 @@ def test_postgresql_notifies_every_listener_on_commit_only(
     ]
 
 
+def test_postgresql_tells_a_large_batch_in_notices_under_the_limit(
+    pg_state_url: str, portal_pg: Portal
+) -> None:
+    """120 events with ids of 200 characters (non-ASCII among them: bytes, not characters,
+    count): several notices, each under the limit, telling every event once in stored
+    order."""
+    ids = [f"{i:03d}-{'é' if i % 2 else 'x'}" + "y" * 195 for i in range(120)]
+    docs = [
+        minute(i, "L1", f"2026-09-01T{10 + n // 60:02d}:{n % 60:02d}:00Z", "2026-09-01T12:00:00Z")
+        for n, i in enumerate(ids)
+    ]
+    url = make_url(pg_state_url).set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as listener:
+        listener.execute(f"LISTEN {CHANNEL}")
+        ingest(portal_pg.state, events(*docs))
+        got = []
+        for n in listener.notifies(timeout=5):
+            got.append(n.payload)
+    assert len(got) > 1
+    assert all(len(text.encode()) < NOTICE_BYTES for text in got)
+    told = [tuple(item) for text in got for item in json.loads(text)["events"]]
+    assert told == [(i, "live.minute", "L1") for i in ids]
+
+
 @pytest.fixture
 def portal_pg(pg_state_url: str) -> Iterator[Portal]:
     opened = Portal.open(pg_state_url, None)

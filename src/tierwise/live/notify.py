@@ -95,13 +95,14 @@ def _notice(part: Sequence[str]) -> str:
     return '{"events":[' + ",".join(part) + "]}"
 
 
-def announce(session: Session, stored: Sequence[Stored]) -> None:
-    """Queue the notices of `stored` events: NOTIFY in the transaction (PostgreSQL), and
-    the in-process signal once it commits."""
+def announce(session: Session, stored: Sequence[Stored], *, notified: bool = False) -> None:
+    """Queue the notices of `stored` events: NOTIFY in the transaction (PostgreSQL; unless
+    `notified`: the statement that stored them did, as `LiveEvents.add` does), and the
+    in-process signal once it commits."""
     if not stored:
         return
     texts = list(notices(stored))
-    if session.get_bind().dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql" and not notified:
         for text in texts:
             session.execute(sa.select(sa.func.pg_notify(CHANNEL, text)))
 

@@ -30,11 +30,18 @@ from tierwise.db.engine import now
 from tierwise.db.errors import StateError
 from tierwise.db.models import LiveDayMark, LiveEventRecord
 from tierwise.live.events import LiveEvent, canonical_text, event_from_text
-from tierwise.live.notify import announce
+from tierwise.live.notify import CHANNEL, NOTICE_BYTES, announce
 
 #: Values bound in one `IN (…)` list.
 CHUNK = 500
-#: The PostgreSQL batch insert: new events stored (in the order sent), their days marked.
+#: Bytes of the told events' texts before the last one starting in a notice.
+NOTICE_PART = NOTICE_BYTES // 2
+#: The PostgreSQL batch insert: new events stored (in the order sent), their days marked,
+#: and the listeners told (`notify.py`'s notices, NOTIFY queued in this transaction):
+#: the events' `[id, kind, subject]` texts in stored order, grouped by where each starts
+#: in their concatenation — at most `:part` bytes in, so a notice stays under PostgreSQL's
+#: limit while one item (ids of at most 256 characters) is under 2,200 bytes. The notices
+#: are made only when a row comes back (the scalar subquery runs with the first row).
 _FROM_JSON = sa.text(
     "WITH new AS ("
     " INSERT INTO live_events (event_id, kind, subject, at, day, digest, body, received_at)"
@@ -42,10 +49,18 @@ _FROM_JSON = sa.text(
     " FROM json_to_recordset(CAST(:rows AS json)) AS e (n integer, event_id text, kind text,"
     " subject text, at timestamptz, day date, digest text, body text)"
     " ORDER BY e.n"
-    " ON CONFLICT (event_id) DO NOTHING RETURNING event_id, day"
+    " ON CONFLICT (event_id) DO NOTHING RETURNING seq, event_id, kind, subject, day"
     "), marked AS ("
     " INSERT INTO live_day_marks (day) SELECT DISTINCT day FROM new ORDER BY day"
-    ") SELECT event_id FROM new"
+    "), items AS ("
+    " SELECT seq, json_build_array(event_id, kind, subject)::text AS item FROM new"
+    "), placed AS ("
+    " SELECT seq, item, sum(octet_length(item) + 1) OVER (ORDER BY seq)"
+    " - octet_length(item) - 1 AS start FROM items"
+    "), told AS ("
+    " SELECT pg_notify(:channel, '{\"events\":[' || string_agg(item, ',' ORDER BY seq) || ']}')"
+    " FROM placed GROUP BY start / :part"
+    ") SELECT event_id, (SELECT count(*) FROM told) FROM new"
 ).bindparams(sa.bindparam("received_at", type_=sa.DateTime(timezone=True)))
 
 
@@ -105,14 +120,14 @@ class LiveEvents:
             rows[e.id] = row
         if not rows:
             return Accepted((), ())
-        if self.session.get_bind().dialect.name == "postgresql":
-            new = self._insert_json(rows, received)
-        else:
-            new = self._insert_rows(rows)
+        # on PostgreSQL the statement that stores the events also tells the listeners
+        told_by_insert = self.session.get_bind().dialect.name == "postgresql"
+        new = self._insert_json(rows, received) if told_by_insert else self._insert_rows(rows)
         repeated = [i for i in rows if i not in new]
         self._check_same(repeated, rows)
         stored = [r for i, r in rows.items() if i in new]
-        announce(self.session, [(r["event_id"], r["kind"], r["subject"]) for r in stored])
+        told = [(r["event_id"], r["kind"], r["subject"]) for r in stored]
+        announce(self.session, told, notified=told_by_insert)
         return Accepted(tuple(i for i in rows if i in new), tuple(repeated))
 
     def _insert_rows(self, rows: dict[str, dict[str, Any]]) -> set[str]:
@@ -142,7 +157,8 @@ class LiveEvents:
             for n, r in enumerate(rows.values())
         ]
         text = json.dumps(records, separators=(",", ":"))
-        return set(self.session.scalars(_FROM_JSON, {"rows": text, "received_at": received}))
+        params = {"rows": text, "received_at": received, "channel": CHANNEL, "part": NOTICE_PART}
+        return set(self.session.scalars(_FROM_JSON, params))
 
     def _check_same(self, ids: list[str], rows: dict[str, dict[str, Any]]) -> None:
         for at in range(0, len(ids), CHUNK):
