@@ -4,9 +4,10 @@ After a batch commits, listeners hear which events it stored, as JSON text
 `{"events": [[event_id, kind, subject], …]}` — split into several notices under
 PostgreSQL's 8,000-byte limit when the batch is large:
 
-- on PostgreSQL, `NOTIFY live_events, '<notice>'` inside the batch's own transaction: the
-  server delivers it to every `LISTEN live_events` connection (every serving worker) when,
-  and only if, the transaction commits;
+- on PostgreSQL, `NOTIFY live_events, '<notice>'` inside the batch's own transaction (sent
+  by `LiveEvents.add`'s insert statement itself, in the same form): the server delivers it
+  to every `LISTEN live_events` connection (every serving worker) when, and only if, the
+  transaction commits;
 - in this process, on both engines, `SIGNAL` calls its subscribers after the commit (on
   SQLite, where there is no NOTIFY, the one way a worker learns of its own batches).
 
