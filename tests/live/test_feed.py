@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import anyio.to_thread
 
@@ -77,3 +79,44 @@ def test_which_notices_wake_a_screen() -> None:
         assert watch.relevant([("e", kind, "anything")]), kind
     assert told('{"events": [["e", "live.minute", "L1"]]}') == (("e", "live.minute", "L1"),)
     assert told("not json") == ()
+
+
+def test_a_read_is_shared_only_by_callers_whose_notice_it_follows(tmp_path: Path) -> None:
+    """Callers of one key share the read begun after their notice; a caller of a notice
+    heard after the read began gets a new read; another key never shares; a failed read
+    is not given to the next caller."""
+    with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as state:
+        feed = Feed(state)
+        reads = feed.reads
+        runs: list[str] = []
+
+        def reader(answer: str) -> Callable[[], Awaitable[str]]:
+            async def run() -> str:
+                runs.append(answer)
+                await asyncio.sleep(0.01)
+                if answer == "fails":
+                    raise RuntimeError("the store is away")
+                return answer
+
+            return run
+
+        async def main() -> list[object]:
+            feed.heard = 1
+            first = await asyncio.gather(
+                reads.read("A", 1, reader("a1")),
+                reads.read("A", 1, reader("unused")),
+                reads.read("B", 1, reader("b1")),
+            )
+            again = await reads.read("A", 1, reader("unused"))  # done, and still follows 1
+            feed.heard = 2  # a notice came after a1 began
+            newer = await reads.read("A", 2, reader("a2"))
+            feed.heard = 3
+            failed = await asyncio.gather(
+                reads.read("A", 3, reader("fails")), return_exceptions=True
+            )
+            retried = await reads.read("A", 3, reader("a3"))
+            return [*first, again, newer, type(failed[0]).__name__, retried]
+
+        assert asyncio.run(main()) == ["a1", "a1", "b1", "a1", "a2", "RuntimeError", "a3"]
+        assert runs == ["a1", "b1", "a2", "fails", "a3"]
+        assert (reads.stats.reads, reads.stats.shared) == (5, 2)
