@@ -543,7 +543,7 @@ def main() -> None:
 
     found = disagreements(con, month)  # a baseline that counts something else proves nothing
     assert not found, found[:10]
-    print("the hand-written SQL and pandas give tierwise's buyin-mcn numbers on this data")
+    print("the hand-written SQL, pandas and Polars give tierwise's buyin-mcn numbers on this data")
     floor = floor_sql(month)
     _, mf = measured("floor", lambda: con.execute(floor).fetchall(), args.repeat)
     bare = (
