@@ -7,7 +7,7 @@ from tierwise.metrics import catalog as lib
 from tierwise.metrics.compilers.base import RelationCompiler, ScanColumn, ScanMember, params_of
 from tierwise.metrics.compilers.orders import attributed_orders, order_filters
 from tierwise.metrics.compilers.registry import register
-from tierwise.metrics.fragments import where
+from tierwise.metrics.fragments import one_of, where
 from tierwise.metrics.nodes import Node
 from tierwise.metrics.relations import Relations
 from tierwise.metrics.scope import MetricRequest
@@ -76,7 +76,7 @@ class CreatorFactMean(RelationCompiler):
 @register
 class CreatorsWithSales(ScanMember):
     """Creators bound on the last day with a settled order that belongs to the partner
-    (the binding in force when paid). In a program it is read beside its service's
+    (the binding in force when paid). In a program it is read with its service's
     creator-attributed scan of the period, over the same orders."""
 
     metric = "creators_with_sales"
@@ -106,7 +106,22 @@ class CreatorsWithSales(ScanMember):
         return ("creator_binding", p.service, None)
 
     def scan_column(self, rel: Relations, request: MetricRequest, k: int) -> ScanColumn:
-        return ScanColumn(relation=self.relation(rel, request))
+        """The semi-join beside the scan where the engine computes the attributed orders
+        once for both; else a distinct count in the scan itself (the orders read once)."""
+        if rel.scope.dialect.shares_relations:
+            return ScanColumn(relation=self.relation(rel, request))
+        p = params_of(request, lib.CreatorSalesParams)
+        bound = rel.bound_creators(p.service, rel.scope.period.last_day)
+        chan = f" AND o.channel IN {one_of(p.channels)}" if p.channels else ""
+        return ScanColumn(
+            f"COUNT(DISTINCT o.creator_id) FILTER (WHERE bc{k}.creator_id IS NOT NULL "
+            f"AND o.refund_amount < o.amount{chan}) AS v{k}",
+            joins=(
+                f" LEFT JOIN {bound} bc{k} ON bc{k}.creator_id = o.creator_id "
+                f"AND bc{k}.partner_id = o.partner_id"
+            ),
+            reads=(bound,),
+        )
 
 
 @register
