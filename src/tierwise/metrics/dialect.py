@@ -14,6 +14,10 @@ from typing import Protocol
 
 
 class Dialect(Protocol):
+    #: Whether a relation two parts of the plan read is computed once: DuckDB materializes
+    #: a CTE with two readers, Spark inlines it and computes it again for each.
+    shares_relations: bool
+
     def instant(self, utc: datetime) -> str:
         """A literal for a UTC instant (naive datetime in UTC)."""
 
@@ -37,6 +41,8 @@ class Dialect(Protocol):
 
 
 class DuckDB:
+    shares_relations = True
+
     def instant(self, utc: datetime) -> str:
         return f"TIMESTAMPTZ '{utc.isoformat(sep=' ')}+00'"
 
@@ -63,6 +69,8 @@ class Spark:
     """Spark SQL, for a session whose `spark.sql.session.timeZone` is UTC (the engine in
     `tierwise.store.spark` sets it): a DATE then casts to its UTC midnight, and
     `to_utc_timestamp` / `from_utc_timestamp` move between a zone's wall clock and UTC."""
+
+    shares_relations = False
 
     def instant(self, utc: datetime) -> str:
         return f"TIMESTAMPTZ '{utc.isoformat(sep=' ')}+00:00'"

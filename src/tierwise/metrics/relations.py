@@ -22,6 +22,24 @@ from tierwise.metrics.fragments import (
 from tierwise.metrics.nodes import Node
 from tierwise.metrics.scope import Scope
 
+#: The columns of an order a metric reads, besides its amounts.
+_ORDER_COLUMNS = (
+    "o.order_id, o.seller_id, o.creator_id, o.channel, o.content_id, o.paid_at, "
+    "o.good_goods, o.worry_free, o.currency"
+)
+
+
+@dataclass(frozen=True)
+class OrderJoin:
+    """What the window's orders `o` are joined to before their amounts are converted: SQL
+    following `FROM orders o` (a join, or joins, to the relations `reads`), and the
+    expression of the partner each kept order is attributed to."""
+
+    stem: str
+    sql: str
+    partner: str
+    reads: tuple[Node, ...] = ()
+
 
 @dataclass(frozen=True)
 class Relations:
@@ -183,11 +201,20 @@ class Relations:
             (spans,),
         )
 
-    def paid_orders(self, first: date, end: date) -> Node:
-        """Paid, normal orders of normal creators in a window, with amounts converted."""
+    def paid_orders(self, first: date, end: date, joined: OrderJoin | None = None) -> Node:
+        """Paid, normal orders of normal creators in a window, with amounts converted.
+
+        With `joined`, the orders are first joined to what they are attributed to (their
+        partner): only the orders it keeps are converted, so the conversion join reads the
+        few attributed orders, not every order of the window."""
         s = self.scope
         abn = self.abnormal_creators()
         cur = literal(s.currency)
+        stem, join, kept, reads = (
+            ("orders", "", "", ())
+            if joined is None
+            else (joined.stem, f" {joined.sql}", f", {joined.partner}", joined.reads)
+        )
         normal = (
             f"WHERE o.paid_at >= {s.instant(first)} AND o.paid_at < {s.instant(end)} "
             f"AND NOT o.abnormal "
@@ -195,25 +222,30 @@ class Relations:
         )
         if s.foreign_currencies is False:
             return Node(
-                "orders",
-                f"SELECT o.order_id, o.seller_id, o.creator_id, o.channel, o.content_id, "
-                f"o.paid_at, o.good_goods, o.worry_free, o.currency, o.amount, o.refund_amount, "
-                f"TRUE AS has_rate FROM orders o {normal}",
-                (abn,),
+                stem,
+                f"SELECT {_ORDER_COLUMNS}, o.amount, o.refund_amount, "
+                f"TRUE AS has_rate{kept} FROM orders o{join} {normal}",
+                (*reads, abn),
             )
+        paid = Node(
+            f"{stem}_paid",
+            f"SELECT {_ORDER_COLUMNS}, o.amount, o.refund_amount{kept} "
+            f"FROM orders o{join} {normal}",
+            (*reads, abn),
+        )
         fx = self.fx(first, end)
+        partner = "" if joined is None else ", o.partner_id"
         return Node(
-            "orders",
-            f"SELECT o.order_id, o.seller_id, o.creator_id, o.channel, o.content_id, o.paid_at, "
-            f"o.good_goods, o.worry_free, o.currency, "
+            stem,
+            f"SELECT {_ORDER_COLUMNS}, "
             f"CASE WHEN o.currency = {cur} THEN o.amount "
             f"ELSE {converted('o.amount', s.dialect)} END AS amount, "
             f"CASE WHEN o.currency = {cur} THEN o.refund_amount "
             f"ELSE {converted('o.refund_amount', s.dialect)} END AS refund_amount, "
-            f"o.currency = {cur} OR fx.rate IS NOT NULL AS has_rate "
-            f"FROM orders o LEFT JOIN {fx} fx ON fx.key = o.currency "
-            f"AND o.paid_at >= fx.valid_from AND o.paid_at < fx.valid_to {normal}",
-            (fx, abn),
+            f"o.currency = {cur} OR fx.rate IS NOT NULL AS has_rate{partner} "
+            f"FROM {paid} o LEFT JOIN {fx} fx ON fx.key = o.currency "
+            f"AND o.paid_at >= fx.valid_from AND o.paid_at < fx.valid_to",
+            (paid, fx),
         )
 
     def long_lives(self, minutes: int, first: date, end: date) -> Node:

@@ -90,11 +90,14 @@ class RelationCompiler(MetricCompiler):
 
 @dataclass(frozen=True)
 class ScanColumn:
-    """A metric's column in a shared order scan, and the joins it adds to the scan."""
+    """A metric's column in a shared order scan (`expr`) and the joins it adds to the scan;
+    or, with `relation`, its own relation `(partner_id, value)` over the scan's orders,
+    read beside the scan (which still checks that those orders can be converted)."""
 
-    expr: str
+    expr: str = ""
     joins: str = ""
     reads: tuple[Node, ...] = ()
+    relation: Node | None = None
 
 
 class ScanMember(RelationCompiler):
@@ -108,5 +111,5 @@ class ScanMember(RelationCompiler):
 
     @abstractmethod
     def scan_column(self, rel: Relations, request: MetricRequest, k: int) -> ScanColumn:
-        """The metric's aggregate over the scan's rows `o` (orders) and `a` (attribution);
+        """The metric's aggregate over the scan's rows `o` (orders with their `partner_id`);
         `k` numbers its column and any alias it joins."""

@@ -76,28 +76,29 @@ class CreatorFactMean(RelationCompiler):
 @register
 class CreatorsWithSales(ScanMember):
     """Creators bound on the last day with a settled order that belongs to the partner
-    (the binding in force when paid). In a program it rides along its service's
-    creator-attributed scan of the period."""
+    (the binding in force when paid). In a program it is read with its service's
+    creator-attributed scan of the period, over the same orders."""
 
     metric = "creators_with_sales"
 
     def relation(self, rel: Relations, request: MetricRequest) -> Node:
+        """Bound creators with such an order: a semi-join of the bound creators (one row
+        each) to the attributed orders, which needs no distinct count over the orders."""
         p = params_of(request, lib.CreatorSalesParams)
         bound = rel.bound_creators(p.service, rel.scope.period.last_day)
         orders = lib.OrderParams(service=p.service, channels=p.channels)
         src, reads = attributed_orders(rel, orders)
-        conds = [*order_filters(rel, orders), "o.refund_amount < o.amount"]
-        sold = Node(
-            "sold",
-            f"SELECT DISTINCT a.partner_id, o.creator_id FROM {src} {where(conds)}",
-            reads,
-        )
+        conds = [
+            "o.creator_id = b.creator_id",
+            "o.partner_id = b.partner_id",
+            *order_filters(rel, orders),
+            "o.refund_amount < o.amount",
+        ]
         return Node(
             self.metric,
             f"SELECT b.partner_id, COUNT(*) AS value FROM {bound} b "
-            f"JOIN {sold} x ON x.partner_id = b.partner_id AND x.creator_id = b.creator_id "
-            f"GROUP BY 1",
-            (bound, sold),
+            f"WHERE EXISTS (SELECT 1 FROM {src}{where(conds)}) GROUP BY 1",
+            (bound, *reads),
         )
 
     def scan_key(self, request: MetricRequest) -> tuple[str, str, int | None]:
@@ -105,6 +106,10 @@ class CreatorsWithSales(ScanMember):
         return ("creator_binding", p.service, None)
 
     def scan_column(self, rel: Relations, request: MetricRequest, k: int) -> ScanColumn:
+        """The semi-join beside the scan where the engine computes the attributed orders
+        once for both; else a distinct count in the scan itself (the orders read once)."""
+        if rel.scope.dialect.shares_relations:
+            return ScanColumn(relation=self.relation(rel, request))
         p = params_of(request, lib.CreatorSalesParams)
         bound = rel.bound_creators(p.service, rel.scope.period.last_day)
         chan = f" AND o.channel IN {one_of(p.channels)}" if p.channels else ""
@@ -113,7 +118,7 @@ class CreatorsWithSales(ScanMember):
             f"AND o.refund_amount < o.amount{chan}) AS v{k}",
             joins=(
                 f" LEFT JOIN {bound} bc{k} ON bc{k}.creator_id = o.creator_id "
-                f"AND bc{k}.partner_id = a.partner_id"
+                f"AND bc{k}.partner_id = o.partner_id"
             ),
             reads=(bound,),
         )

@@ -18,7 +18,7 @@ from tierwise.metrics.compilers.base import (
 from tierwise.metrics.compilers.registry import compiler_for, register
 from tierwise.metrics.fragments import ident, one_of, where
 from tierwise.metrics.nodes import Node
-from tierwise.metrics.relations import Relations
+from tierwise.metrics.relations import OrderJoin, Relations
 from tierwise.metrics.scope import MetricRequest
 
 #: Output columns naming an order no rate converts: `{UNCONVERTED}N_currency` and `_at`.
@@ -52,21 +52,33 @@ def filter_reads(rel: Relations, p: lib.OrderParams) -> tuple[Node, ...]:
 
 
 def attributed_orders(rel: Relations, p: lib.OrderParams) -> tuple[str, tuple[Node, ...]]:
-    """FROM clause joining the window's orders `o` to their partner `a`, and its nodes."""
+    """FROM clause of the window's orders `o` attributed to their partner (`o.partner_id`),
+    and its nodes: orders are joined to the attribution first, then converted."""
     first, end = rel.scope.window(p.window)
-    orders = rel.paid_orders(first, end)
     if p.attribution == "seller_creators":
         creators = rel.content_creators(p.service)
-        return f"{orders} o JOIN {creators} a ON a.creator_id = o.creator_id", (orders, creators)
-    kind, col = (
-        ("creator", "creator_id") if p.attribution == "creator_binding" else ("seller", "seller_id")
-    )
-    segs = rel.attributed_segments(kind, p.service)
-    join = (
-        f"{orders} o JOIN {segs} a ON a.subject_id = o.{col} "
-        f"AND o.paid_at >= a.seg_from AND o.paid_at < a.seg_to"
-    )
-    return join, (orders, segs)
+        joined = OrderJoin(
+            f"content_orders_{p.service}",
+            f"JOIN {creators} a ON a.creator_id = o.creator_id",
+            "a.partner_id",
+            (creators,),
+        )
+    else:
+        kind, col = (
+            ("creator", "creator_id")
+            if p.attribution == "creator_binding"
+            else ("seller", "seller_id")
+        )
+        segs = rel.attributed_segments(kind, p.service)
+        joined = OrderJoin(
+            f"{kind}_orders_{p.service}",
+            f"JOIN {segs} a ON a.subject_id = o.{col} "
+            f"AND o.paid_at >= a.seg_from AND o.paid_at < a.seg_to",
+            "a.partner_id",
+            (segs,),
+        )
+    orders = rel.paid_orders(first, end, joined)
+    return f"{orders} o", (orders,)
 
 
 class OrderCompiler(ScanMember):
@@ -79,7 +91,7 @@ class OrderCompiler(ScanMember):
         src, reads = attributed_orders(rel, p)
         return Node(
             self.metric,
-            f"SELECT a.partner_id, {self.aggregate} AS value FROM {src}"
+            f"SELECT o.partner_id, {self.aggregate} AS value FROM {src}"
             f"{where(order_filters(rel, p))} GROUP BY 1",
             reads + filter_reads(rel, p),
         )
@@ -121,44 +133,50 @@ class SettledOrders(OrderCompiler):
 
 def order_scans(assembly: Assembly, ordered: Sequence[MetricRequest]) -> list[str]:
     """Read every scan member of the program in one aggregate per order scan, a column per
-    metric; sets their values in `assembly` and returns the select's check columns (the
-    first order per scan that no rate converts: the caller refuses it)."""
+    metric (or a relation over the scan's orders, for a member that has one); sets their
+    values in `assembly` and returns the select's check columns (the first order per scan
+    that no rate converts: the caller refuses it)."""
     scans: dict[tuple[str, str, int | None], list[tuple[MetricRequest, ScanMember]]] = {}
     for r in ordered:
         compiler = compiler_for(r.metric)
         if isinstance(compiler, ScanMember):
             scans.setdefault(compiler.scan_key(r), []).append((r, compiler))
+    rel = assembly.relations
     checks: list[str] = []
     for n, (key, members) in enumerate(scans.items()):
-        scan = _scan(assembly.relations, key, members)
-        for k, (r, _) in enumerate(members):
-            assembly.values[r.name] = f"COALESCE({assembly.read(scan, f'v{k}')}, 0)"
+        columns = [(r, compiler.scan_column(rel, r, k)) for k, (r, compiler) in enumerate(members)]
+        scan = _scan(rel, key, [c for _, c in columns])
+        for k, (r, column) in enumerate(columns):
+            value = (
+                assembly.read(column.relation, "value")
+                if column.relation is not None
+                else assembly.read(scan, f"v{k}")
+            )
+            assembly.values[r.name] = f"COALESCE({value}, 0)"
         currency, at = ident(f"{UNCONVERTED}{n}_currency"), ident(f"{UNCONVERTED}{n}_at")
-        checks.append(f"{scan}.nc AS {currency}, {scan}.np AS {at}")
+        checks.append(
+            f"{assembly.read(scan, 'nc')} AS {currency}, {assembly.read(scan, 'np')} AS {at}"
+        )
     return checks
 
 
-def _scan(
-    rel: Relations,
-    key: tuple[str, str, int | None],
-    members: Sequence[tuple[MetricRequest, ScanMember]],
-) -> Node:
+def _scan(rel: Relations, key: tuple[str, str, int | None], columns: Sequence[ScanColumn]) -> Node:
     attribution, service, days = key
     scope = lib.OrderParams.model_validate(
         {"attribution": attribution, "service": service, "window": {"days": days}}
     )
     src, reads = attributed_orders(rel, scope)
     cols = []
-    for k, (r, compiler) in enumerate(members):
-        column = compiler.scan_column(rel, r, k)
-        src += column.joins
-        reads += column.reads
-        cols.append(column.expr)
+    for column in columns:
+        if column.relation is None:
+            src += column.joins
+            reads += column.reads
+            cols.append(column.expr)
     # Orders no rate converts would vanish from the sums: the caller refuses them.
     cols.append("arg_min(o.currency, o.paid_at) FILTER (WHERE NOT o.has_rate) AS nc")
     cols.append("MIN(o.paid_at) FILTER (WHERE NOT o.has_rate) AS np")
     return Node(
         "order_scan",
-        f"SELECT a.partner_id, {', '.join(cols)} FROM {src} GROUP BY 1",
+        f"SELECT o.partner_id, {', '.join(cols)} FROM {src} GROUP BY 1",
         tuple(dict.fromkeys(reads)),
     )
