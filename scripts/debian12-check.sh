@@ -49,7 +49,7 @@ PG_PASSWORD=check-$RANDOM$RANDOM
 
 host_uri() {  # the host's apt URI for a suite ending in $1 ("" or "-security")
   grep -rhoE "^(URIs:|deb) +[^ ]+" /etc/apt/sources.list /etc/apt/sources.list.d 2>/dev/null |
-    awk '{print $2}' | grep -E "/debian$1/?$" | head -n 1
+    awk '{print $2}' | grep -E "/debian$1/?$" | head -n 1 || true
 }
 MIRROR=${MIRROR:-$(host_uri "")}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
