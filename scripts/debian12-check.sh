@@ -62,8 +62,8 @@ command -v debootstrap >/dev/null || { echo "apt-get install debootstrap first" 
 
 : >"$LOG"
 : >"$RESULTS"
-result "$(date -u +%FT%TZ) on $(hostname), $(nproc) cores, branch $BRANCH"
 result() { echo "$*" | tee -a "$RESULTS"; }
+result "$(date -u +%FT%TZ) on $(hostname), $(nproc) cores, branch $BRANCH"
 in_root() { chroot "$ROOT" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
 # step NAME COMMAND…: runs it with its output in the log, and records its time and outcome.
