@@ -125,6 +125,19 @@ result "Debian $(cat "$ROOT/etc/debian_version"), $(in_root python3 --version), 
 $(in_root make --version | head -n 1)"
 in_root dpkg-query -W -f '${Package}\n' | sort >"$ROOT.stock-packages"
 in_root apt-mark showmanual | sort >"$ROOT.stock-manual"
+# The site's network, not Debian: where HTTPS goes through a TLS-inspecting proxy, the
+# host's own CA certificates (/usr/local/share/ca-certificates) and /etc/pip.conf (pip reads
+# its own CA bundle otherwise) are carried over. Nothing else comes from the host.
+carried=
+for crt in /usr/local/share/ca-certificates/*.crt; do
+  [ -f "$crt" ] || continue
+  mkdir -p "$ROOT/usr/local/share/ca-certificates"
+  cp "$crt" "$ROOT/usr/local/share/ca-certificates/"
+  carried="$carried $(basename "$crt")"
+done
+[ -n "$carried" ] && in_root update-ca-certificates >>"$LOG" 2>&1
+[ -f /etc/pip.conf ] && cp /etc/pip.conf "$ROOT/etc/pip.conf" && carried="$carried /etc/pip.conf"
+result "carried over from the host's network set-up:${carried:- nothing}"
 found=$(in_root sh -c 'for c in npm node sudo java chromium; do command -v $c; done' || true)
 result "npm, node, sudo, java, chromium in the stock tree: ${found:-none}"
 
