@@ -10,13 +10,21 @@ export TIERWISE_STATE_URL ?= sqlite:///$(CURDIR)/$(DEMO)/tierwise-state.db
 
 VENDOR := src/tierwise/web/static/vendor
 
-.PHONY: run test install lint bench clean assets vendor browser reports java
+.PHONY: run test install lint bench clean assets vendor browser reports java stock-check
+
+# Installs those of the Debian packages $(1) that are not installed, with sudo when not root.
+apt_install = missing=$$(for p in $(1); do \
+	  dpkg-query -W -f '$${db:Status-Status}' $$p 2>/dev/null | grep -qx installed || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "apt-get install" $$missing; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 # Debian's python3 makes venvs only with python3-venv: installed when missing.
 $(BIN)/tierwise: pyproject.toml
-	@$(PY) -c 'import ensurepip, venv' 2>/dev/null || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3-venv >/dev/null; }
+	@$(PY) -c 'import ensurepip, venv' 2>/dev/null || { $(call apt_install,python3-venv); }
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
@@ -40,11 +48,12 @@ vendor:
 	cp assets/node_modules/axe-core/LICENSE tests/web/browser/vendor/axe-core.LICENSE
 	sha256sum $(VENDORED) > assets/SHA256SUMS
 
-# The browser tests drive Debian's chromium (Playwright never downloads a browser here).
+# The browser tests drive Debian's chromium (Playwright never downloads a browser here);
+# Playwright's own driver (a node binary in its wheel) needs libatomic1, which a minimal
+# Debian lacks.
+BROWSER_PACKAGES := chromium libatomic1
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@$(call apt_install,$(BROWSER_PACKAGES))
 
 # The reports' PDF (WeasyPrint) needs Debian's pango, HarfBuzz's font subsetter and fonts for
 # Latin, Thai and Chinese; the report tests read PDFs with poppler's pdftotext and pdffonts.
@@ -52,17 +61,11 @@ browser:
 REPORT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
   fonts-thai-tlwg fonts-noto-cjk poppler-utils
 reports:
-	@missing=$$(for p in $(REPORT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
-	fi
+	@$(call apt_install,$(REPORT_PACKAGES))
 
 # The Spark engine's tests (and `--engine spark`) run PySpark on Debian's Java 17.
 java:
-	@command -v java >/dev/null 2>&1 || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
+	@command -v java >/dev/null 2>&1 || { $(call apt_install,openjdk-17-jre-headless); }
 
 install: $(BIN)/tierwise assets reports
 
@@ -109,6 +112,13 @@ bench: install
 	$(BIN)/python bench/backfill.py --data bench/out/medium
 	command -v wrk >/dev/null 2>&1 || apt-get install -y -qq wrk >/dev/null
 	$(BIN)/python bench/api.py --state sqlite postgresql --workers 2 --wait-quiet 180 --retries 2
+
+# The stock-machine check of docs/setup.md: a debootstrapped Debian 12 with only python3 and
+# make, a fresh clone of the current branch (commit first), `make install`, `make run` and a
+# marked subset of the tests in a chroot. Root and debootstrap; STOCK_ROOT outside the repo.
+STOCK_ROOT ?= /work/deb12/rootfs
+stock-check:
+	scripts/debian12-check.sh $(STOCK_ROOT)
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache assets/node_modules

@@ -29,26 +29,50 @@ PG_ADMIN_URL = os.environ.get(
 )
 
 
+#: Seconds to wait for the server: a host that drops packets fails the tests quickly.
+PG_CONNECT_TIMEOUT = 5
+#: Why the server could not be reached, once known: later tests fail at once with it.
+_pg_unreachable: list[str] = []
+
+
 def _admin() -> sa.Engine:
-    return sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    return sa.create_engine(
+        PG_ADMIN_URL,
+        isolation_level="AUTOCOMMIT",
+        poolclass=NullPool,
+        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT},
+    )
+
+
+def pg_unreachable_message(url: str, reason: str) -> str:
+    """What a PostgreSQL test says when the server cannot be used (the password hidden)."""
+    shown = make_url(url).render_as_string(hide_password=True)
+    return (
+        f"PostgreSQL at {shown} cannot be used ({reason}). Start the server "
+        "(`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`), or "
+        "point $TIERWISE_TEST_PG_URL at one (a user allowed to create databases, e.g. "
+        "postgresql+psycopg://tierwise:secret@db.example:5432/postgres), or leave the "
+        'PostgreSQL tests out with `-m "not pg"`.'
+    )
 
 
 def pg_create_database() -> str:
-    """A new, empty PostgreSQL database with a random name; its URL."""
+    """A new, empty PostgreSQL database with a random name; its URL (with the password of
+    $TIERWISE_TEST_PG_URL, if it has one)."""
+    if _pg_unreachable:
+        pytest.fail(_pg_unreachable[0], pytrace=False)
     name = f"tierwise_test_{secrets.token_hex(6)}"
     admin = _admin()
     try:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     except OperationalError as exc:
-        pytest.fail(
-            f"PostgreSQL is not reachable at {PG_ADMIN_URL} ({exc.orig}); start it with "
-            "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` or "
-            "point $TIERWISE_TEST_PG_URL at a server",
-            pytrace=False,
-        )
+        reason = " ".join(str(exc.orig).split())
+        _pg_unreachable.append(pg_unreachable_message(PG_ADMIN_URL, reason))
     finally:
         admin.dispose()
+    if _pg_unreachable:  # outside `except`: the message alone, no chained tracebacks
+        pytest.fail(_pg_unreachable[0], pytrace=False)
     return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
 
